@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install manage lint format migrations clean
+
+run: $(STAMP)  ## Run the platform with demo data on http://127.0.0.1:8000/ (PORT to change)
+	$(BIN)/python -m config.stack run
+
+test: $(STAMP)  ## Run the whole test suite against real PostgreSQL, Redis and a Celery worker
+	$(BIN)/python -m config.stack test $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+manage: $(STAMP)  ## A manage.py command on the database `make run` uses: make manage ARGS=createsuperuser
+	$(BIN)/python -m config.stack manage $(ARGS)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt ".[dev,embedded]"
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations: $(STAMP)
+	$(BIN)/python -m config.stack manage makemigrations
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache build *.egg-info

@@ -1,0 +1,11 @@
+"""Settings for the test suite: the production settings with plain-HTTP test clients."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-not-for-production-8d1f0c2b9e7a4f6d")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,13 @@
+"""Project-level pages that belong to no single app."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import select_template
+from django.utils.translation import get_language
+
+
+def text_page(request: HttpRequest, name: str) -> HttpResponse:
+    """Renders a long-form page written per language (pages/<name>.<lang>.html), Dutch fallback."""
+    language = (get_language() or "nl")[:2]
+    template = select_template([f"pages/{name}.{language}.html", f"pages/{name}.nl.html"])
+    return render(request, template.template.name)
