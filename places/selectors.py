@@ -15,8 +15,12 @@ def place_counts() -> dict[str, int]:
 
 
 def provinces_with_counts() -> QuerySet[Province]:
-    return Province.objects.active().annotate(
-        municipality_count=Count("municipalities", filter=Q(municipalities__is_active=True))
+    return (
+        Province.objects.active()
+        .annotate(
+            municipality_count=Count("municipalities", filter=Q(municipalities__is_active=True))
+        )
+        .order_by("name")
     )
 
 

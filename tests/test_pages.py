@@ -32,6 +32,8 @@ def test_home_shows_the_country_in_numbers_and_links_provinces(client, cbs_place
         "Initiatieven": "1",
     }
     assert 'href="/provincies/PV27/"' in html
+    provinces = re.findall(r'href="/provincies/PV\d\d/">([^<]+)</a>', html)
+    assert len(provinces) == 12 and provinces == sorted(provinces)
     assert 'role="search"' in html and 'name="q"' in html
 
 
