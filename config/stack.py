@@ -62,6 +62,12 @@ def _redis_answers(url: str) -> bool:
         client.close()
 
 
+def _where(url: str) -> str:
+    """The URL without credentials, for messages."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -109,7 +115,7 @@ def _ensure_database(url: str) -> None:
                 conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        sys.exit(f"[buurtbeurs] PostgreSQL is not reachable for {url.split('@')[-1]}: {first}")
+        sys.exit(f"[buurtbeurs] PostgreSQL is not reachable at {_where(url)}: {first}")
 
 
 def resolve_services(
@@ -225,6 +231,14 @@ def test(pytest_args: list[str]) -> int:
     """`make test`: the whole suite against real PostgreSQL and Redis."""
     with ExitStack() as stack:
         env = _child_env(resolve_services(stack, prefer_local=True))
+        if not _postgres_answers(env["DATABASE_URL"]):
+            say(
+                f"PostgreSQL is not reachable at {_where(env['DATABASE_URL'])}; check DATABASE_URL."
+            )
+            return 2
+        if not _redis_answers(env["REDIS_URL"]):
+            say(f"Redis is not reachable at {_where(env['REDIS_URL'])}; check REDIS_URL.")
+            return 2
         env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
         command = [sys.executable, "-m", "pytest", *pytest_args]
         return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
