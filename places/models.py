@@ -4,6 +4,8 @@ Codes are the primary keys and stay strings (WK0363AA has letters). A place that
 from a newer CBS edition is marked inactive, never deleted: initiatives may point at it.
 """
 
+from collections.abc import Callable
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +42,12 @@ class Place(models.Model):
         return f"{self.name} ({self.code})"
 
 
+def _code_field(max_length: int, validator: Callable[[str], None]) -> models.CharField:
+    return models.CharField(
+        _("CBS code"), max_length=max_length, primary_key=True, validators=[validator]
+    )
+
+
 def _code_check(model_name: str, pattern: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(code__regex=pattern), name=f"{model_name}_code_format"
@@ -47,12 +55,7 @@ def _code_check(model_name: str, pattern: str) -> models.CheckConstraint:
 
 
 class Province(Place):
-    code = models.CharField(
-        _("CBS code"),
-        max_length=4,
-        primary_key=True,
-        validators=[validators.validate_province_code],
-    )
+    code = _code_field(4, validators.validate_province_code)
 
     class Meta(Place.Meta):
         verbose_name = _("province")
@@ -61,12 +64,7 @@ class Province(Place):
 
 
 class Municipality(Place):
-    code = models.CharField(
-        _("CBS code"),
-        max_length=6,
-        primary_key=True,
-        validators=[validators.validate_municipality_code],
-    )
+    code = _code_field(6, validators.validate_municipality_code)
     province = models.ForeignKey(
         Province,
         on_delete=models.PROTECT,
@@ -81,12 +79,7 @@ class Municipality(Place):
 
 
 class District(Place):
-    code = models.CharField(
-        _("CBS code"),
-        max_length=8,
-        primary_key=True,
-        validators=[validators.validate_district_code],
-    )
+    code = _code_field(8, validators.validate_district_code)
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.PROTECT,
@@ -101,12 +94,7 @@ class District(Place):
 
 
 class Neighbourhood(Place):
-    code = models.CharField(
-        _("CBS code"),
-        max_length=10,
-        primary_key=True,
-        validators=[validators.validate_neighbourhood_code],
-    )
+    code = _code_field(10, validators.validate_neighbourhood_code)
     district = models.ForeignKey(
         District,
         on_delete=models.PROTECT,
