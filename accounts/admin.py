@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserChangeAdminForm, UserCreationAdminForm
-from accounts.models import User
+from accounts.models import OfficerGrant, User
 
 
 @admin.register(User)
@@ -31,3 +31,16 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(OfficerGrant)
+class OfficerGrantAdmin(admin.ModelAdmin):
+    list_display = ["user", "municipality", "granted_by", "granted_at"]
+    search_fields = ["user__email", "municipality__name", "municipality__code"]
+    autocomplete_fields = ["user", "municipality"]
+    readonly_fields = ["granted_by", "granted_at"]
+
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        if not change:
+            obj.granted_by = request.user
+        super().save_model(request, obj, form, change)

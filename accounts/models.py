@@ -65,3 +65,29 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else ""
+
+
+class OfficerGrant(models.Model):
+    """Makes a user a municipal officer for one gemeente (granted by LSA staff)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="officer_grants")
+    municipality = models.ForeignKey(
+        "places.Municipality",
+        on_delete=models.CASCADE,
+        related_name="officer_grants",
+        verbose_name=_("municipality"),
+    )
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("officer role")
+        verbose_name_plural = _("officer roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "municipality"], name="officer_grant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.municipality}"

@@ -32,8 +32,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "rest_framework",
     "django_filters",
+    "allauth",
+    "allauth.account",
     # Reference data at the bottom: everything may import these, they import no app of ours.
     "places",
     "sdgs",
@@ -41,6 +44,7 @@ INSTALLED_APPS = [
     "initiatives",
     "impact",
     "members",
+    "outbox",
     "ops",
 ]
 
@@ -54,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -76,6 +81,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render with the project's templates (error summary, errors tied to fields).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -----------------------------------------------------------------------------
 # PostgreSQL only (15 or newer): full-text search, trigram and unaccent are used directly.
@@ -108,6 +116,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Publishing must not hang a web request while Redis is down: fail fast, the durable marks
+# in PostgreSQL and the beat sweeps pick the work up later.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "Europe/Amsterdam"
 # Celery logs through the JSON root logger configured below instead of its own handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -134,6 +146,8 @@ STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Serve uploads from Django (small deployments); off when a proxy or object storage does it.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -144,6 +158,50 @@ STORAGES = {
         )
     },
 }
+
+# --- Accounts (django-allauth) -----------------------------------------------------------
+# E-mail is the login; an address must be verified before the account can be used.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Buurtbeurs] "
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_PREVENT_ENUMERATION = True
+# Brute-force protection: failed logins are counted in the (database) cache, so the limit
+# holds across web processes and keeps working while Redis is down.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "confirm_email": "1/3m/key",
+}
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/mijn/"
+
+# --- Mail ---------------------------------------------------------------------------------
+# Every mail is written to the outbox table in the sender's transaction and delivered by a
+# worker with retries (outbox/), so a Redis or SMTP outage delays mail and loses none.
+EMAIL_BACKEND = "outbox.backends.QueuedEmailBackend"
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+OUTBOX_DELIVERY_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Buurtbeurs <noreply@buurtbeurs.nl>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where "a published initiative was edited" and "submitted for moderation" notices go.
+STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
 
 # --- Passwords ----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -158,6 +216,8 @@ AUTH_PASSWORD_VALIDATORS = [
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies append to X-Forwarded-For (rate limits need the visitor's address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
@@ -201,6 +261,9 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 
+# Absolute links in e-mails point here.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # --- Site -------------------------------------------------------------------------------
 ADMIN_URL = "beheer/"
 
@@ -211,4 +274,5 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": WORKER_HEARTBEAT_SECONDS,
         "options": {"expires": WORKER_HEARTBEAT_SECONDS},
     },
+    "outbox-sweep": {"task": "outbox.tasks.outbox_sweep", "schedule": 60},
 }

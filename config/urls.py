@@ -1,9 +1,11 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
-from config.views import text_page
+from config.views import media_serve, text_page
 from initiatives import views as initiative_views
 from ops import views as ops_views
 from places import views as place_views
@@ -14,9 +16,10 @@ admin.site.index_title = _("LSA staff")
 
 urlpatterns = [
     path("", initiative_views.home, name="home"),
+    path("", include("initiatives.urls")),
+    path("accounts/", include("allauth.urls")),
     path("provincies/<str:code>/", place_views.province_detail, name="province_detail"),
     path("gemeenten/<str:code>/", place_views.municipality_detail, name="municipality_detail"),
-    path("initiatieven/", initiative_views.initiative_list, name="initiative_list"),
     path("privacy/", text_page, {"name": "privacy"}, name="privacy"),
     path("gebruiksvoorwaarden/", text_page, {"name": "terms"}, name="terms"),
     path("toegankelijkheid/", text_page, {"name": "accessibility"}, name="accessibility"),
@@ -25,3 +28,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+
+if settings.SERVE_MEDIA:
+    # Uploaded photos are re-encoded JPEGs under fresh names; served with their real type.
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            media_serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

@@ -1,8 +1,16 @@
-"""Reads of initiatives."""
+"""Reads of initiatives, shaped for the pages that show them."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from initiatives.models import Initiative
+from accounts.models import User
+from initiatives.models import (
+    ActivityReport,
+    HelpOffer,
+    Initiative,
+    InitiativeGoal,
+    InitiativePhoto,
+    Need,
+)
 
 
 def published_initiatives(*, query: str = "") -> QuerySet[Initiative]:
@@ -11,3 +19,55 @@ def published_initiatives(*, query: str = "") -> QuerySet[Initiative]:
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(summary__icontains=query))
     return qs.order_by("name", "pk")
+
+
+def initiative_for_profile(slug: str) -> Initiative | None:
+    """One initiative with everything its profile shows, in a fixed number of queries."""
+    return (
+        Initiative.objects.select_related("municipality__province", "district", "neighbourhood")
+        .prefetch_related(
+            "themes",
+            "areas_served",
+            Prefetch("goal_links", queryset=InitiativeGoal.objects.select_related("goal")),
+            Prefetch("photos", queryset=InitiativePhoto.objects.all()),
+            Prefetch(
+                "needs",
+                queryset=Need.objects.filter(status=Need.Status.OPEN).order_by("-created_at"),
+                to_attr="open_needs",
+            ),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def initiatives_of(user: User) -> QuerySet[Initiative]:
+    """The user's own initiatives with counts for the /mijn/ overview."""
+    return (
+        Initiative.objects.filter(ownerships__user=user)
+        .select_related("municipality")
+        .annotate(
+            open_need_count=Count("needs", filter=Q(needs__status=Need.Status.OPEN), distinct=True)
+        )
+        .order_by("name")
+    )
+
+
+def offers_received_by(user: User, *, limit: int = 50) -> QuerySet[HelpOffer]:
+    return (
+        HelpOffer.objects.filter(need__initiative__ownerships__user=user)
+        .select_related("need__initiative")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def activity_of(initiative: Initiative) -> QuerySet[ActivityReport]:
+    return initiative.activity_reports.order_by("-month")
+
+
+def moderation_queue() -> QuerySet[Initiative]:
+    return (
+        Initiative.objects.filter(status=Initiative.Status.SUBMITTED)
+        .select_related("municipality")
+        .order_by("submitted_at", "pk")
+    )

@@ -1,26 +1,412 @@
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Pages of initiatives: public profile and list, the owner's pages, staff moderation.
 
-from initiatives.models import Initiative
-from initiatives.selectors import published_initiatives
+Views parse input, call one service or selector and render. Drafts are invisible to
+anyone but their owners and staff: 404, not 403, so their existence does not leak.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.ratelimit import client_ip, rate_limit_hit
+from initiatives import services
+from initiatives.forms import (
+    ActivityReportForm,
+    HelpOfferForm,
+    InitiativeForm,
+    InviteForm,
+    NeedForm,
+    PhotoForm,
+    ReasonForm,
+)
+from initiatives.models import Initiative, InitiativePhoto, Need
+from initiatives.permissions import can_edit, can_see_contact, can_view, is_staff_moderator
+from initiatives.selectors import (
+    activity_of,
+    initiative_for_profile,
+    initiatives_of,
+    moderation_queue,
+    offers_received_by,
+    published_initiatives,
+)
 from places.selectors import place_counts, provinces_with_counts
+
+HELP_OFFERS_PER_HOUR = 5
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The front page: what Buurtbeurs is, a search box, the country in numbers."""
     counts = place_counts()
     counts["initiatives"] = Initiative.objects.published().count()
-    return render(
-        request,
-        "home.html",
-        {"counts": counts, "provinces": provinces_with_counts()},
-    )
+    return render(request, "home.html", {"counts": counts, "provinces": provinces_with_counts()})
 
 
 def initiative_list(request: HttpRequest) -> HttpResponse:
     """Published initiatives, optionally narrowed by a name search (filters: issue #5)."""
     query = request.GET.get("q", "").strip()[:100]
-    initiatives = published_initiatives(query=query)
-    page = Paginator(initiatives, 25).get_page(request.GET.get("page"))
+    page = Paginator(published_initiatives(query=query), 25).get_page(request.GET.get("page"))
     return render(request, "initiatives/list.html", {"page": page, "query": query})
+
+
+def _visible(request: HttpRequest, slug: str) -> Initiative:
+    initiative = get_object_or_404(Initiative, slug=slug)
+    if not can_view(request.user, initiative):
+        raise Http404
+    return initiative
+
+
+def _editable(request: HttpRequest, slug: str) -> Initiative:
+    initiative = _visible(request, slug)
+    if not can_edit(request.user, initiative):
+        raise PermissionDenied
+    return initiative
+
+
+def _apply_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public profile; owners and staff also see drafts, with their status."""
+    initiative = initiative_for_profile(slug)
+    if initiative is None or not can_view(request.user, initiative):
+        raise Http404
+    owner = can_edit(request.user, initiative)
+    return render(
+        request,
+        "initiatives/detail.html",
+        {
+            "initiative": initiative,
+            "goal_links": initiative.goal_links.all(),
+            "is_owner": owner,
+            "show_contact": can_see_contact(request.user, initiative),
+            "is_staff_moderator": is_staff_moderator(request.user),
+            "reason_form": ReasonForm() if is_staff_moderator(request.user) else None,
+        },
+    )
+
+
+def _initiative_form_page(
+    request: HttpRequest, form: InitiativeForm, initiative: Initiative | None
+) -> HttpResponse:
+    return render(request, "initiatives/form.html", {"form": form, "initiative": initiative})
+
+
+@login_required
+def initiative_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _initiative_form_page(request, InitiativeForm(), None)
+    form = InitiativeForm(request.POST)
+    if "_choose_place" in request.POST:
+        # The no-JavaScript step: show the wijken of the chosen gemeente, save nothing.
+        return _initiative_form_page(request, InitiativeForm(initial=request.POST.dict()), None)
+    if form.is_valid():
+        try:
+            initiative = services.initiative_create(user=request.user, **form.service_arguments())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your initiative is saved as a draft."))
+            return redirect(initiative)
+    return _initiative_form_page(request, form, None)
+
+
+@login_required
+def initiative_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _editable(request, slug)
+    if request.method != "POST":
+        return _initiative_form_page(request, InitiativeForm(instance=initiative), initiative)
+    form = InitiativeForm(request.POST, instance=initiative)
+    if "_choose_place" in request.POST:
+        form = InitiativeForm(initial=request.POST.dict(), instance=initiative)
+        return _initiative_form_page(request, form, initiative)
+    if form.is_valid():
+        try:
+            services.initiative_update(
+                initiative=Initiative.objects.get(pk=initiative.pk),
+                user=request.user,
+                **form.service_arguments(),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect(initiative)
+    return _initiative_form_page(request, form, initiative)
+
+
+def _lifecycle(request: HttpRequest, initiative: Initiative, action, success: str) -> HttpResponse:  # noqa: ANN001
+    try:
+        action()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect(initiative)
+
+
+@require_POST
+@login_required
+def initiative_submit(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _editable(request, slug)
+    return _lifecycle(
+        request,
+        initiative,
+        lambda: services.initiative_submit(initiative=initiative, user=request.user),
+        _("Thank you! LSA staff will look at your initiative soon."),
+    )
+
+
+@require_POST
+@login_required
+def initiative_archive(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _visible(request, slug)
+    if not (can_edit(request.user, initiative) or is_staff_moderator(request.user)):
+        raise PermissionDenied
+    return _lifecycle(
+        request,
+        initiative,
+        lambda: services.initiative_archive(initiative=initiative, user=request.user),
+        _("The initiative is archived."),
+    )
+
+
+# --- Needs and offers -------------------------------------------------------------------------
+
+
+@login_required
+def need_create(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _editable(request, slug)
+    form = NeedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_create(initiative=initiative, user=request.user, fields=form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your need is posted."))
+            return redirect(initiative)
+    return render(request, "initiatives/need_form.html", {"form": form, "initiative": initiative})
+
+
+@require_POST
+@login_required
+def need_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    initiative = _editable(request, slug)
+    need = get_object_or_404(Need, pk=pk, initiative=initiative)
+    return _lifecycle(
+        request,
+        initiative,
+        lambda: services.need_close(
+            need=need, user=request.user, status=request.POST.get("status", "")
+        ),
+        _("The need is closed."),
+    )
+
+
+def help_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """“I want to help”: a visitor's offer, relayed to the owners by e-mail."""
+    initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
+    need = get_object_or_404(Need, pk=pk, initiative=initiative, status=Need.Status.OPEN)
+    form = HelpOfferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.is_spam():
+            # Pretend success: a bot learns nothing, nothing is stored or sent.
+            return render(request, "initiatives/help_offer_sent.html", {"initiative": initiative})
+        if not rate_limit_hit(
+            f"help-offer:{client_ip(request)}", limit=HELP_OFFERS_PER_HOUR, window_seconds=3600
+        ):
+            form.add_error(
+                None, _("You have sent several offers in a short time. Please try again later.")
+            )
+            response = render(
+                request,
+                "initiatives/help_offer.html",
+                {"form": form, "initiative": initiative, "need": need},
+            )
+            response.status_code = 429
+            return response
+        try:
+            services.help_offer_send(
+                need=need,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                message=form.cleaned_data["message"],
+                consent=form.cleaned_data["consent"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return render(request, "initiatives/help_offer_sent.html", {"initiative": initiative})
+    return render(
+        request,
+        "initiatives/help_offer.html",
+        {"form": form, "initiative": initiative, "need": need},
+    )
+
+
+# --- Activity, co-owners, photos ------------------------------------------------------------------
+
+
+@login_required
+def activity(request: HttpRequest, slug: str) -> HttpResponse:
+    """The owner's monthly figures: a form to report or correct a month, and the history."""
+    initiative = _editable(request, slug)
+    form = ActivityReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_report_save(
+                initiative=initiative,
+                user=request.user,
+                month=form.cleaned_data["month"],
+                volunteer_hours=form.cleaned_data["volunteer_hours"],
+                active_volunteers=form.cleaned_data["active_volunteers"],
+                people_reached=form.cleaned_data["people_reached"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The month is saved."))
+            return redirect("initiative_activity", slug=initiative.slug)
+    return render(
+        request,
+        "initiatives/activity.html",
+        {"form": form, "initiative": initiative, "reports": activity_of(initiative)},
+    )
+
+
+@require_POST
+@login_required
+def owner_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _editable(request, slug)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        return _lifecycle(
+            request,
+            initiative,
+            lambda: services.owner_invite(
+                initiative=initiative, inviter=request.user, email=form.cleaned_data["email"]
+            ),
+            _("The invitation is sent."),
+        )
+    for error in form.errors.get("email", []):
+        messages.error(request, error)
+    return redirect(initiative)
+
+
+@login_required
+def owner_invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "initiatives/invitation.html", {"token": token})
+    try:
+        initiative = services.owner_invitation_accept(token=token, user=request.user)
+    except ValidationError as exc:
+        return render(
+            request, "initiatives/invitation.html", {"token": token, "errors": exc.messages}
+        )
+    messages.success(request, _("You are now co-owner of %(name)s.") % {"name": initiative.name})
+    return redirect(initiative)
+
+
+@login_required
+def photo_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _editable(request, slug)
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        services.photo_add(
+            initiative=initiative,
+            user=request.user,
+            image=form.cleaned_data["image"],
+            alt_text=form.cleaned_data["alt_text"],
+        )
+        messages.success(request, _("The photo is added."))
+        return redirect(initiative)
+    return render(request, "initiatives/photo_form.html", {"form": form, "initiative": initiative})
+
+
+@require_POST
+@login_required
+def photo_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    initiative = _editable(request, slug)
+    photo = get_object_or_404(InitiativePhoto, pk=pk, initiative=initiative)
+    services.photo_remove(photo=photo, user=request.user)
+    messages.success(request, _("The photo is removed."))
+    return redirect(initiative)
+
+
+# --- The resident's overview and staff moderation ------------------------------------------------
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "initiatives/mine.html",
+        {
+            "initiatives": initiatives_of(request.user),
+            "offers": offers_received_by(request.user),
+        },
+    )
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not is_staff_moderator(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def moderation(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    return render(
+        request,
+        "initiatives/moderation.html",
+        {"queue": moderation_queue(), "reason_form": ReasonForm()},
+    )
+
+
+@require_POST
+@login_required
+def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    """Publish, return (with reason) or unpublish (with reason): staff only."""
+    _staff_only(request)
+    initiative = get_object_or_404(Initiative, slug=slug)
+    reason = request.POST.get("reason", "")
+    actions = {
+        "publiceren": (
+            lambda: services.initiative_publish(initiative=initiative, staff=request.user),
+            _("Published; the owners have been told."),
+        ),
+        "terugsturen": (
+            lambda: services.initiative_return(
+                initiative=initiative, staff=request.user, reason=reason
+            ),
+            _("Returned to the owners with your reason."),
+        ),
+        "offline": (
+            lambda: services.initiative_unpublish(
+                initiative=initiative, staff=request.user, reason=reason
+            ),
+            _("Taken offline; the owners have been told why."),
+        ),
+    }
+    if action not in actions:
+        raise Http404
+    perform, success = actions[action]
+    try:
+        perform()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("moderation_queue")

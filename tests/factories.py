@@ -1,8 +1,9 @@
 import factory
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from initiatives.models import Initiative
+from initiatives.models import Initiative, Ownership
 from places.models import District, Municipality, Province
 
 
@@ -54,13 +55,45 @@ class DistrictFactory(factory.django.DjangoModelFactory):
 class InitiativeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Initiative
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Buurttuin {n}")
     slug = factory.LazyAttribute(lambda o: slugify(o.name))
     summary = "Samen tuinieren in de wijk."
+    kind = Initiative.Kind.COMMUNITY_GARDEN
     municipality = factory.SubFactory(MunicipalityFactory)
     status = Initiative.Status.DRAFT
 
     class Params:
-        published = factory.Trait(status=Initiative.Status.PUBLISHED)
-        archived = factory.Trait(status=Initiative.Status.ARCHIVED)
+        submitted = factory.Trait(
+            status=Initiative.Status.SUBMITTED, submitted_at=factory.LazyFunction(timezone.now)
+        )
+        published = factory.Trait(
+            status=Initiative.Status.PUBLISHED, published_at=factory.LazyFunction(timezone.now)
+        )
+        archived = factory.Trait(
+            status=Initiative.Status.ARCHIVED,
+            published_at=factory.LazyFunction(timezone.now),
+            archived_at=factory.LazyFunction(timezone.now),
+        )
+
+    @factory.post_generation
+    def owner(self, create: bool, extracted: User | None, **kwargs: object) -> None:
+        """InitiativeFactory(owner=user) makes the user its initiator."""
+        if create and extracted is not None:
+            Ownership.objects.create(initiative=self, user=extracted)
+
+
+class NeedFactory(factory.django.DjangoModelFactory):
+    """An open need; NeedFactory(closed=True) is one marked fulfilled."""
+
+    class Meta:
+        model = "initiatives.Need"
+
+    initiative = factory.SubFactory(InitiativeFactory, published=True)
+    kind = "volunteers"
+    title = factory.Sequence(lambda n: f"Handen voor klus {n}")
+    status = "open"
+
+    class Params:
+        closed = factory.Trait(status="fulfilled", closed_at=factory.LazyFunction(timezone.now))

@@ -111,3 +111,30 @@ def test_initiative_list_runs_a_constant_number_of_queries(
     InitiativeFactory.create_batch(count, municipality=municipality, published=True)
     with django_assert_max_num_queries(4):
         assert client.get("/initiatieven/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_profile_runs_a_bounded_number_of_queries(client, count, django_assert_max_num_queries):
+    from initiatives.models import InitiativeGoal, Need
+    from tests.factories import DistrictFactory
+
+    district = DistrictFactory()
+    initiative = InitiativeFactory(municipality=district.municipality, published=True)
+    initiative.areas_served.set([district])
+    for n in range(count):
+        Need.objects.create(initiative=initiative, kind="money", title=f"Vraag {n}")
+    InitiativeGoal.objects.bulk_create(
+        InitiativeGoal(initiative=initiative, goal_id=g, position=i)
+        for i, g in enumerate(range(1, min(count, 5) + 1), start=1)
+    )
+    with django_assert_max_num_queries(10):
+        response = client.get(initiative.get_absolute_url())
+    assert response.status_code == 200
+    assert response.content.decode().count("Vraag ") == count
+
+
+def test_archived_profiles_stay_reachable_marked_and_leave_the_list(client):
+    archived = InitiativeFactory(name="Oude Moestuin", archived=True)
+    assert client.get("/initiatieven/").content.decode().count("Oude Moestuin") == 0
+    html = client.get(archived.get_absolute_url()).content.decode()
+    assert "gearchiveerd" in html

@@ -11,7 +11,13 @@ from sdgs.services import goals_load
 pytestmark = pytest.mark.django_db
 
 
+def test_the_17_goals_come_with_the_schema():
+    assert Goal.objects.count() == 17
+    assert goals_load() == (0, 0, 17)
+
+
 def test_the_17_goals_load_with_dutch_names_and_official_colours():
+    Goal.objects.all().delete()
     assert goals_load() == (17, 0, 0)
     goal = Goal.objects.get(number=11)
     assert goal.colour == "#FD9D24"
@@ -45,6 +51,6 @@ def test_themes_are_seeded_once_and_staff_edits_survive():
 def test_load_reference_data_reports_every_part(capsys):
     call_command("load_reference_data")
     out = capsys.readouterr().out
-    assert "SDGs: 17 created" in out
+    assert "SDGs: 0 created, 0 updated, 17 unchanged" in out
     assert "themes: 17 created" in out
     assert "municipalities: 342 created" in out

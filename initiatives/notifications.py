@@ -1,0 +1,86 @@
+"""The e-mails about initiatives. Queued through the outbox in the caller's transaction."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import User
+from initiatives.models import HelpOffer, Initiative, OwnerInvitation
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _send(template: str, context: dict, to: list[str], reply_to: list[str] | None = None) -> None:
+    if not to:
+        return
+    # Mails are written in the platform's first language: we do not know the reader's.
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {**context, "site_url": settings.SITE_URL}
+        # One line, whatever a title contains: a mail header cannot hold line breaks.
+        subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
+        body = render_to_string(f"mail/{template}.txt", context)
+    # One message per recipient: nobody learns another recipient's address.
+    for address in to:
+        EmailMessage(
+            subject=f"[Buurtbeurs] {subject}",
+            body=body,
+            to=[address],
+            reply_to=reply_to,
+        ).send()
+
+
+def _owner_emails(initiative: Initiative) -> list[str]:
+    return list(
+        initiative.ownerships.filter(user__is_active=True).values_list("user__email", flat=True)
+    )
+
+
+def _staff_emails() -> list[str]:
+    if settings.STAFF_NOTIFY_EMAILS:
+        return list(settings.STAFF_NOTIFY_EMAILS)
+    return list(User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True))
+
+
+def _initiative_context(initiative: Initiative) -> dict:
+    return {
+        "initiative": initiative,
+        "profile_url": _absolute(initiative.get_absolute_url()),
+        "mine_url": _absolute(reverse("mine")),
+        "moderation_url": _absolute(reverse("moderation_queue")),
+    }
+
+
+def staff_initiative_submitted(initiative: Initiative) -> None:
+    _send("staff_submitted", _initiative_context(initiative), _staff_emails())
+
+
+def staff_published_initiative_edited(initiative: Initiative, editor: User) -> None:
+    _send("staff_edited", _initiative_context(initiative), _staff_emails())
+
+
+def owners_initiative_published(initiative: Initiative) -> None:
+    _send("owners_published", _initiative_context(initiative), _owner_emails(initiative))
+
+
+def owners_initiative_returned(initiative: Initiative, reason: str) -> None:
+    context = {**_initiative_context(initiative), "reason": reason}
+    _send("owners_returned", context, _owner_emails(initiative))
+
+
+def owner_invitation(invitation: OwnerInvitation) -> None:
+    context = {
+        **_initiative_context(invitation.initiative),
+        "inviter": invitation.invited_by,
+        "accept_url": _absolute(reverse("owner_invitation_accept", args=[invitation.token])),
+    }
+    _send("owner_invitation", context, [invitation.email])
+
+
+def owners_help_offered(offer: HelpOffer) -> None:
+    initiative = offer.need.initiative
+    context = {**_initiative_context(initiative), "offer": offer, "need": offer.need}
+    _send("owners_help_offered", context, _owner_emails(initiative), reply_to=[offer.email])

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from initiatives import views
+
+urlpatterns = [
+    path("initiatieven/", views.initiative_list, name="initiative_list"),
+    path("initiatieven/nieuw/", views.initiative_create, name="initiative_create"),
+    path("initiatieven/<slug:slug>/", views.initiative_detail, name="initiative_detail"),
+    path("initiatieven/<slug:slug>/bewerken/", views.initiative_edit, name="initiative_edit"),
+    path("initiatieven/<slug:slug>/indienen/", views.initiative_submit, name="initiative_submit"),
+    path(
+        "initiatieven/<slug:slug>/archiveren/", views.initiative_archive, name="initiative_archive"
+    ),
+    path("initiatieven/<slug:slug>/vragen/nieuw/", views.need_create, name="need_create"),
+    path("initiatieven/<slug:slug>/vragen/<int:pk>/sluiten/", views.need_close, name="need_close"),
+    path("initiatieven/<slug:slug>/vragen/<int:pk>/helpen/", views.help_offer, name="help_offer"),
+    path("initiatieven/<slug:slug>/activiteit/", views.activity, name="initiative_activity"),
+    path("initiatieven/<slug:slug>/eigenaren/", views.owner_invite, name="owner_invite"),
+    path("initiatieven/<slug:slug>/fotos/", views.photo_upload, name="photo_upload"),
+    path(
+        "initiatieven/<slug:slug>/fotos/<int:pk>/verwijderen/",
+        views.photo_delete,
+        name="photo_delete",
+    ),
+    path("mijn/", views.mine, name="mine"),
+    path(
+        "mijn/uitnodiging/<str:token>/",
+        views.owner_invitation_accept,
+        name="owner_invitation_accept",
+    ),
+    path("moderatie/", views.moderation, name="moderation_queue"),
+    path("moderatie/<slug:slug>/<str:action>/", views.moderate, name="moderate"),
+]

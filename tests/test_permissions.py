@@ -1,0 +1,236 @@
+"""Who may do what, per role × action, through the web pages.
+
+Roles: anonymous, resident (the initiator), other resident (owns another initiative),
+co-owner, officer (of the initiative's gemeente), staff (LSA).
+"""
+
+import pytest
+
+from accounts.models import OfficerGrant
+from initiatives.models import ActivityReport, Initiative, Need, Ownership
+from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "resident", "other_resident", "co_owner", "officer", "staff"]
+LOGIN = "login"  # redirected to the login page
+
+
+@pytest.fixture
+def world():
+    municipality = MunicipalityFactory()
+    people = {
+        "resident": UserFactory(),
+        "other_resident": UserFactory(),
+        "co_owner": UserFactory(),
+        "officer": UserFactory(),
+        "staff": UserFactory(is_staff=True),
+    }
+    InitiativeFactory(municipality=municipality, published=True, owner=people["other_resident"])
+    OfficerGrant.objects.create(user=people["officer"], municipality=municipality)
+
+    def make(**traits) -> Initiative:
+        initiative = InitiativeFactory(
+            municipality=municipality,
+            owner=people["resident"],
+            consent_share_contact=True,
+            contact_phone="+31 6 1234 5678",
+            **traits,
+        )
+        Ownership.objects.create(
+            initiative=initiative, user=people["co_owner"], role=Ownership.Role.CO_OWNER
+        )
+        return initiative
+
+    return people, make
+
+
+def _as(client, world, role):
+    people, _ = world
+    if role != "anonymous":
+        client.force_login(people[role])
+    return client
+
+
+def _outcome(response) -> int | str:
+    if response.status_code == 302 and "/accounts/login/" in response["Location"]:
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [404, 200, 404, 200, 404, 200], strict=True)),
+)
+def test_who_sees_a_draft(client, world, role, expected):
+    initiative = world[1]()
+    assert _as(client, world, role).get(initiative.get_absolute_url()).status_code == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everyone_sees_a_published_profile(client, world, role):
+    initiative = world[1](published=True)
+    assert _as(client, world, role).get(initiative.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 200, 403, 200, 403, 403], strict=True)),
+)
+def test_who_may_open_the_edit_page_of_a_published_initiative(client, world, role, expected):
+    initiative = world[1](published=True)
+    response = _as(client, world, role).get(f"/initiatieven/{initiative.slug}/bewerken/")
+    assert _outcome(response) == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 302, 404, 302, 404, 403], strict=True)),
+)
+def test_who_may_edit_a_draft(client, world, role, expected):
+    initiative = world[1]()
+    response = _as(client, world, role).post(
+        f"/initiatieven/{initiative.slug}/bewerken/",
+        {
+            "name": "Nieuwe naam",
+            "summary": "Nieuw",
+            "kind": "garden",
+            "municipality": initiative.municipality_id,
+            "legal_form": "none",
+        },
+    )
+    assert _outcome(response) == expected
+    initiative.refresh_from_db()
+    assert (initiative.name == "Nieuwe naam") == (expected == 302)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 302, 404, 302, 404, 403], strict=True)),
+)
+def test_who_may_submit_a_draft(client, world, role, expected):
+    initiative = world[1]()
+    initiative.goal_links.create(goal_id=11, position=1)
+    response = _as(client, world, role).post(f"/initiatieven/{initiative.slug}/indienen/")
+    assert _outcome(response) == expected
+    initiative.refresh_from_db()
+    assert (initiative.status == Initiative.Status.SUBMITTED) == (expected == 302)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 403, 403, 403, 403, 302], strict=True)),
+)
+def test_only_staff_publish(client, world, role, expected):
+    initiative = world[1](submitted=True)
+    response = _as(client, world, role).post(f"/moderatie/{initiative.slug}/publiceren/")
+    assert _outcome(response) == expected
+    initiative.refresh_from_db()
+    assert (initiative.status == Initiative.Status.PUBLISHED) == (expected == 302)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 403, 403, 403, 403, 302], strict=True)),
+)
+def test_only_staff_return_or_unpublish(client, world, role, expected):
+    initiative = world[1](published=True)
+    response = _as(client, world, role).post(
+        f"/moderatie/{initiative.slug}/offline/", {"reason": "Onjuiste gegevens"}
+    )
+    assert _outcome(response) == expected
+    initiative.refresh_from_db()
+    assert (initiative.status == Initiative.Status.DRAFT) == (expected == 302)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 403, 403, 403, 403, 200], strict=True)),
+)
+def test_moderation_queue_is_for_staff_only(client, world, role, expected):
+    assert _outcome(_as(client, world, role).get("/moderatie/")) == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 302, 403, 302, 403, 403], strict=True)),
+)
+def test_who_may_report_activity(client, world, role, expected):
+    initiative = world[1](published=True)
+    response = _as(client, world, role).post(
+        f"/initiatieven/{initiative.slug}/activiteit/",
+        {
+            "month": "2026-01",
+            "volunteer_hours": "10",
+            "active_volunteers": "2",
+            "people_reached": "30",
+        },
+    )
+    assert _outcome(response) == expected
+    assert ActivityReport.objects.filter(initiative=initiative).exists() == (expected == 302)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 302, 403, 302, 403, 403], strict=True)),
+)
+def test_who_may_post_and_close_needs(client, world, role, expected):
+    initiative = world[1](published=True)
+    need = Need.objects.create(initiative=initiative, kind="money", title="Geld voor zaad")
+    response = _as(client, world, role).post(
+        f"/initiatieven/{initiative.slug}/vragen/{need.pk}/sluiten/", {"status": "fulfilled"}
+    )
+    assert _outcome(response) == expected
+    need.refresh_from_db()
+    assert (need.status == Need.Status.FULFILLED) == (expected == 302)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 302, 403, 302, 403, 302], strict=True)),
+)
+def test_who_may_archive(client, world, role, expected):
+    initiative = world[1](published=True)
+    response = _as(client, world, role).post(f"/initiatieven/{initiative.slug}/archiveren/")
+    assert _outcome(response) == expected
+    initiative.refresh_from_db()
+    assert (initiative.status == Initiative.Status.ARCHIVED) == (expected == 302)
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_contact"),
+    list(zip(ROLES, [False, True, False, True, True, True], strict=True)),
+)
+def test_who_sees_contact_details_when_the_initiative_consented(client, world, role, sees_contact):
+    initiative = world[1](published=True)
+    html = _as(client, world, role).get(initiative.get_absolute_url()).content.decode()
+    assert ("+31 6 1234 5678" in html) == sees_contact
+
+
+def test_officers_do_not_see_contact_details_without_consent(client, world):
+    people, make = world
+    initiative = make(published=True)
+    Initiative.objects.filter(pk=initiative.pk).update(consent_share_contact=False)
+    client.force_login(people["officer"])
+    assert "+31 6 1234 5678" not in client.get(initiative.get_absolute_url()).content.decode()
+
+
+def test_officers_of_another_gemeente_do_not_see_contact_details(client, world):
+    people, make = world
+    initiative = make(published=True)
+    OfficerGrant.objects.filter(user=people["officer"]).update(municipality=MunicipalityFactory())
+    client.force_login(people["officer"])
+    assert "+31 6 1234 5678" not in client.get(initiative.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 302, 403, 302, 403, 403], strict=True)),
+)
+def test_who_may_invite_a_co_owner(client, world, role, expected):
+    initiative = world[1](published=True)
+    response = _as(client, world, role).post(
+        f"/initiatieven/{initiative.slug}/eigenaren/", {"email": "nieuw@example.org"}
+    )
+    assert _outcome(response) == expected
+    assert initiative.invitations.exists() == (expected == 302)
