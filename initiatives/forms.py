@@ -45,7 +45,7 @@ class InitiativeForm(AccessibleModelForm):
     )
     # A web address typed without a scheme is taken as https.
     website = forms.URLField(
-        label=_("website"), required=False, max_length=200, assume_scheme="https"
+        label=_("Website"), required=False, max_length=200, assume_scheme="https"
     )
     themes = forms.ModelMultipleChoiceField(
         queryset=Theme.objects.filter(is_active=True),
