@@ -115,7 +115,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
 # Publishing must not hang a web request while Redis is down: fail fast, the durable marks
 # in PostgreSQL and the beat sweeps pick the work up later.
 CELERY_TASK_PUBLISH_RETRY = False
@@ -267,6 +271,16 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # --- Site -------------------------------------------------------------------------------
 ADMIN_URL = "beheer/"
 
+# --- Social Handprint recomputes ----------------------------------------------------------
+# A recompute waits until an initiative's inputs have been quiet this long (bursts coalesce),
+# but never longer than the maximum delay after the first unsaved change.
+HANDPRINT_QUIET_SECONDS = env.float("HANDPRINT_QUIET_SECONDS", default=0.5)
+HANDPRINT_MAX_DELAY_SECONDS = env.float("HANDPRINT_MAX_DELAY_SECONDS", default=10)
+# Anything stale for longer than this is re-enqueued by the sweep (lost task, dead broker).
+HANDPRINT_SWEEP_AFTER_SECONDS = env.float("HANDPRINT_SWEEP_AFTER_SECONDS", default=60)
+HANDPRINT_SWEEP_INTERVAL_SECONDS = env.float("HANDPRINT_SWEEP_INTERVAL_SECONDS", default=30)
+AREA_REFRESH_DELAY_SECONDS = env.float("AREA_REFRESH_DELAY_SECONDS", default=5)
+
 CELERY_BEAT_SCHEDULE = {
     # The worker writes a timestamp that /health/ready/ reads: proof that tasks really run.
     "worker-heartbeat": {
@@ -275,4 +289,9 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": WORKER_HEARTBEAT_SECONDS},
     },
     "outbox-sweep": {"task": "outbox.tasks.outbox_sweep", "schedule": 60},
+    "handprint-sweep": {
+        "task": "impact.tasks.handprint_sweep",
+        "schedule": HANDPRINT_SWEEP_INTERVAL_SECONDS,
+    },
+    "areas-sweep": {"task": "impact.tasks.areas_sweep", "schedule": 60},
 }

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from common.images import make_renditions, save_renditions
+from impact.services import areas_mark_stale, handprint_inputs_changed
 from initiatives import notifications
 from initiatives.models import (
     HOURS_IN_A_MONTH,
@@ -89,6 +90,11 @@ def validate_goal_selection(goals: list[int]) -> None:
 
 def _set_goals(initiative: Initiative, goals: list[int]) -> None:
     validate_goal_selection(goals)
+    current = list(initiative.goal_links.order_by("position").values_list("goal_id", flat=True))
+    if current == goals:
+        return
+    # The SDG selection is an input of the handprint: same transaction, same stale mark.
+    handprint_inputs_changed(initiative_id=initiative.pk)
     initiative.goal_links.all().delete()
     InitiativeGoal.objects.bulk_create(
         InitiativeGoal(initiative=initiative, goal_id=number, position=position)
@@ -205,6 +211,7 @@ def initiative_publish(*, initiative: Initiative, staff: User) -> Initiative:
     initiative.published_at = timezone.now()
     initiative.save(update_fields=["status", "published_at", "updated_at"])
     _event(initiative, staff, InitiativeEvent.Action.PUBLISHED)
+    areas_mark_stale()
     notifications.owners_initiative_published(initiative)
     return initiative
 
@@ -241,6 +248,7 @@ def initiative_unpublish(*, initiative: Initiative, staff: User, reason: str) ->
     initiative.published_at = None
     initiative.save(update_fields=["status", "return_reason", "published_at", "updated_at"])
     _event(initiative, staff, InitiativeEvent.Action.UNPUBLISHED, reason)
+    areas_mark_stale()
     notifications.owners_initiative_returned(initiative, reason)
     return initiative
 
@@ -255,6 +263,7 @@ def initiative_archive(*, initiative: Initiative, user: User) -> Initiative:
     initiative.archived_at = timezone.now()
     initiative.save(update_fields=["status", "archived_at", "updated_at"])
     _event(initiative, user, InitiativeEvent.Action.ARCHIVED)
+    areas_mark_stale()
     return initiative
 
 
@@ -458,6 +467,7 @@ def activity_report_save(
         .filter(initiative=initiative, month=month)
         .first()
     )
+    handprint_inputs_changed(initiative_id=initiative.pk)
     if report is None:
         return ActivityReport.objects.create(
             initiative=initiative, month=month, reported_by=user, **values

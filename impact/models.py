@@ -1,0 +1,312 @@
+"""The Social Handprint: indicator catalogue, method versions, inputs, stored results.
+
+A published method version is immutable (enforced by a database trigger too): a change is a
+new version, and every stored figure names the version and inputs version it came from.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from common.i18n import BilingualNameMixin
+from initiatives.models import Initiative
+from sdgs.models import Goal
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Indicator(BilingualNameMixin, models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_nl = models.CharField(_("Dutch name"), max_length=120)
+    name_en = models.CharField(_("English name"), max_length=120)
+    unit_nl = models.CharField(_("unit (Dutch)"), max_length=40)
+    unit_en = models.CharField(_("unit (English)"), max_length=40)
+    is_universal = models.BooleanField(
+        _("universal"), default=False, help_text=_("Reported monthly by every initiative.")
+    )
+
+    class Meta:
+        ordering = ["-is_universal", "code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MethodVersion(models.Model):
+    code = models.CharField(_("version"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    valid_from = models.DateField(_("valid from"), unique=True)
+    published_at = models.DateTimeField(
+        _("published at"),
+        null=True,
+        blank=True,
+        help_text=_("Once published, a version can no longer change: make a new version."),
+    )
+    changes = models.TextField(_("what changed"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("method version")
+        verbose_name_plural = _("method versions")
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class MethodIndicator(models.Model):
+    """An indicator as a method version values it, with the source of every number."""
+
+    class Split(models.TextChoices):
+        OWN = "own", _("the initiative's own SDG selection")
+        FIXED = "fixed", _("a fixed split over SDGs")
+
+    version = models.ForeignKey(
+        MethodVersion, on_delete=models.PROTECT, related_name="entries", verbose_name=_("version")
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator")
+    )
+    unit_value_low = models.DecimalField(_("unit value low (€)"), null=True, blank=True, **MONEY)
+    unit_value_central = models.DecimalField(
+        _("unit value central (€)"), null=True, blank=True, **MONEY
+    )
+    unit_value_high = models.DecimalField(_("unit value high (€)"), null=True, blank=True, **MONEY)
+    value_source = models.TextField(_("source of the unit values"), blank=True)
+    deadweight = models.DecimalField(_("deadweight"), max_digits=5, decimal_places=4, default=0)
+    attribution = models.DecimalField(_("attribution"), max_digits=5, decimal_places=4, default=1)
+    split = models.CharField(_("split over SDGs"), max_length=5, choices=Split.choices)
+    fixed_split = models.JSONField(
+        _("fixed split"),
+        default=dict,
+        blank=True,
+        help_text=_('SDG number → share, summing to 1, e.g. {"2": "0.5", "3": "0.5"}.'),
+    )
+
+    class Meta:
+        ordering = ["version", "indicator__code"]
+        verbose_name = _("indicator of a method version")
+        verbose_name_plural = _("indicators of method versions")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "indicator"], name="method_indicator_once"),
+            models.CheckConstraint(
+                condition=Q(deadweight__gte=0, deadweight__lte=1)
+                & Q(attribution__gte=0, attribution__lte=1),
+                name="method_indicator_factors_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_value_central__isnull=True)
+                | (
+                    Q(unit_value_low__lte=F("unit_value_central"))
+                    & Q(unit_value_central__lte=F("unit_value_high"))
+                ),
+                name="method_indicator_low_central_high",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_value_central__isnull=True) | ~Q(value_source=""),
+                name="method_indicator_priced_has_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version.code}: {self.indicator.code}"
+
+
+class IndicatorQuantity(models.Model):
+    """A monthly quantity of an optional indicator (meals served, kg waste collected, …)."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="indicator_quantities"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"))
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=2)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("indicator quantity")
+        verbose_name_plural = _("indicator quantities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "indicator", "month"], name="indicator_quantity_per_month"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="indicator_quantity_month"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="indicator_quantity_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id} {self.indicator_id} {self.month:%Y-%m}"
+
+
+class HandprintState(models.Model):
+    """The durable stale mark: inputs_version > computed_version means a recompute is owed."""
+
+    initiative = models.OneToOneField(
+        Initiative, on_delete=models.CASCADE, primary_key=True, related_name="handprint_state"
+    )
+    inputs_version = models.BigIntegerField(default=0)
+    computed_version = models.BigIntegerField(default=0)
+    stale_since = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_input_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    computations = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("handprint state")
+        verbose_name_plural = _("handprint states")
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}: {self.computed_version}/{self.inputs_version}"
+
+
+class HandprintResult(models.Model):
+    """An initiative's handprint for one method version and one period."""
+
+    class PeriodKind(models.TextChoices):
+        ROLLING = "rolling12", _("last 12 months")
+        YEAR = "year", _("calendar year")
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="handprint_results"
+    )
+    version = models.ForeignKey(MethodVersion, on_delete=models.PROTECT, related_name="+")
+    period_kind = models.CharField(max_length=10, choices=PeriodKind.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    inputs_version = models.BigIntegerField()
+    computed_at = models.DateTimeField()
+    months_reported = models.PositiveSmallIntegerField()
+    volunteer_hours = models.DecimalField(max_digits=14, decimal_places=1)
+    volunteers_avg = models.PositiveIntegerField()
+    volunteers_max = models.PositiveIntegerField()
+    people_avg = models.PositiveIntegerField()
+    people_max = models.PositiveIntegerField()
+    value_low = models.DecimalField(**MONEY)
+    value_central = models.DecimalField(**MONEY)
+    value_high = models.DecimalField(**MONEY)
+    lines = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("handprint")
+        verbose_name_plural = _("handprints")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "version", "period_kind", "period_start"],
+                name="handprint_result_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["version", "period_kind", "period_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id} {self.period_kind} {self.period_start}"
+
+
+class HandprintSdg(models.Model):
+    result = models.ForeignKey(HandprintResult, on_delete=models.CASCADE, related_name="sdgs")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="+")
+    value_low = models.DecimalField(**MONEY)
+    value_central = models.DecimalField(**MONEY)
+    value_high = models.DecimalField(**MONEY)
+    hours = models.DecimalField(max_digits=14, decimal_places=1)
+    people = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["goal"]
+        constraints = [
+            models.UniqueConstraint(fields=["result", "goal"], name="handprint_sdg_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.result_id} SDG {self.goal_id}"
+
+
+class AreaHandprint(models.Model):
+    """The sum over an area's published initiatives (by primary location)."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("province")
+        MUNICIPALITY = "municipality", _("municipality")
+        DISTRICT = "district", _("district (wijk)")
+        NEIGHBOURHOOD = "neighbourhood", _("neighbourhood (buurt)")
+
+    area_code = models.CharField(max_length=10)
+    level = models.CharField(max_length=14, choices=Level.choices)
+    version = models.ForeignKey(MethodVersion, on_delete=models.PROTECT, related_name="+")
+    period_kind = models.CharField(max_length=10, choices=HandprintResult.PeriodKind.choices)
+    period_start = models.DateField()
+    initiatives = models.PositiveIntegerField()
+    volunteer_hours = models.DecimalField(max_digits=16, decimal_places=1)
+    volunteers = models.PositiveIntegerField()
+    people = models.PositiveIntegerField()
+    value_low = models.DecimalField(max_digits=16, decimal_places=2)
+    value_central = models.DecimalField(max_digits=16, decimal_places=2)
+    value_high = models.DecimalField(max_digits=16, decimal_places=2)
+    sdgs = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_code", "version", "period_kind", "period_start"],
+                name="area_handprint_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.period_kind} {self.period_start}"
+
+
+class RecomputeJob(models.Model):
+    """A set-wise recompute: its progress survives a crash, and a rerun resumes it."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    version = models.ForeignKey(MethodVersion, on_delete=models.PROTECT, related_name="+")
+    period_end = models.DateField(help_text=_("The end of the rolling window it computes."))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    last_initiative_id = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("recompute job")
+        verbose_name_plural = _("recompute jobs")
+
+    def __str__(self) -> str:
+        return f"{self.version_id} {self.period_end} {self.status} {self.done}/{self.total}"
+
+
+class AreaState(models.Model):
+    """One row: whether the area aggregates owe a refresh (the same durable-mark scheme)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    inputs_version = models.BigIntegerField(default=0)
+    computed_version = models.BigIntegerField(default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="area_state_singleton")]
+
+    def __str__(self) -> str:
+        return f"areas {self.computed_version}/{self.inputs_version}"

@@ -1,0 +1,330 @@
+"""Keeping handprints current: durable stale marks, coalesced recomputes, compare-and-set.
+
+A write of an input calls `handprint_inputs_changed` inside its transaction. That bumps the
+initiative's inputs version (durable: it survives a broker outage) and, after commit, enqueues
+one task unless one is already pending. The task waits for a quiet moment (bursts coalesce),
+computes with the pure scoring function, and stores the result only if the inputs version is
+still the one it read. A beat sweep re-enqueues anything left stale.
+"""
+
+import datetime
+import logging
+from dataclasses import asdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from impact.methods import current_version, method_spec
+from impact.models import (
+    AreaState,
+    HandprintResult,
+    HandprintSdg,
+    HandprintState,
+    IndicatorQuantity,
+    MethodVersion,
+)
+from impact.scoring import Handprint, MonthInput, compute, periods_for
+from initiatives.models import ActivityReport, InitiativeGoal
+
+logger = logging.getLogger(__name__)
+
+
+# --- Marking stale and enqueueing -------------------------------------------------------------
+
+
+def handprint_inputs_changed(*, initiative_id: int) -> None:
+    """Marks the handprint stale in the caller's transaction; enqueues a recompute after commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO impact_handprintstate
+                (initiative_id, inputs_version, computed_version, stale_since, last_input_at,
+                 computations)
+            VALUES (%s, 1, 0, now(), now(), 0)
+            ON CONFLICT (initiative_id) DO UPDATE SET
+                inputs_version = impact_handprintstate.inputs_version + 1,
+                stale_since = COALESCE(impact_handprintstate.stale_since, now()),
+                last_input_at = now()
+            """,
+            [initiative_id],
+        )
+    transaction.on_commit(lambda: handprint_enqueue(initiative_id=initiative_id), robust=True)
+
+
+def handprint_enqueue(*, initiative_id: int, countdown: float | None = None) -> bool:
+    """Sends one recompute task unless one is pending; a dead broker only logs a warning."""
+    from impact.tasks import handprint_recompute_task
+
+    claimed = HandprintState.objects.filter(
+        Q(enqueued_at__isnull=True)
+        | Q(enqueued_at__lt=timezone.now() - _seconds(settings.HANDPRINT_SWEEP_AFTER_SECONDS)),
+        pk=initiative_id,
+    ).update(enqueued_at=timezone.now())
+    if not claimed:
+        return False
+    try:
+        handprint_recompute_task.apply_async(
+            args=[initiative_id],
+            countdown=settings.HANDPRINT_QUIET_SECONDS if countdown is None else countdown,
+        )
+    except Exception:  # noqa: BLE001 - the stale mark stays; the sweep will enqueue it again
+        HandprintState.objects.filter(pk=initiative_id).update(enqueued_at=None)
+        logger.warning("could not enqueue handprint recompute %s", initiative_id, exc_info=True)
+        return False
+    return True
+
+
+def _seconds(value: float) -> datetime.timedelta:
+    return datetime.timedelta(seconds=value)
+
+
+# --- Computing -----------------------------------------------------------------------------------
+
+
+def load_inputs(initiative_id: int) -> tuple[list[int], list[MonthInput]]:
+    """The initiative's SDG selection (primary first) and monthly inputs, in three queries."""
+    sdgs = list(
+        InitiativeGoal.objects.filter(initiative_id=initiative_id)
+        .order_by("position")
+        .values_list("goal_id", flat=True)
+    )
+    quantities: dict[datetime.date, dict[str, Decimal]] = {}
+    for month, code, quantity in IndicatorQuantity.objects.filter(
+        initiative_id=initiative_id
+    ).values_list("month", "indicator__code", "quantity"):
+        quantities.setdefault(month, {})[code] = quantity
+    months = {
+        month: MonthInput(month, hours, volunteers, people, quantities.get(month, {}))
+        for month, hours, volunteers, people in ActivityReport.objects.filter(
+            initiative_id=initiative_id
+        ).values_list("month", "volunteer_hours", "active_volunteers", "people_reached")
+    }
+    for month, values in quantities.items():
+        months.setdefault(month, MonthInput(month, Decimal(0), 0, 0, values))
+    return sdgs, list(months.values())
+
+
+def compute_for(
+    initiative_id: int, version: MethodVersion, today: datetime.date
+) -> list[Handprint]:
+    sdgs, months = load_inputs(initiative_id)
+    spec = method_spec(version)
+    years = {m.month.year for m in months}
+    return [
+        compute(sdgs=sdgs, months=months, method=spec, period=period)
+        for period in periods_for(today, years)
+    ]
+
+
+def _line_json(line) -> dict:  # noqa: ANN001
+    data = asdict(line)
+    data["split"] = [[sdg, str(share)] for sdg, share in line.split]
+    return data
+
+
+def store_results(
+    *, initiative_id: int, version: MethodVersion, inputs_version: int, handprints: list[Handprint]
+) -> None:
+    """Replaces the stored results of this initiative and version (caller holds the lock)."""
+    HandprintResult.objects.filter(initiative_id=initiative_id, version=version).delete()
+    now = timezone.now()
+    results = HandprintResult.objects.bulk_create(
+        HandprintResult(
+            initiative_id=initiative_id,
+            version=version,
+            period_kind=h.period.kind,
+            period_start=h.period.start,
+            period_end=h.period.end,
+            inputs_version=inputs_version,
+            computed_at=now,
+            months_reported=h.months_reported,
+            volunteer_hours=h.volunteer_hours,
+            volunteers_avg=h.volunteers_avg,
+            volunteers_max=h.volunteers_max,
+            people_avg=h.people_avg,
+            people_max=h.people_max,
+            value_low=h.value["low"],
+            value_central=h.value["central"],
+            value_high=h.value["high"],
+            lines=[_line_json(line) for line in h.lines],
+        )
+        for h in handprints
+    )
+    HandprintSdg.objects.bulk_create(
+        HandprintSdg(
+            result=result,
+            goal_id=sdg,
+            value_low=figures.value["low"],
+            value_central=figures.value["central"],
+            value_high=figures.value["high"],
+            hours=figures.hours,
+            people=figures.people,
+        )
+        for result, h in zip(results, handprints, strict=True)
+        for sdg, figures in h.sdgs.items()
+    )
+
+
+def handprint_recompute(*, initiative_id: int, today: datetime.date | None = None) -> str:
+    """Recomputes once the inputs are quiet; stores only if they did not change meanwhile.
+
+    Returns what happened: "fresh", "deferred", "conflict" or "computed". Idempotent.
+    """
+    state = HandprintState.objects.filter(pk=initiative_id).first()
+    if state is None or state.computed_version >= state.inputs_version:
+        HandprintState.objects.filter(pk=initiative_id).update(enqueued_at=None)
+        return "fresh"
+    now = timezone.now()
+    quiet = _seconds(settings.HANDPRINT_QUIET_SECONDS)
+    if (
+        state.last_input_at
+        and state.last_input_at > now - quiet
+        and state.stale_since
+        and state.stale_since > now - _seconds(settings.HANDPRINT_MAX_DELAY_SECONDS)
+    ):
+        # Still being written to: look again when it has been quiet for a moment.
+        from impact.tasks import handprint_recompute_task
+
+        wait = (state.last_input_at + quiet - now).total_seconds()
+        handprint_recompute_task.apply_async(args=[initiative_id], countdown=max(wait, 0.05))
+        return "deferred"
+    # From here on a new write enqueues a new task, so no write can be left behind.
+    HandprintState.objects.filter(pk=initiative_id).update(enqueued_at=None)
+    version = current_version(today)
+    if version is None:
+        return "fresh"
+    inputs_version = HandprintState.objects.values_list("inputs_version", flat=True).get(
+        pk=initiative_id
+    )
+    handprints = compute_for(initiative_id, version, today or timezone.localdate())
+    with transaction.atomic():
+        locked = HandprintState.objects.select_for_update().get(pk=initiative_id)
+        if locked.inputs_version != inputs_version:
+            return "conflict"
+        store_results(
+            initiative_id=initiative_id,
+            version=version,
+            inputs_version=inputs_version,
+            handprints=handprints,
+        )
+        HandprintState.objects.filter(pk=initiative_id).update(
+            computed_version=inputs_version,
+            stale_since=None,
+            computations=F("computations") + 1,
+            computed_at=timezone.now(),
+        )
+        areas_mark_stale()
+    return "computed"
+
+
+def handprint_sweep(*, limit: int = 1000) -> int:
+    """Re-enqueues handprints stale for longer than the threshold; returns how many."""
+    threshold = timezone.now() - _seconds(settings.HANDPRINT_SWEEP_AFTER_SECONDS)
+    stale = HandprintState.objects.filter(
+        computed_version__lt=F("inputs_version"), stale_since__lt=threshold
+    ).filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=threshold))
+    sent = 0
+    for initiative_id in stale.values_list("pk", flat=True)[:limit]:
+        sent += handprint_enqueue(initiative_id=initiative_id, countdown=0)
+    return sent
+
+
+# --- Area aggregates ---------------------------------------------------------------------------
+
+
+def areas_mark_stale() -> None:
+    """Marks the area aggregates stale; one coalesced refresh is enqueued after commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO impact_areastate (id, inputs_version, computed_version)
+            VALUES (1, 1, 0)
+            ON CONFLICT (id) DO UPDATE SET inputs_version = impact_areastate.inputs_version + 1
+            """
+        )
+    transaction.on_commit(areas_enqueue, robust=True)
+
+
+def areas_enqueue() -> bool:
+    from impact.tasks import areas_refresh_task
+
+    claimed = AreaState.objects.filter(
+        Q(enqueued_at__isnull=True)
+        | Q(enqueued_at__lt=timezone.now() - _seconds(settings.HANDPRINT_SWEEP_AFTER_SECONDS)),
+        pk=1,
+    ).update(enqueued_at=timezone.now())
+    if not claimed:
+        return False
+    try:
+        areas_refresh_task.apply_async(countdown=settings.AREA_REFRESH_DELAY_SECONDS)
+    except Exception:  # noqa: BLE001
+        AreaState.objects.filter(pk=1).update(enqueued_at=None)
+        logger.warning("could not enqueue the area refresh", exc_info=True)
+        return False
+    return True
+
+
+def areas_refresh(*, today: datetime.date | None = None) -> str:
+    """Recomputes every area aggregate set-wise; compare-and-set like the handprints."""
+    from impact.areas import area_aggregates_rebuild
+
+    AreaState.objects.filter(pk=1).update(enqueued_at=None)
+    state = AreaState.objects.filter(pk=1).first()
+    if state is None or state.computed_version >= state.inputs_version:
+        return "fresh"
+    seen = state.inputs_version
+    version = current_version(today)
+    if version is None:
+        return "fresh"
+    with transaction.atomic():
+        area_aggregates_rebuild(version=version)
+        AreaState.objects.filter(pk=1).update(computed_version=seen, computed_at=timezone.now())
+    return "computed"
+
+
+def areas_sweep() -> bool:
+    state = AreaState.objects.filter(pk=1).first()
+    if state and state.computed_version < state.inputs_version:
+        return areas_enqueue()
+    return False
+
+
+# --- Optional indicator quantities ---------------------------------------------------------------
+
+
+@transaction.atomic
+def indicator_quantity_save(
+    *,
+    initiative,
+    user,
+    indicator_code: str,
+    month: datetime.date,
+    quantity: Decimal,  # noqa: ANN001
+) -> IndicatorQuantity:
+    """Saves an optional indicator's monthly quantity (replacing the month) and marks stale."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from impact.models import Indicator
+    from initiatives.permissions import can_edit
+
+    if not can_edit(user, initiative):
+        raise PermissionDenied
+    indicator = Indicator.objects.filter(code=indicator_code, is_universal=False).first()
+    if indicator is None:
+        raise ValidationError({"indicator": "Unknown indicator."})
+    if quantity < 0:
+        raise ValidationError({"quantity": "A quantity cannot be negative."})
+    month = month.replace(day=1)
+    if month > timezone.localdate().replace(day=1):
+        raise ValidationError({"month": "You cannot report a month that has not started yet."})
+    handprint_inputs_changed(initiative_id=initiative.pk)
+    row, _ = IndicatorQuantity.objects.update_or_create(
+        initiative=initiative,
+        indicator=indicator,
+        month=month,
+        defaults={"quantity": quantity, "reported_by": user},
+    )
+    return row

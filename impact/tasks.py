@@ -1,0 +1,23 @@
+from celery import shared_task
+
+from impact import services
+
+
+@shared_task(name="impact.tasks.handprint_recompute", ignore_result=True, acks_late=True)
+def handprint_recompute_task(initiative_id: int) -> str:
+    return services.handprint_recompute(initiative_id=initiative_id)
+
+
+@shared_task(name="impact.tasks.handprint_sweep", ignore_result=True)
+def handprint_sweep_task() -> int:
+    return services.handprint_sweep()
+
+
+@shared_task(name="impact.tasks.areas_refresh", ignore_result=True, acks_late=True)
+def areas_refresh_task() -> str:
+    return services.areas_refresh()
+
+
+@shared_task(name="impact.tasks.areas_sweep", ignore_result=True)
+def areas_sweep_task() -> bool:
+    return services.areas_sweep()
