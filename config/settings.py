@@ -7,6 +7,7 @@ ALLOWED_HOSTS, DATABASE_URL and REDIS_URL. docs/configuration.md lists them all.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -271,6 +272,13 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # --- Site -------------------------------------------------------------------------------
 ADMIN_URL = "beheer/"
 
+# --- JSON API ----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+}
+
 # --- Social Handprint recomputes ----------------------------------------------------------
 # A recompute waits until an initiative's inputs have been quiet this long (bursts coalesce),
 # but never longer than the maximum delay after the first unsaved change.
@@ -294,4 +302,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": HANDPRINT_SWEEP_INTERVAL_SECONDS,
     },
     "areas-sweep": {"task": "impact.tasks.areas_sweep", "schedule": 60},
+    # After the month rolls over or a new method version becomes valid: one set-wise job.
+    "handprint-recompute-if-due": {
+        "task": "impact.tasks.recompute_if_due",
+        "schedule": crontab(minute=15, hour="*"),
+    },
 }

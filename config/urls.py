@@ -25,6 +25,7 @@ urlpatterns = [
     path("toegankelijkheid/", text_page, {"name": "accessibility"}, name="accessibility"),
     path("health/", ops_views.health, name="health"),
     path("health/ready/", ops_views.ready, name="health_ready"),
+    path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -1,4 +1,7 @@
-"""Area handprints: one set-wise SQL statement sums the stored initiative results per area."""
+"""Area handprints: one set-wise SQL statement sums the stored initiative results per area.
+
+Money in the per-SDG JSON is text, so no amount passes through a float.
+"""
 
 from django.db import connection
 
@@ -30,7 +33,8 @@ WITH base AS (
 ), sdg_json AS (
     SELECT level, code, period_kind, period_start,
            jsonb_object_agg(goal_id::text, jsonb_build_object(
-               'low', low, 'central', central, 'high', high, 'hours', hours, 'people', people
+               'low', low::text, 'central', central::text, 'high', high::text,
+               'hours', hours::text, 'people', people
            )) AS sdgs
     FROM per_sdg GROUP BY 1, 2, 3, 4
 )

@@ -119,10 +119,22 @@ def compute_for(
     ]
 
 
+def _plain(value: object) -> object:
+    """JSON-ready: Decimals as strings (exact), nested dicts and lists converted."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _line_json(line) -> dict:  # noqa: ANN001
+    """One explainable line as stored: Decimals as strings, SDG shares as fractions "1/2"."""
     data = asdict(line)
     data["split"] = [[sdg, str(share)] for sdg, share in line.split]
-    return data
+    return _plain(data)
 
 
 def store_results(
