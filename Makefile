@@ -12,6 +12,10 @@ run: $(STAMP)  ## Run the platform with demo data on http://127.0.0.1:8000/ (POR
 test: $(STAMP)  ## Run the whole test suite against real PostgreSQL, Redis and a Celery worker
 	$(BIN)/python -m config.stack test $(PYTEST_ARGS)
 
+.PHONY: bench
+bench: $(STAMP)  ## Benchmarks of DESIGN.md §6 on a national-size dataset (BENCH_ARGS=--quick: smoke run)
+	$(BIN)/python -m bench.handprint $(BENCH_ARGS)
+
 install: $(STAMP)
 
 manage: $(STAMP)  ## A manage.py command on the database `make run` uses: make manage ARGS=createsuperuser

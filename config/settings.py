@@ -120,6 +120,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+    # No connect-and-retry loop on publish: a save during a Redis outage must not wait.
+    "max_retries": 0,
 }
 # Publishing must not hang a web request while Redis is down: fail fast, the durable marks
 # in PostgreSQL and the beat sweeps pick the work up later.

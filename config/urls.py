@@ -17,6 +17,7 @@ admin.site.index_title = _("LSA staff")
 urlpatterns = [
     path("", initiative_views.home, name="home"),
     path("", include("initiatives.urls")),
+    path("", include("impact.urls")),
     path("accounts/", include("allauth.urls")),
     path("provincies/<str:code>/", place_views.province_detail, name="province_detail"),
     path("gemeenten/<str:code>/", place_views.municipality_detail, name="municipality_detail"),

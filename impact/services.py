@@ -186,9 +186,16 @@ def handprint_recompute(*, initiative_id: int, today: datetime.date | None = Non
     Returns what happened: "fresh", "deferred", "conflict" or "computed". Idempotent.
     """
     state = HandprintState.objects.filter(pk=initiative_id).first()
-    if state is None or state.computed_version >= state.inputs_version:
-        HandprintState.objects.filter(pk=initiative_id).update(enqueued_at=None)
+    if state is None:
         return "fresh"
+    if state.computed_version >= state.inputs_version:
+        # Release the claim only while still fresh: a write that committed in between found
+        # the claim taken and enqueued nothing, so this task must compute it.
+        if HandprintState.objects.filter(
+            pk=initiative_id, computed_version__gte=F("inputs_version")
+        ).update(enqueued_at=None):
+            return "fresh"
+        state = HandprintState.objects.get(pk=initiative_id)
     now = timezone.now()
     quiet = _seconds(settings.HANDPRINT_QUIET_SECONDS)
     if (

@@ -21,3 +21,11 @@ def areas_refresh_task() -> str:
 @shared_task(name="impact.tasks.areas_sweep", ignore_result=True)
 def areas_sweep_task() -> bool:
     return services.areas_sweep()
+
+
+@shared_task(name="impact.tasks.recompute_if_due", ignore_result=True)
+def recompute_if_due_task() -> int | None:
+    from impact.recompute import recompute_if_due
+
+    job = recompute_if_due()
+    return job.pk if job else None

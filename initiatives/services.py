@@ -156,7 +156,7 @@ def initiative_update(
     """Saves an owner's edit; a published profile changes at once and staff are notified."""
     if not can_edit(user, initiative):
         raise PermissionDenied
-    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    initiative = Initiative.objects.select_for_update(no_key=True).get(pk=initiative.pk)
     for name, value in fields.items():
         setattr(initiative, name, value)
     initiative.full_clean(exclude=["slug"])
@@ -169,7 +169,7 @@ def initiative_update(
 
 
 def _locked(initiative: Initiative, *allowed: str) -> Initiative:
-    locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    locked = Initiative.objects.select_for_update(no_key=True).get(pk=initiative.pk)
     if locked.status not in allowed:
         raise ValidationError(
             _("This cannot be done while the initiative is “%(status)s”.")
@@ -460,8 +460,9 @@ def activity_report_save(
         "active_volunteers": active_volunteers,
         "people_reached": people_reached,
     }
-    # Lock the initiative row so two concurrent first reports of a month serialise here.
-    Initiative.objects.select_for_update().filter(pk=initiative.pk).first()
+    # Lock the initiative row so two concurrent first reports of a month serialise here;
+    # no_key, so the recompute's foreign-key checks on this row never deadlock with us.
+    Initiative.objects.select_for_update(no_key=True).filter(pk=initiative.pk).first()
     report = (
         ActivityReport.objects.select_for_update()
         .filter(initiative=initiative, month=month)

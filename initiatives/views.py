@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.ratelimit import client_ip, rate_limit_hit
+from impact.forms import IndicatorQuantityForm
+from impact.selectors import handprint_profile
 from initiatives import services
 from initiatives.forms import (
     ActivityReportForm,
@@ -91,6 +93,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "show_contact": can_see_contact(request.user, initiative),
             "is_staff_moderator": is_staff_moderator(request.user),
             "reason_form": ReasonForm() if is_staff_moderator(request.user) else None,
+            "handprint": handprint_profile(initiative, owner=owner),
         },
     )
 
@@ -281,7 +284,15 @@ def activity(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "initiatives/activity.html",
-        {"form": form, "initiative": initiative, "reports": activity_of(initiative)},
+        {
+            "form": form,
+            "initiative": initiative,
+            "reports": activity_of(initiative),
+            "quantity_form": IndicatorQuantityForm(),
+            "quantities": initiative.indicator_quantities.select_related("indicator").order_by(
+                "-month", "indicator__code"
+            ),
+        },
     )
 
 

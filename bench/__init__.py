@@ -1,0 +1,1 @@
+"""Benchmarks that prove the quality targets of DESIGN.md §6; run with `make bench`."""

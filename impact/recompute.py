@@ -1,0 +1,502 @@
+"""Recomputes every handprint set-wise in SQL, in resumable chunks recorded in a job row.
+
+The SQL reproduces `impact.scoring.compute` to the cent (tests/test_recompute_all.py compares
+both paths on every stored figure). The method version's constants are read in Python from the
+same `method_spec` the pure function takes and passed as parameters; everything per initiative
+happens in PostgreSQL: one INSERT … SELECT per chunk with window functions for the
+largest-remainder splits.
+"""
+
+import datetime
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from fractions import Fraction
+from math import lcm
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from impact.methods import current_version, method_spec
+from impact.models import Indicator, MethodVersion, RecomputeJob
+from impact.scoring import ONE, IndicatorSpec, Line, MethodSpec, Period, rolling_window
+from impact.services import _line_json, areas_mark_stale
+from initiatives.models import Initiative
+
+# pg_try_advisory_lock key: at most one set-wise recompute at a time, across all workers.
+LOCK_KEY = 0x42_75_75_72_68_70  # "Buurhp"
+
+Progress = Callable[[int, int], None]
+
+
+class RecomputeBusy(RuntimeError):
+    """Another session is running a set-wise recompute."""
+
+
+# Rounds as scoring.average and scoring.round_half_up do: PostgreSQL rounds numeric half away
+# from zero, which is half up for the non-negative figures we have.
+CHUNK_SQL = """
+WITH spec AS (
+    SELECT * FROM unnest(
+        %(ord)s::int[], %(indicator_id)s::bigint[], %(low)s::numeric[], %(central)s::numeric[],
+        %(high)s::numeric[], %(factor)s::numeric[], %(own)s::boolean[], %(prefix)s::text[]
+    ) AS s(ord, indicator_id, low, central, high, factor, own, prefix)
+), fixed AS (
+    SELECT * FROM unnest(%(fixed_ord)s::int[], %(fixed_sdg)s::int[], %(fixed_w)s::bigint[],
+                         %(fixed_d)s::bigint[]) AS f(ord, sdg, w, d)
+), chunk AS (
+    SELECT initiative_id FROM impact_handprintstate
+    WHERE initiative_id > %(lo)s AND initiative_id <= %(hi)s
+), goals AS (
+    SELECT initiative_id, goal_id, position,
+           count(*) OVER (PARTITION BY initiative_id) AS n,
+           row_number() OVER (PARTITION BY initiative_id ORDER BY position) AS rank
+    FROM initiatives_initiativegoal
+    WHERE initiative_id > %(lo)s AND initiative_id <= %(hi)s
+), own AS (
+    -- scoring.own_split as integer weights over a common denominator: primary 1/2 = k/2k,
+    -- each of the k others 1/2k; a lone primary 1/1.
+    SELECT initiative_id, goal_id AS sdg, position AS pos,
+           CASE WHEN n = 1 THEN 1 WHEN rank = 1 THEN n - 1 ELSE 1 END AS w,
+           CASE WHEN n = 1 THEN 1 ELSE 2 * (n - 1) END AS d,
+           CASE WHEN n = 1 THEN '1' WHEN rank = 1 THEN '1/2' ELSE '1/' || 2 * (n - 1) END
+               AS share
+    FROM goals
+), own_split AS (
+    SELECT initiative_id,
+           '[' || string_agg('[' || sdg || ', "' || share || '"]', ', ' ORDER BY pos) || ']'
+               AS split
+    FROM own GROUP BY initiative_id
+), months AS (
+    -- services.load_inputs: a month with only indicator quantities counts as reported, 0/0/0.
+    SELECT initiative_id, month, volunteer_hours AS hours, active_volunteers AS volunteers,
+           people_reached AS people
+    FROM initiatives_activityreport
+    WHERE initiative_id > %(lo)s AND initiative_id <= %(hi)s
+    UNION ALL
+    SELECT DISTINCT q.initiative_id, q.month, 0, 0, 0
+    FROM impact_indicatorquantity q
+    WHERE q.initiative_id > %(lo)s AND q.initiative_id <= %(hi)s
+      AND NOT EXISTS (
+          SELECT 1 FROM initiatives_activityreport a
+          WHERE a.initiative_id = q.initiative_id AND a.month = q.month
+      )
+), tagged AS (
+    -- Each month counts in its calendar year and, when inside it, in the rolling window.
+    SELECT m.*, p.kind, p.start, p.stop
+    FROM months m
+    CROSS JOIN LATERAL (VALUES
+        ('year', date_trunc('year', m.month::timestamp)::date,
+         (date_trunc('year', m.month::timestamp) + interval '1 year')::date),
+        ('rolling12', %(window_start)s::date, %(window_end)s::date)
+    ) AS p(kind, start, stop)
+    WHERE m.month >= p.start AND m.month < p.stop
+), totals AS (
+    SELECT initiative_id, kind, start, stop, count(*) AS months_reported, sum(hours) AS hours,
+           round(sum(volunteers)::numeric / count(*), 0) AS volunteers_avg,
+           max(volunteers) AS volunteers_max,
+           round(sum(people)::numeric / count(*), 0) AS people_avg, max(people) AS people_max
+    FROM tagged
+    GROUP BY initiative_id, kind, start, stop
+    UNION ALL
+    -- The rolling window is stored even without a reported month: zeros.
+    SELECT initiative_id, 'rolling12', %(window_start)s::date, %(window_end)s::date,
+           0, 0, 0, 0, 0, 0
+    FROM chunk c
+    WHERE NOT EXISTS (
+        SELECT 1 FROM months m
+        WHERE m.initiative_id = c.initiative_id
+          AND m.month >= %(window_start)s::date AND m.month < %(window_end)s::date
+    )
+), quantities AS (
+    SELECT q.initiative_id, p.kind, p.start, s.ord, sum(q.quantity) AS quantity
+    FROM impact_indicatorquantity q
+    JOIN spec s ON s.indicator_id = q.indicator_id
+    CROSS JOIN LATERAL (VALUES
+        ('year', date_trunc('year', q.month::timestamp)::date),
+        ('rolling12', %(window_start)s::date)
+    ) AS p(kind, start)
+    WHERE q.initiative_id > %(lo)s AND q.initiative_id <= %(hi)s
+      AND (p.kind = 'year'
+           OR q.month >= %(window_start)s::date AND q.month < %(window_end)s::date)
+    GROUP BY q.initiative_id, p.kind, p.start, s.ord
+    HAVING sum(q.quantity) <> 0
+), lines AS (
+    SELECT initiative_id, kind, start, 0 AS ord, hours AS quantity FROM totals
+    UNION ALL
+    SELECT initiative_id, kind, start, ord, quantity FROM quantities
+), valued AS (
+    SELECT l.initiative_id, l.kind, l.start, l.ord, l.quantity, s.own, s.prefix,
+           round(l.quantity * s.low * s.factor, 2) AS v_low,
+           round(l.quantity * s.central * s.factor, 2) AS v_central,
+           round(l.quantity * s.high * s.factor, 2) AS v_high
+    FROM lines l JOIN spec s USING (ord)
+), line_json AS (
+    -- The lines as services.store_results writes them; assembled as text, parsed once.
+    SELECT v.initiative_id, v.kind, v.start,
+           ('[' || string_agg(
+               v.prefix || '"quantity": "' || v.quantity || '", "value": '
+               || CASE WHEN v.v_low IS NULL THEN 'null'
+                       ELSE '{"low": "' || v.v_low || '", "central": "' || v.v_central
+                            || '", "high": "' || v.v_high || '"}' END
+               || CASE WHEN v.own THEN ', "split": ' || COALESCE(o.split, '[]') ELSE '' END
+               || '}',
+               ', ' ORDER BY v.ord
+           ) || ']')::jsonb AS lines,
+           COALESCE(sum(v.v_low), 0) AS value_low,
+           COALESCE(sum(v.v_central), 0) AS value_central,
+           COALESCE(sum(v.v_high), 0) AS value_high
+    FROM valued v LEFT JOIN own_split o USING (initiative_id)
+    GROUP BY v.initiative_id, v.kind, v.start
+), value_shares AS (
+    -- scoring.split_exact in whole cents: floor of units × w / d, remainder units × w mod d.
+    SELECT v.initiative_id, v.kind, v.start, v.ord, o.sdg, o.pos, o.w, o.d,
+           (v.v_low * 100)::bigint AS u_low, (v.v_central * 100)::bigint AS u_central,
+           (v.v_high * 100)::bigint AS u_high
+    FROM valued v JOIN own o USING (initiative_id)
+    WHERE v.own AND v.v_low IS NOT NULL
+    UNION ALL
+    SELECT v.initiative_id, v.kind, v.start, v.ord, f.sdg, f.sdg, f.w, f.d,
+           (v.v_low * 100)::bigint, (v.v_central * 100)::bigint, (v.v_high * 100)::bigint
+    FROM valued v JOIN fixed f USING (ord)
+    WHERE NOT v.own AND v.v_low IS NOT NULL
+), value_floors AS (
+    SELECT *, u_low * w / d AS f_low, u_low * w %% d AS r_low,
+           u_central * w / d AS f_central, u_central * w %% d AS r_central,
+           u_high * w / d AS f_high, u_high * w %% d AS r_high
+    FROM value_shares
+), value_ranked AS (
+    -- The units left over go to the largest remainders, ties to the earlier position.
+    SELECT initiative_id, kind, start, sdg,
+           f_low + CASE WHEN row_number() OVER (line ORDER BY r_low DESC, pos)
+                        <= u_low - sum(f_low) OVER line THEN 1 ELSE 0 END AS c_low,
+           f_central + CASE WHEN row_number() OVER (line ORDER BY r_central DESC, pos)
+                            <= u_central - sum(f_central) OVER line THEN 1 ELSE 0 END
+               AS c_central,
+           f_high + CASE WHEN row_number() OVER (line ORDER BY r_high DESC, pos)
+                         <= u_high - sum(f_high) OVER line THEN 1 ELSE 0 END AS c_high
+    FROM value_floors
+    WINDOW line AS (PARTITION BY initiative_id, kind, start, ord)
+), sdg_values AS (
+    SELECT initiative_id, kind, start, sdg,
+           sum(c_low) / 100.0 AS value_low, sum(c_central) / 100.0 AS value_central,
+           sum(c_high) / 100.0 AS value_high
+    FROM value_ranked GROUP BY initiative_id, kind, start, sdg
+), reach_floors AS (
+    -- Hours in tenths and people in whole people, split over the initiative's own SDGs.
+    SELECT t.initiative_id, t.kind, t.start, o.sdg, o.pos,
+           (t.hours * 10)::bigint AS u_hours, (t.hours * 10)::bigint * o.w / o.d AS f_hours,
+           (t.hours * 10)::bigint * o.w %% o.d AS r_hours,
+           t.people_avg::bigint AS u_people, t.people_avg::bigint * o.w / o.d AS f_people,
+           t.people_avg::bigint * o.w %% o.d AS r_people
+    FROM totals t JOIN own o USING (initiative_id)
+), sdg_reach AS (
+    SELECT initiative_id, kind, start, sdg,
+           (f_hours + CASE WHEN row_number() OVER (period ORDER BY r_hours DESC, pos)
+                           <= u_hours - sum(f_hours) OVER period THEN 1 ELSE 0 END) / 10.0
+               AS hours,
+           f_people + CASE WHEN row_number() OVER (period ORDER BY r_people DESC, pos)
+                           <= u_people - sum(f_people) OVER period THEN 1 ELSE 0 END AS people
+    FROM reach_floors
+    WINDOW period AS (PARTITION BY initiative_id, kind, start)
+), sdg_figures AS (
+    SELECT initiative_id, kind, start, sdg,
+           COALESCE(v.value_low, 0) AS value_low, COALESCE(v.value_central, 0) AS value_central,
+           COALESCE(v.value_high, 0) AS value_high, COALESCE(r.hours, 0) AS hours,
+           COALESCE(r.people, 0) AS people
+    FROM sdg_values v FULL JOIN sdg_reach r USING (initiative_id, kind, start, sdg)
+), results AS (
+    INSERT INTO impact_handprintresult
+        (initiative_id, version_id, period_kind, period_start, period_end, inputs_version,
+         computed_at, months_reported, volunteer_hours, volunteers_avg, volunteers_max,
+         people_avg, people_max, value_low, value_central, value_high, lines)
+    SELECT t.initiative_id, %(version)s, t.kind, t.start, t.stop, c.inputs_version, %(now)s,
+           t.months_reported, t.hours, t.volunteers_avg, t.volunteers_max, t.people_avg,
+           t.people_max, l.value_low, l.value_central, l.value_high, l.lines
+    FROM totals t
+    JOIN impact_handprintstate c USING (initiative_id)
+    JOIN line_json l USING (initiative_id, kind, start)
+    RETURNING id, initiative_id, period_kind, period_start
+)
+INSERT INTO impact_handprintsdg
+    (result_id, goal_id, value_low, value_central, value_high, hours, people)
+SELECT r.id, f.sdg, f.value_low, f.value_central, f.value_high, f.hours, f.people
+FROM sdg_figures f
+JOIN results r
+    ON r.initiative_id = f.initiative_id AND r.period_kind = f.kind
+   AND r.period_start = f.start
+"""
+
+
+def _line_prefix(line: Line, *, own: bool) -> str:
+    """The line's JSON up to the fields the SQL fills in: '{"indicator": …, "source": …, '."""
+    data = _line_json(line)
+    for key in ("quantity", "value", "split") if own else ("quantity", "value"):
+        del data[key]
+    return json.dumps(data)[:-1] + ", "
+
+
+def _weights(split: tuple[tuple[int, Fraction], ...]) -> list[tuple[int, int, int]]:
+    """(sdg, w, d) with share = w / d over one common denominator, so remainders compare."""
+    d = lcm(*(share.denominator for _, share in split))
+    return [(sdg, int(share * d), d) for sdg, share in split]
+
+
+def chunk_parameters(spec: MethodSpec, indicator_ids: dict[str, int]) -> dict[str, list]:
+    """The method version as SQL arrays: one row per line (volunteer hours first), its splits."""
+    entries: list[tuple[int, int | None, IndicatorSpec]] = [(0, None, spec.volunteer_hours)]
+    entries += [
+        (position, indicator_ids[code], spec.indicators[code])
+        for position, code in enumerate(sorted(spec.indicators), start=1)
+    ]
+    params: dict[str, list] = {
+        key: []
+        for key in (
+            "ord indicator_id low central high factor own prefix "
+            "fixed_ord fixed_sdg fixed_w fixed_d"
+        ).split()
+    }
+    for ord_, indicator_id, entry in entries:
+        priced = entry.unit_value is not None
+        template = Line(
+            indicator=entry.code,
+            quantity=Decimal(0),
+            unit_value=entry.unit_value,
+            deadweight=entry.deadweight,
+            attribution=entry.attribution,
+            value=None,
+            split=entry.split or (),
+            source=entry.source,
+        )
+        params["ord"].append(ord_)
+        params["indicator_id"].append(indicator_id)
+        params["low"].append(entry.unit_value.low if priced else None)
+        params["central"].append(entry.unit_value.central if priced else None)
+        params["high"].append(entry.unit_value.high if priced else None)
+        params["factor"].append((ONE - entry.deadweight) * entry.attribution)
+        params["own"].append(entry.split is None)
+        params["prefix"].append(_line_prefix(template, own=entry.split is None))
+        for sdg, w, d in _weights(entry.split) if entry.split else ():
+            params["fixed_ord"].append(ord_)
+            params["fixed_sdg"].append(sdg)
+            params["fixed_w"].append(w)
+            params["fixed_d"].append(d)
+    return params
+
+
+def _next_chunk(after: int, size: int) -> tuple[int, int] | None:
+    """(highest id, count) of the next `size` initiatives after id `after`; None at the end."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT max(id), count(*) FROM (
+                SELECT id FROM initiatives_initiative WHERE id > %s ORDER BY id LIMIT %s
+            ) AS next_chunk
+            """,
+            [after, size],
+        )
+        upper, count = cursor.fetchone()
+    return (upper, count) if count else None
+
+
+def _recompute_chunk(
+    *,
+    job: RecomputeJob,
+    lo: int,
+    hi: int,
+    count: int,
+    window: Period,
+    params: dict[str, list],
+    mark_fresh: bool,
+) -> None:
+    """Replaces the results of initiatives lo < id <= hi and advances the job, atomically."""
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A chunk's sorts and hashes (some 100,000 rows) fit in memory instead of spilling;
+        # compiling the big statement (JIT) would cost more than it saves at this size.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(
+            """
+            INSERT INTO impact_handprintstate
+                (initiative_id, inputs_version, computed_version, computations)
+            SELECT id, 0, 0, 0 FROM initiatives_initiative WHERE id > %s AND id <= %s
+            ON CONFLICT (initiative_id) DO NOTHING
+            """,
+            [lo, hi],
+        )
+        # A writer bumps inputs_version under this row lock: it waits for us, and its own
+        # task then recomputes; so the versions we store match the inputs we read.
+        cursor.execute(
+            """
+            SELECT initiative_id FROM impact_handprintstate
+            WHERE initiative_id > %s AND initiative_id <= %s
+            ORDER BY initiative_id FOR UPDATE
+            """,
+            [lo, hi],
+        )
+        # No cascade in the database: the per-SDG rows go first, found by their result ids.
+        cursor.execute(
+            """
+            DELETE FROM impact_handprintsdg WHERE result_id = ANY(ARRAY(
+                SELECT id FROM impact_handprintresult
+                WHERE version_id = %s AND initiative_id > %s AND initiative_id <= %s
+            ))
+            """,
+            [job.version_id, lo, hi],
+        )
+        cursor.execute(
+            """
+            DELETE FROM impact_handprintresult
+            WHERE version_id = %s AND initiative_id > %s AND initiative_id <= %s
+            """,
+            [job.version_id, lo, hi],
+        )
+        cursor.execute(
+            CHUNK_SQL,
+            {
+                **params,
+                "lo": lo,
+                "hi": hi,
+                "version": job.version_id,
+                "now": now,
+                "window_start": window.start,
+                "window_end": window.end,
+            },
+        )
+        if mark_fresh:
+            cursor.execute(
+                """
+                UPDATE impact_handprintstate
+                SET computed_version = inputs_version, stale_since = NULL, computed_at = %s,
+                    computations = computations + 1
+                WHERE initiative_id > %s AND initiative_id <= %s
+                """,
+                [now, lo, hi],
+            )
+        cursor.execute(
+            """
+            UPDATE impact_recomputejob SET done = done + %s, last_initiative_id = %s
+            WHERE id = %s
+            """,
+            [count, hi, job.pk],
+        )
+    job.done += count
+    job.last_initiative_id = hi
+
+
+def _start_or_resume(*, version_id: int, period_end: datetime.date, resume: bool) -> RecomputeJob:
+    running = RecomputeJob.objects.filter(status=RecomputeJob.Status.RUNNING)
+    job = (
+        running.filter(version_id=version_id, period_end=period_end).order_by("-pk").first()
+        if resume
+        else None
+    )
+    # A running job for another window or version (or one we restart) will never finish.
+    running.exclude(pk=job.pk if job else None).update(
+        status=RecomputeJob.Status.FAILED, error="superseded", finished_at=timezone.now()
+    )
+    if job is None:
+        job = RecomputeJob.objects.create(version_id=version_id, period_end=period_end)
+    job.total = job.done + Initiative.objects.filter(pk__gt=job.last_initiative_id).count()
+    job.save(update_fields=["total"])
+    return job
+
+
+def recompute_all(
+    *,
+    version: MethodVersion,
+    today: datetime.date | None = None,
+    chunk_size: int = 5000,
+    progress: Progress | None = None,
+    resume: bool = True,
+) -> RecomputeJob:
+    """Recomputes every initiative's handprint (any status) set-wise in SQL; resumes a crash.
+
+    Each chunk commits its results, the state marks and the job's progress together, so a
+    crash loses at most one chunk. `progress(done, total)` is called at the start (done > 0
+    when resuming) and after every chunk. Raises RecomputeBusy when another session runs one.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    today = today or timezone.localdate()
+    window = rolling_window(today)
+    with _advisory_lock() as acquired:
+        if not acquired:
+            raise RecomputeBusy("another set-wise recompute is running")
+        job = _start_or_resume(version_id=version.pk, period_end=window.end, resume=resume)
+        spec = method_spec(version)
+        params = chunk_parameters(
+            spec, dict(Indicator.objects.filter(code__in=spec.indicators).values_list("code", "pk"))
+        )
+        # The state marks belong to the version the per-initiative path computes.
+        current = current_version(today)
+        mark_fresh = current is not None and current.pk == version.pk
+        if progress:
+            progress(job.done, job.total)
+        try:
+            while chunk := _next_chunk(job.last_initiative_id, chunk_size):
+                hi, count = chunk
+                _recompute_chunk(
+                    job=job,
+                    lo=job.last_initiative_id,
+                    hi=hi,
+                    count=count,
+                    window=window,
+                    params=params,
+                    mark_fresh=mark_fresh,
+                )
+                job.total = max(job.total, job.done)
+                if progress:
+                    progress(job.done, job.total)
+        except BaseException as exc:
+            # Left running: a rerun resumes after the last committed chunk.
+            if not connection.needs_rollback:
+                RecomputeJob.objects.filter(pk=job.pk).update(error=repr(exc)[:2000])
+            raise
+        with transaction.atomic():
+            job.status = RecomputeJob.Status.DONE
+            job.total = job.done
+            job.error = ""
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "total", "error", "finished_at"])
+            areas_mark_stale()
+    return job
+
+
+def recompute_if_due(today: datetime.date | None = None) -> RecomputeJob | None:
+    """Runs (or resumes) recompute_all unless the current version's window is already done.
+
+    Covers both triggers: the month rolled over (a new window end) and a new method version
+    became valid. Returns None when nothing was due or another worker holds the lock.
+    """
+    today = today or timezone.localdate()
+    version = current_version(today)
+    if version is None:
+        return None
+    with _advisory_lock() as acquired:
+        if not acquired:
+            return None
+        done = RecomputeJob.objects.filter(
+            version=version,
+            period_end=rolling_window(today).end,
+            status=RecomputeJob.Status.DONE,
+        ).exists()
+        if done:
+            return None
+        return recompute_all(version=version, today=today)
+
+
+@contextmanager
+def _advisory_lock() -> Iterator[bool]:
+    """Holds the session-level lock of the set-wise recompute if it is free (re-entrant)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])

