@@ -37,17 +37,21 @@ WITH base AS (
                'hours', hours::text, 'people', people
            )) AS sdgs
     FROM per_sdg GROUP BY 1, 2, 3, 4
+),
+totals AS (
+    SELECT level, code, period_kind, period_start, count(*) AS initiatives,
+           sum(volunteer_hours) AS hours, sum(volunteers_avg) AS volunteers,
+           sum(people_avg) AS people, sum(value_low) AS low, sum(value_central) AS central,
+           sum(value_high) AS high
+    FROM areas GROUP BY 1, 2, 3, 4
 )
 INSERT INTO impact_areahandprint
     (area_code, level, version_id, period_kind, period_start, initiatives, volunteer_hours,
      volunteers, people, value_low, value_central, value_high, sdgs, computed_at)
-SELECT a.code, a.level, %(version)s, a.period_kind, a.period_start, count(*),
-       sum(a.volunteer_hours), sum(a.volunteers_avg), sum(a.people_avg),
-       sum(a.value_low), sum(a.value_central), sum(a.value_high),
-       COALESCE(j.sdgs, '{}'::jsonb), now()
-FROM areas a
+SELECT t.code, t.level, %(version)s, t.period_kind, t.period_start, t.initiatives, t.hours,
+       t.volunteers, t.people, t.low, t.central, t.high, COALESCE(j.sdgs, '{}'::jsonb), now()
+FROM totals t
 LEFT JOIN sdg_json j USING (level, code, period_kind, period_start)
-GROUP BY a.code, a.level, a.period_kind, a.period_start, j.sdgs
 """
 
 

@@ -30,6 +30,7 @@ from impact.scoring import Handprint, MonthInput, compute, periods_for
 from initiatives.models import ActivityReport, InitiativeGoal
 
 logger = logging.getLogger(__name__)
+AREA_LOCK_KEY = 7_301_202  # pg advisory lock: one area rebuild at a time, on any machine
 
 
 # --- Marking stale and enqueueing -------------------------------------------------------------
@@ -287,20 +288,31 @@ def areas_enqueue() -> bool:
 
 
 def areas_refresh(*, today: datetime.date | None = None) -> str:
-    """Recomputes every area aggregate set-wise; compare-and-set like the handprints."""
+    """Recomputes every area aggregate set-wise; one at a time, compare-and-set like handprints.
+
+    The claim (enqueued_at) stays taken while it runs, so marks made meanwhile add no second
+    refresh; they are picked up by the follow-up this function enqueues when it finishes.
+    """
     from impact.areas import area_aggregates_rebuild
 
-    AreaState.objects.filter(pk=1).update(enqueued_at=None)
     state = AreaState.objects.filter(pk=1).first()
     if state is None or state.computed_version >= state.inputs_version:
+        AreaState.objects.filter(pk=1).update(enqueued_at=None)
         return "fresh"
-    seen = state.inputs_version
     version = current_version(today)
     if version is None:
         return "fresh"
     with transaction.atomic():
-        area_aggregates_rebuild(version=version)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [AREA_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                return "busy"
+        seen = AreaState.objects.values_list("inputs_version", flat=True).get(pk=1)
+        area_aggregates_rebuild(version=version, today=today)
         AreaState.objects.filter(pk=1).update(computed_version=seen, computed_at=timezone.now())
+    AreaState.objects.filter(pk=1).update(enqueued_at=None)
+    if AreaState.objects.filter(pk=1, computed_version__lt=F("inputs_version")).exists():
+        areas_enqueue()
     return "computed"
 
 
