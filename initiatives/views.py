@@ -147,7 +147,8 @@ def initiative_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return _initiative_form_page(request, form, initiative)
 
 
-def _lifecycle(request: HttpRequest, initiative: Initiative, action, success: str) -> HttpResponse:  # noqa: ANN001
+def _lifecycle(request: HttpRequest, then: Initiative | str, action, success: str) -> HttpResponse:  # noqa: ANN001
+    """Runs a state-changing service; shows its outcome as a message and redirects to `then`."""
     try:
         action()
     except ValidationError as exc:
@@ -155,7 +156,7 @@ def _lifecycle(request: HttpRequest, initiative: Initiative, action, success: st
             messages.error(request, message)
     else:
         messages.success(request, success)
-    return redirect(initiative)
+    return redirect(then)
 
 
 @require_POST
@@ -413,11 +414,4 @@ def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     if action not in actions:
         raise Http404
     perform, success = actions[action]
-    try:
-        perform()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, success)
-    return redirect("moderation_queue")
+    return _lifecycle(request, "moderation_queue", perform, success)
