@@ -1,6 +1,7 @@
 """Form rendering that meets WCAG: an error summary, and errors tied to their fields."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class AccessibleFormMixin:
@@ -30,3 +31,18 @@ class AccessibleForm(AccessibleFormMixin, forms.Form):
 
 class AccessibleModelForm(AccessibleFormMixin, forms.ModelForm):
     pass
+
+
+class MonthField(forms.DateField):
+    """A calendar month typed as 2026-10 (an <input type="month">); cleans to its first day."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("label", _("Month"))
+        kwargs.setdefault("help_text", _("For example 2026-10."))
+        kwargs.setdefault("input_formats", ["%Y-%m", "%Y-%m-%d"])
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: object):  # noqa: ANN201
+        month = super().to_python(value)
+        return month.replace(day=1) if month else month

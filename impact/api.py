@@ -42,6 +42,11 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def _value_range(row: object) -> dict[str, str]:
+    """Low, central and high euro values of a stored row, as exact strings."""
+    return {level: _money(getattr(row, f"value_{level}")) for level in ("low", "central", "high")}
+
+
 def _result_json(result: HandprintResult) -> dict:
     return {
         "period": {
@@ -49,11 +54,7 @@ def _result_json(result: HandprintResult) -> dict:
             "start": result.period_start.isoformat(),
             "end": result.period_end.isoformat(),
         },
-        "value_eur": {
-            "low": _money(result.value_low),
-            "central": _money(result.value_central),
-            "high": _money(result.value_high),
-        },
+        "value_eur": _value_range(result),
         "volunteer_hours": str(result.volunteer_hours),
         "months_reported": result.months_reported,
         "active_volunteers": {"average": result.volunteers_avg, "highest": result.volunteers_max},
@@ -61,11 +62,7 @@ def _result_json(result: HandprintResult) -> dict:
         "sdgs": [
             {
                 "sdg": row.goal_id,
-                "value_eur": {
-                    "low": _money(row.value_low),
-                    "central": _money(row.value_central),
-                    "high": _money(row.value_high),
-                },
+                "value_eur": _value_range(row),
                 "volunteer_hours": str(row.hours),
                 "people_reached": row.people,
             }
@@ -142,11 +139,7 @@ class AreaHandprintView(APIView):
                         "volunteer_hours": str(row.volunteer_hours),
                         "active_volunteers": row.volunteers,
                         "people_reached": row.people,
-                        "value_eur": {
-                            "low": _money(row.value_low),
-                            "central": _money(row.value_central),
-                            "high": _money(row.value_high),
-                        },
+                        "value_eur": _value_range(row),
                         "value_eur_per_10000": per_10k(row.value_central),
                         "sdgs": row.sdgs,
                         "computed_at": row.computed_at.isoformat(),

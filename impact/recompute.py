@@ -21,7 +21,7 @@ from django.utils import timezone
 from impact.methods import current_version, method_spec
 from impact.models import Indicator, MethodVersion, RecomputeJob
 from impact.scoring import ONE, IndicatorSpec, Line, MethodSpec, Period, rolling_window
-from impact.services import _line_json, areas_mark_stale
+from impact.services import areas_mark_stale, line_json
 from initiatives.models import Initiative
 
 # pg_try_advisory_lock key: at most one set-wise recompute at a time, across all workers.
@@ -231,7 +231,7 @@ JOIN results r
 
 def _line_prefix(line: Line, *, own: bool) -> str:
     """The line's JSON up to the fields the SQL fills in: '{"indicator": …, "source": …, '."""
-    data = _line_json(line)
+    data = line_json(line)
     for key in ("quantity", "value", "split") if own else ("quantity", "value"):
         del data[key]
     return json.dumps(data)[:-1] + ", "

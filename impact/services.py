@@ -59,21 +59,32 @@ def handprint_enqueue(*, initiative_id: int, countdown: float | None = None) -> 
     """Sends one recompute task unless one is pending; a dead broker only logs a warning."""
     from impact.tasks import handprint_recompute_task
 
-    claimed = HandprintState.objects.filter(
-        Q(enqueued_at__isnull=True)
-        | Q(enqueued_at__lt=timezone.now() - _seconds(settings.HANDPRINT_SWEEP_AFTER_SECONDS)),
-        pk=initiative_id,
-    ).update(enqueued_at=timezone.now())
+    return _claim_and_send(
+        HandprintState.objects.filter(pk=initiative_id),
+        lambda: handprint_recompute_task.apply_async(
+            args=[initiative_id],
+            countdown=settings.HANDPRINT_QUIET_SECONDS if countdown is None else countdown,
+        ),
+        f"handprint recompute {initiative_id}",
+    )
+
+
+def _claim_and_send(rows, send, what: str) -> bool:  # noqa: ANN001
+    """Takes the row's enqueue claim (or one older than the sweep threshold), then sends.
+
+    A dead broker releases the claim and only logs: the durable mark stays for the sweep.
+    """
+    expired = timezone.now() - _seconds(settings.HANDPRINT_SWEEP_AFTER_SECONDS)
+    claimed = rows.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=expired)).update(
+        enqueued_at=timezone.now()
+    )
     if not claimed:
         return False
     try:
-        handprint_recompute_task.apply_async(
-            args=[initiative_id],
-            countdown=settings.HANDPRINT_QUIET_SECONDS if countdown is None else countdown,
-        )
+        send()
     except Exception:  # noqa: BLE001 - the stale mark stays; the sweep will enqueue it again
-        HandprintState.objects.filter(pk=initiative_id).update(enqueued_at=None)
-        logger.warning("could not enqueue handprint recompute %s", initiative_id, exc_info=True)
+        rows.update(enqueued_at=None)
+        logger.warning("could not enqueue %s", what, exc_info=True)
         return False
     return True
 
@@ -131,7 +142,7 @@ def _plain(value: object) -> object:
     return value
 
 
-def _line_json(line) -> dict:  # noqa: ANN001
+def line_json(line) -> dict:  # noqa: ANN001
     """One explainable line as stored: Decimals as strings, SDG shares as fractions "1/2"."""
     data = asdict(line)
     data["split"] = [[sdg, str(share)] for sdg, share in line.split]
@@ -162,7 +173,7 @@ def store_results(
             value_low=h.value["low"],
             value_central=h.value["central"],
             value_high=h.value["high"],
-            lines=[_line_json(line) for line in h.lines],
+            lines=[line_json(line) for line in h.lines],
         )
         for h in handprints
     )
@@ -271,20 +282,11 @@ def areas_mark_stale() -> None:
 def areas_enqueue() -> bool:
     from impact.tasks import areas_refresh_task
 
-    claimed = AreaState.objects.filter(
-        Q(enqueued_at__isnull=True)
-        | Q(enqueued_at__lt=timezone.now() - _seconds(settings.HANDPRINT_SWEEP_AFTER_SECONDS)),
-        pk=1,
-    ).update(enqueued_at=timezone.now())
-    if not claimed:
-        return False
-    try:
-        areas_refresh_task.apply_async(countdown=settings.AREA_REFRESH_DELAY_SECONDS)
-    except Exception:  # noqa: BLE001
-        AreaState.objects.filter(pk=1).update(enqueued_at=None)
-        logger.warning("could not enqueue the area refresh", exc_info=True)
-        return False
-    return True
+    return _claim_and_send(
+        AreaState.objects.filter(pk=1),
+        lambda: areas_refresh_task.apply_async(countdown=settings.AREA_REFRESH_DELAY_SECONDS),
+        "the area refresh",
+    )
 
 
 def areas_refresh(*, today: datetime.date | None = None) -> str:
@@ -337,20 +339,22 @@ def indicator_quantity_save(
 ) -> IndicatorQuantity:
     """Saves an optional indicator's monthly quantity (replacing the month) and marks stale."""
     from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
 
     from impact.models import Indicator
     from initiatives.permissions import can_edit
+    from initiatives.services import month_has_started
 
     if not can_edit(user, initiative):
         raise PermissionDenied
     indicator = Indicator.objects.filter(code=indicator_code, is_universal=False).first()
     if indicator is None:
-        raise ValidationError({"indicator": "Unknown indicator."})
+        raise ValidationError({"indicator": _("Unknown indicator.")})
     if quantity < 0:
-        raise ValidationError({"quantity": "A quantity cannot be negative."})
+        raise ValidationError({"quantity": _("A quantity cannot be negative.")})
     month = month.replace(day=1)
-    if month > timezone.localdate().replace(day=1):
-        raise ValidationError({"month": "You cannot report a month that has not started yet."})
+    if not month_has_started(month):
+        raise ValidationError({"month": _("You cannot report a month that has not started yet.")})
     handprint_inputs_changed(initiative_id=initiative.pk)
     row, _ = IndicatorQuantity.objects.update_or_create(
         initiative=initiative,

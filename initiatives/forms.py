@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import AccessibleForm, AccessibleModelForm
+from common.forms import AccessibleForm, AccessibleModelForm, MonthField
 from common.images import validate_image_upload
 from initiatives.models import HelpOffer, Initiative, Need, Theme
 from initiatives.services import validate_activity, validate_goal_selection
@@ -213,12 +213,7 @@ class HelpOfferForm(AccessibleModelForm):
 
 
 class ActivityReportForm(AccessibleForm):
-    month = forms.DateField(
-        label=_("Month"),
-        input_formats=["%Y-%m", "%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        help_text=_("For example 2026-10."),
-    )
+    month = MonthField()
     volunteer_hours = forms.DecimalField(
         label=_("Volunteer hours"), min_value=Decimal(0), max_digits=9, decimal_places=1
     )
@@ -231,7 +226,7 @@ class ActivityReportForm(AccessibleForm):
             return data
         try:
             validate_activity(
-                month=data["month"].replace(day=1),
+                month=data["month"],
                 volunteer_hours=data["volunteer_hours"],
                 active_volunteers=data["active_volunteers"],
                 people_reached=data["people_reached"],

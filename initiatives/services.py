@@ -401,12 +401,17 @@ def first_of_month(value: datetime.date) -> datetime.date:
     return value.replace(day=1)
 
 
+def month_has_started(month: datetime.date) -> bool:
+    """False for months after the current one (Europe/Amsterdam): nothing to report yet."""
+    return first_of_month(month) <= first_of_month(timezone.localdate())
+
+
 def validate_activity(
     *, month: datetime.date, volunteer_hours: Decimal, active_volunteers: int, people_reached: int
 ) -> None:
     """Raises a ValidationError per field for impossible figures; saves nothing."""
     errors: dict[str, str] = {}
-    if month > first_of_month(timezone.localdate()):
+    if not month_has_started(month):
         errors["month"] = _("You cannot report a month that has not started yet.")
     if volunteer_hours < 0:
         errors["volunteer_hours"] = _("Hours cannot be negative.")

@@ -30,7 +30,7 @@ from impact.models import (
 )
 from impact.recompute import LOCK_KEY, recompute_all, recompute_if_due
 from impact.scoring import MonthInput, month_add
-from impact.services import _line_json, compute_for, load_inputs, store_results
+from impact.services import compute_for, line_json, load_inputs, store_results
 from impact.tasks import recompute_if_due_task
 from initiatives.models import ActivityReport, Initiative, InitiativeGoal
 from tests.factories import InitiativeFactory, MunicipalityFactory
@@ -297,7 +297,7 @@ def expected_figures(
                 "value_low": h.value["low"],
                 "value_central": h.value["central"],
                 "value_high": h.value["high"],
-                "lines": [_line_json(line) for line in h.lines],
+                "lines": [line_json(line) for line in h.lines],
             }
             for sdg, figures in h.sdgs.items():
                 sdgs[(*key, sdg)] = {
