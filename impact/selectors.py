@@ -65,7 +65,7 @@ def _value_range(data: dict | None) -> dict[str, Decimal] | None:
 # --- The public profile ---------------------------------------------------------------------
 
 
-def _current_version_id(today: datetime.date) -> Subquery:
+def current_version_subquery(today: datetime.date) -> Subquery:
     return Subquery(
         MethodVersion.objects.filter(published_at__isnull=False, valid_from__lte=today)
         .order_by("-valid_from")
@@ -112,7 +112,9 @@ def handprint_for_profile(
         pk=OuterRef("initiative_id"), computed_version__lt=F("inputs_version")
     )
     results = list(
-        HandprintResult.objects.filter(initiative=initiative, version=_current_version_id(today))
+        HandprintResult.objects.filter(
+            initiative=initiative, version=current_version_subquery(today)
+        )
         .select_related("version")
         .annotate(is_stale=Exists(stale))
         .prefetch_related(

@@ -5,9 +5,11 @@ pages, the public API and open data never show them.
 """
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,8 @@ from places.validators import validate_postcode
 from sdgs.models import Goal
 
 MAX_SDGS = 5
+# Dutch stemming with accents folded (migration 0002), so "cooperatie" finds "coöperatie".
+SEARCH_CONFIG = "dutch_unaccent"
 MAX_MONTHLY_PEOPLE = 100_000
 HOURS_IN_A_MONTH = 744  # 31 × 24: nobody volunteers more than every hour of the month.
 
@@ -37,6 +41,13 @@ class Theme(BilingualNameMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Unaccented(Func):
+    """unaccent() wrapped as IMMUTABLE (migration 0002), usable in stored columns and indexes."""
+
+    function = "public.f_unaccent"
+    output_field = models.TextField()
 
 
 class InitiativeQuerySet(models.QuerySet):
@@ -150,6 +161,19 @@ class Initiative(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Search, kept by PostgreSQL itself: weighted full text, and folded text for typo matching.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("name", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="C", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    search_text = models.GeneratedField(
+        expression=Unaccented(Lower(Concat("name", Value(" "), "summary"))),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     objects = InitiativeQuerySet.as_manager()
 
@@ -174,7 +198,18 @@ class Initiative(models.Model):
                 name="initiative_published_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["status", "municipality"])]
+        indexes = [
+            models.Index(fields=["status", "municipality"]),
+            models.Index(fields=["status", "district"], name="initiative_status_district"),
+            models.Index(fields=["status", "neighbourhood"], name="initiative_status_buurt"),
+            models.Index(fields=["status", "kind"], name="initiative_status_kind"),
+            models.Index(fields=["status", "-published_at", "-id"], name="initiative_newest"),
+            models.Index(fields=["status", "name", "id"], name="initiative_by_name"),
+            GinIndex(fields=["search_vector"], name="initiative_search_vector"),
+            GinIndex(
+                fields=["search_text"], opclasses=["gin_trgm_ops"], name="initiative_search_trgm"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -363,7 +398,14 @@ class Need(models.Model):
                 name="need_closed_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["kind", "status"])]
+        indexes = [
+            models.Index(fields=["kind", "status"]),
+            models.Index(
+                fields=["initiative", "kind"],
+                condition=Q(status="open"),
+                name="need_open_by_initiative",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

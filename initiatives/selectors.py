@@ -13,14 +13,6 @@ from initiatives.models import (
 )
 
 
-def published_initiatives(*, query: str = "") -> QuerySet[Initiative]:
-    """Published initiatives with their place, ordered by name; `query` matches name or summary."""
-    qs = Initiative.objects.published().select_related("municipality", "district")
-    if query:
-        qs = qs.filter(Q(name__icontains=query) | Q(summary__icontains=query))
-    return qs.order_by("name", "pk")
-
-
 def initiative_for_profile(slug: str) -> Initiative | None:
     """One initiative with everything its profile shows, in a fixed number of queries."""
     return (

@@ -1,9 +1,14 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from initiatives import views
 
 urlpatterns = [
     path("initiatieven/", views.initiative_list, name="initiative_list"),
+    re_path(
+        r"^initiatieven/export\.(?P<fmt>csv|xlsx)$",
+        views.initiative_export,
+        name="initiative_export",
+    ),
     path("initiatieven/nieuw/", views.initiative_create, name="initiative_create"),
     path("initiatieven/<slug:slug>/", views.initiative_detail, name="initiative_detail"),
     path("initiatieven/<slug:slug>/bewerken/", views.initiative_edit, name="initiative_edit"),

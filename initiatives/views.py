@@ -8,15 +8,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.exports import export_response
 from common.ratelimit import client_ip, rate_limit_hit
 from impact.forms import IndicatorQuantityForm
 from impact.selectors import handprint_profile
 from initiatives import services
+from initiatives.exports import export_columns, export_rows
+from initiatives.filters import CODE_FILTERS, InitiativeFilter, filtered_initiatives
 from initiatives.forms import (
     ActivityReportForm,
     HelpOfferForm,
@@ -34,7 +43,6 @@ from initiatives.selectors import (
     initiatives_of,
     moderation_queue,
     offers_received_by,
-    published_initiatives,
 )
 from places.selectors import place_counts, provinces_with_counts
 
@@ -48,11 +56,78 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"counts": counts, "provinces": provinces_with_counts()})
 
 
+PAGE_SIZES = (10, 25, 50, 100)
+
+
+def page_size(request: HttpRequest) -> int:
+    """The page size the visitor chose, or the default for anything else."""
+    try:
+        size = int(request.GET.get("per_page", ""))
+    except ValueError:
+        return PAGE_SIZES[1]
+    return size if size in PAGE_SIZES else PAGE_SIZES[1]
+
+
 def initiative_list(request: HttpRequest) -> HttpResponse:
-    """Published initiatives, optionally narrowed by a name search (filters: issue #5)."""
-    query = request.GET.get("q", "").strip()[:100]
-    page = Paginator(published_initiatives(query=query), 25).get_page(request.GET.get("page"))
-    return render(request, "initiatives/list.html", {"page": page, "query": query})
+    """Published initiatives with search, place and theme filters; the state is the URL."""
+    filterset = filtered_initiatives(request.GET, narrow=True)
+    page = Paginator(filterset.qs, page_size(request)).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "initiatives/list.html",
+        {
+            "filterset": filterset,
+            "form": filterset.form,
+            "page": page,
+            "per_page": page_size(request),
+            "page_sizes": PAGE_SIZES,
+            "query": filterset.form.data.get("q", ""),
+            "active_filters": active_filters(filterset),
+        },
+    )
+
+
+def active_filters(filterset: InitiativeFilter) -> list[dict[str, str]]:
+    """The chosen filters as removable labels; removing a place also removes the places below."""
+    form = filterset.form
+    if not form.is_bound or not form.is_valid():
+        return []
+    items = []
+    for name in [n for n in form.fields if n not in ("ordering",)]:
+        value = form.cleaned_data.get(name)
+        if not value:
+            continue
+        field = form.fields[name]
+        choices = dict(getattr(field, "choices", []))
+        params = form.data.copy()
+        below = CODE_FILTERS[CODE_FILTERS.index(name) :] if name in CODE_FILTERS else (name,)
+        for key in (*below, "page"):
+            params.pop(key, None)
+        items.append(
+            {
+                "label": str(field.label),
+                "value": str(choices.get(value, value)),
+                "remove_url": f"?{params.urlencode()}" if params else "?",
+            }
+        )
+    return items
+
+
+def initiative_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """The filtered list as CSV or XLSX; contact columns only where the viewer may see them."""
+    filterset = filtered_initiatives(request.GET)
+    if filterset.is_bound and not filterset.form.is_valid():
+        return HttpResponseBadRequest(
+            _("These filters cannot be used: %(errors)s")
+            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())},
+            content_type="text/plain; charset=utf-8",
+        )
+    return export_response(
+        export_rows(filterset.qs),
+        export_columns(request.user),
+        fmt=fmt,
+        filename=_("initiatives"),
+    )
 
 
 def _visible(request: HttpRequest, slug: str) -> Initiative:

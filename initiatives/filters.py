@@ -1,0 +1,286 @@
+"""The one set of filters over published initiatives: the web list, its exports and the API.
+
+Place filters take CBS codes (`GM0363`, `WK036300`, in any case). Each filter's choices are
+loaded in one query, which also validates the value, so a page costs the same number of
+queries whatever is chosen. An unknown code is a validation error, not an empty page.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+import django_filters
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Lower
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common.forms import AccessibleForm
+from impact.scoring import rolling_window
+from impact.selectors import current_version_subquery
+from initiatives.models import SEARCH_CONFIG, Initiative, Need, Theme, Unaccented
+from places.models import District, Municipality, Neighbourhood, Province
+from sdgs.models import Goal
+
+MAX_QUERY_LENGTH = 200
+CODE_FILTERS = ("province", "municipality", "district", "neighbourhood")
+ORDERINGS = [
+    ("relevance", _("relevance")),
+    ("newest", _("newest first")),
+    ("name", _("name (A–Z)")),
+    ("hours", _("most volunteer hours")),
+]
+
+
+def _normalised(data: QueryDict | dict | None) -> QueryDict | None:
+    """Codes in upper case and the search trimmed, so `gm0363` and ` moestuin ` just work."""
+    if data is None:
+        return None
+    copy = data.copy() if isinstance(data, QueryDict) else QueryDict(mutable=True)
+    if not isinstance(data, QueryDict):
+        for key, value in data.items():
+            copy[key] = value
+    copy._mutable = True
+    for key in CODE_FILTERS:
+        if copy.get(key):
+            copy[key] = copy[key].strip().upper()
+    if "q" in copy:
+        copy["q"] = " ".join(copy["q"].split())
+    return copy
+
+
+@dataclass
+class PlaceOptions:
+    """The places a visitor can choose from, each level narrowed by the level above."""
+
+    provinces: list[Province] = field(default_factory=list)
+    municipalities: list[Municipality] = field(default_factory=list)
+    districts: list[District] = field(default_factory=list)
+    neighbourhoods: list[Neighbourhood] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, data: QueryDict | None) -> "PlaceOptions":
+        data = data or QueryDict()
+        options = cls(
+            provinces=list(Province.objects.active().order_by("name")),
+            municipalities=list(Municipality.objects.active().order_by("name")),
+        )
+        district, municipality = data.get("district", ""), data.get("municipality", "")
+        if municipality or district:
+            # The chosen gemeente's wijken; with only a wijk in the URL, that wijk's siblings.
+            parent = (
+                Q(municipality_id=municipality)
+                if municipality
+                else Q(
+                    municipality_id__in=District.objects.filter(code=district).values(
+                        "municipality"
+                    )
+                )
+            )
+            options.districts = list(District.objects.filter(parent).order_by("name"))
+        neighbourhood = data.get("neighbourhood", "")
+        if district or neighbourhood:
+            parent = (
+                Q(district_id=district)
+                if district
+                else Q(
+                    district_id__in=Neighbourhood.objects.filter(code=neighbourhood).values(
+                        "district"
+                    )
+                )
+            )
+            options.neighbourhoods = list(Neighbourhood.objects.filter(parent).order_by("name"))
+        return options
+
+    def municipalities_in(self, province_code: str) -> list[Municipality]:
+        if not province_code:
+            return self.municipalities
+        return [m for m in self.municipalities if m.province_id == province_code]
+
+
+def _code_choices(places: list) -> list[tuple[str, str]]:
+    return [(place.code, place.name) for place in places]
+
+
+class InitiativeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search", max_length=MAX_QUERY_LENGTH, label=_("Search"), strip=True
+    )
+    province = django_filters.ChoiceFilter(
+        field_name="municipality__province", label=_("Province"), empty_label=_("All provinces")
+    )
+    municipality = django_filters.ChoiceFilter(
+        field_name="municipality", label=_("Municipality"), empty_label=_("All municipalities")
+    )
+    district = django_filters.ChoiceFilter(
+        field_name="district", label=_("District (wijk)"), empty_label=_("All districts")
+    )
+    neighbourhood = django_filters.ChoiceFilter(
+        field_name="neighbourhood",
+        label=_("Neighbourhood (buurt)"),
+        empty_label=_("All neighbourhoods"),
+    )
+    theme = django_filters.ChoiceFilter(
+        field_name="themes__slug", label=_("Theme"), empty_label=_("All themes")
+    )
+    sdg = django_filters.ChoiceFilter(
+        field_name="goal_links__goal", label=_("SDG"), empty_label=_("All SDGs")
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=Initiative.Kind.choices, label=_("Kind"), empty_label=_("All kinds")
+    )
+    need = django_filters.ChoiceFilter(
+        choices=Need.Kind.choices,
+        method="with_open_need",
+        label=_("Open need"),
+        empty_label=_("Any or none"),
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=ORDERINGS, method="order", label=_("Sort by"), empty_label=None
+    )
+
+    class Meta:
+        model = Initiative
+        fields: list[str] = []
+        form = AccessibleForm
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *args,  # noqa: ANN002
+        narrow: bool = False,
+        **kwargs,  # noqa: ANN003
+    ) -> None:
+        data = _normalised(data)
+        super().__init__(data, *args, **kwargs)
+        self.places = PlaceOptions.load(data)
+        if narrow and data is not None:
+            self._drop_places_outside_their_parent(data)
+        self.themes = list(Theme.objects.filter(is_active=True))
+        self.goals = list(Goal.objects.all())
+        choices = {
+            "province": _code_choices(self.places.provinces),
+            "municipality": _code_choices(
+                self.places.municipalities_in(data.get("province", ""))
+                if narrow and data is not None
+                else self.places.municipalities
+            ),
+            "district": _code_choices(self.places.districts),
+            "neighbourhood": _code_choices(self.places.neighbourhoods),
+            "theme": [(theme.slug, theme.name) for theme in self.themes],
+            "sdg": [(str(goal.number), f"{goal.number}. {goal.name}") for goal in self.goals],
+        }
+        for name, options in choices.items():
+            self.filters[name].extra["choices"] = options
+
+    def _drop_places_outside_their_parent(self, data: QueryDict) -> None:
+        """For the web form: a new province or gemeente resets the choices below it.
+
+        Without JavaScript a visitor changes the province and submits with the old gemeente
+        still selected; dropping it shows the new province instead of an empty list.
+        """
+        municipalities = {m.code: m for m in self.places.municipalities}
+        districts = {d.code: d for d in self.places.districts}
+        levels = list(CODE_FILTERS)
+
+        def drop_from(level: str) -> None:
+            for name in levels[levels.index(level) :]:
+                data.pop(name, None)
+            if level in ("municipality", "province"):
+                self.places.districts = []
+            if level != "neighbourhood":
+                self.places.neighbourhoods = []
+
+        municipality = municipalities.get(data.get("municipality", ""))
+        district = districts.get(data.get("district", ""))
+        province = data.get("province", "")
+        if province and municipality and municipality.province_id != province:
+            drop_from("municipality")
+        elif data.get("municipality") and data.get("district") and district is None:
+            drop_from("district")
+        elif (
+            province
+            and district
+            and municipalities.get(district.municipality_id)
+            and (municipalities[district.municipality_id].province_id != province)
+        ):
+            drop_from("district")
+        if (
+            data.get("neighbourhood")
+            and data.get("district")
+            and not any(n.code == data["neighbourhood"] for n in self.places.neighbourhoods)
+        ):
+            drop_from("neighbourhood")
+
+    @property
+    def qs(self) -> QuerySet[Initiative]:
+        """The filtered list; nothing at all when a value is invalid (the form says why)."""
+        if not hasattr(self, "_qs"):
+            if self.is_bound and not self.form.is_valid():
+                self._qs = self.queryset.none()
+            else:
+                qs = super().qs
+                if not (self.form.is_bound and self.form.cleaned_data.get("ordering")):
+                    qs = self.order(qs, "ordering", "")
+                self._qs = qs
+        return self._qs
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Dutch full text (stemmed, accents folded) or, for typos, trigram word similarity."""
+        if not value:
+            return queryset
+        query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
+        folded = Unaccented(Lower(Value(value)))
+        return queryset.filter(
+            Q(search_vector=query) | Q(search_text__trigram_word_similar=folded)
+        ).annotate(
+            rank=SearchRank(F("search_vector"), query)
+            + TrigramWordSimilarity(folded, F("search_text"))
+        )
+
+    def with_open_need(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value:
+            return queryset
+        open_needs = Need.objects.filter(
+            initiative=OuterRef("pk"), kind=value, status=Need.Status.OPEN
+        )
+        return queryset.filter(Exists(open_needs))
+
+    def order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        searching = "rank" in queryset.query.annotations
+        value = value or ("relevance" if searching else "newest")
+        if value == "relevance" and searching:
+            return queryset.order_by("-rank", "name", "pk")
+        if value == "name":
+            return queryset.order_by("name", "pk")
+        if value == "hours":
+            return with_hours_last_12_months(queryset).order_by(
+                F("hours_12m").desc(nulls_last=True), "name", "pk"
+            )
+        return queryset.order_by("-published_at", "-pk")
+
+
+def with_hours_last_12_months(
+    queryset: QuerySet[Initiative], today: datetime.date | None = None
+) -> QuerySet[Initiative]:
+    """Adds `hours_12m`: the volunteer hours of the stored handprint of the last 12 months."""
+    today = today or timezone.localdate()
+    window = rolling_window(today)
+    return queryset.annotate(
+        rolling=FilteredRelation(
+            "handprint_results",
+            condition=Q(
+                handprint_results__version=current_version_subquery(today),
+                handprint_results__period_kind="rolling12",
+                handprint_results__period_start=window.start,
+            ),
+        ),
+        hours_12m=F("rolling__volunteer_hours"),
+    )
+
+
+def filtered_initiatives(data: QueryDict | None, *, narrow: bool = False) -> InitiativeFilter:
+    """The filter set over published initiatives, with their places for the list cards."""
+    base = Initiative.objects.published().select_related("municipality", "district")
+    return InitiativeFilter(data, queryset=base, narrow=narrow)
