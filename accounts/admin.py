@@ -6,9 +6,22 @@ from accounts.forms import UserChangeAdminForm, UserCreationAdminForm
 from accounts.models import OfficerGrant, User
 
 
+class OfficerGrantInline(admin.TabularInline):
+    """Makes the user a municipal officer: read access and, with consent, contact details."""
+
+    model = OfficerGrant
+    fk_name = "user"
+    extra = 1
+    autocomplete_fields = ["municipality"]
+    readonly_fields = ["granted_by", "granted_at"]
+    verbose_name = _("officer role for a municipality")
+    verbose_name_plural = _("officer roles (municipalities)")
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserChangeAdminForm
+    inlines = [OfficerGrantInline]
     add_form = UserCreationAdminForm
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
@@ -22,6 +35,16 @@ class UserAdmin(BaseUserAdmin):
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
+
+    def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
+        for grant in formset.save(commit=False):
+            if isinstance(grant, OfficerGrant) and grant.pk is None:
+                grant.granted_by = request.user
+            grant.save()
+        for removed in formset.deleted_objects:
+            removed.delete()
+        formset.save_m2m()
+
     add_fieldsets = (
         (
             None,

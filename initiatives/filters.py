@@ -47,6 +47,9 @@ def _normalised(data: QueryDict | dict | None) -> QueryDict | None:
             copy[key] = copy[key].strip().upper()
     if "q" in copy:
         copy["q"] = " ".join(copy["q"].split())
+    if not copy.get("ordering"):
+        # Said out loud, so the form shows the order the list really has.
+        copy["ordering"] = "relevance" if copy.get("q") else "newest"
     return copy
 
 

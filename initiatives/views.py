@@ -442,6 +442,9 @@ def mine(request: HttpRequest) -> HttpResponse:
         {
             "initiatives": initiatives_of(request.user),
             "offers": offers_received_by(request.user),
+            "officer_grants": request.user.officer_grants.select_related("municipality").order_by(
+                "municipality__name"
+            ),
         },
     )
 

@@ -434,3 +434,44 @@ def test_export_queries_do_not_grow_per_row(client, places, count, django_assert
     with django_assert_max_num_queries(10):
         rows = read_csv(client.get("/initiatieven/export.csv"))
     assert len(rows) == count
+
+
+# --- Officer role -------------------------------------------------------------------------
+
+
+def test_staff_grant_the_officer_role_for_several_gemeenten_in_the_admin(client, places):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    officer = UserFactory(email="ambtenaar@example.org")
+    client.force_login(staff)
+    url = f"/beheer/accounts/user/{officer.pk}/change/"
+    form = {
+        "email": officer.email,
+        "full_name": officer.full_name,
+        "is_active": "on",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "10:00:00",
+        "officer_grants-TOTAL_FORMS": "2",
+        "officer_grants-INITIAL_FORMS": "0",
+        "officer_grants-MIN_NUM_FORMS": "0",
+        "officer_grants-MAX_NUM_FORMS": "1000",
+        "officer_grants-0-municipality": "GM9101",
+        "officer_grants-1-municipality": "GM9102",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grants = OfficerGrant.objects.filter(user=officer).order_by("municipality")
+    assert [g.municipality_id for g in grants] == ["GM9101", "GM9102"]
+    assert all(g.granted_by == staff for g in grants)
+
+
+def test_officers_see_their_gemeenten_on_their_page_and_cannot_edit(client, consenting, places):
+    officer = UserFactory()
+    OfficerGrant.objects.create(user=officer, municipality=places["town"])
+    client.force_login(officer)
+    html = client.get("/mijn/").content.decode()
+    assert "Dorpstad" in html and "municipality=GM9101" in html
+    assert client.get(f"/initiatieven/{consenting.slug}/bewerken/").status_code == 403
+    profile = client.get(consenting.get_absolute_url()).content.decode()
+    assert "anna@example.org" in profile
