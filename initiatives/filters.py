@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 
 import django_filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Lower
@@ -176,6 +177,11 @@ class InitiativeFilter(django_filters.FilterSet):
         }
         for name, options in choices.items():
             self.filters[name].extra["choices"] = options
+        # The live filters leave a default out of the URL, so shared links stay short.
+        default_order = "relevance" if data is not None and data.get("q") else "newest"
+        self.filters["ordering"].extra["widget"] = forms.Select(
+            attrs={"data-default": default_order}
+        )
 
     def _drop_places_outside_their_parent(self, data: QueryDict) -> None:
         """For the web form: a new province or gemeente resets the choices below it.

@@ -22,7 +22,9 @@
   function urlOf(currentForm) {
     var params = new URLSearchParams();
     new FormData(currentForm).forEach(function (value, key) {
-      if (value !== "") {
+      var control = currentForm.elements[key];
+      var fallback = control && control.getAttribute ? control.getAttribute("data-default") : null;
+      if (value !== "" && value !== fallback) {
         params.append(key, value);
       }
     });
