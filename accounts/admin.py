@@ -36,6 +36,10 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
 
+    def get_inlines(self, request, obj):  # noqa: ANN001, ANN201
+        # Adding a user asks for the e-mail address and password only, like Django's own.
+        return self.inlines if obj is not None else []
+
     def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
         for grant in formset.save(commit=False):
             if isinstance(grant, OfficerGrant) and grant.pk is None:

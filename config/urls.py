@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from config.views import media_serve, text_page
 from initiatives import views as initiative_views
 from ops import views as ops_views
-from places import views as place_views
 
 admin.site.site_header = _("Buurtbeurs administration")
 admin.site.site_title = _("Buurtbeurs administration")
@@ -19,8 +18,7 @@ urlpatterns = [
     path("", include("initiatives.urls")),
     path("", include("impact.urls")),
     path("accounts/", include("allauth.urls")),
-    path("provincies/<str:code>/", place_views.province_detail, name="province_detail"),
-    path("gemeenten/<str:code>/", place_views.municipality_detail, name="municipality_detail"),
+    path("", include("places.urls")),
     path("privacy/", text_page, {"name": "privacy"}, name="privacy"),
     path("gebruiksvoorwaarden/", text_page, {"name": "terms"}, name="terms"),
     path("toegankelijkheid/", text_page, {"name": "accessibility"}, name="accessibility"),

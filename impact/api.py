@@ -4,15 +4,14 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from impact.methods import current_version
-from impact.models import AreaHandprint, HandprintResult
-from impact.scoring import rolling_window
+from impact.models import HandprintResult
+from impact.selectors import area_handprint_rows
 from initiatives.models import Initiative
 from places.models import District, Municipality, Neighbourhood, Province
 from sdgs.models import Goal
@@ -109,12 +108,7 @@ class AreaHandprintView(APIView):
         version = current_version()
         if version is None:
             raise Http404
-        window = rolling_window(timezone.localdate())
-        rows = AreaHandprint.objects.filter(area_code=code, version=version).filter(
-            period_kind="year"
-        ) | AreaHandprint.objects.filter(
-            area_code=code, version=version, period_kind="rolling12", period_start=window.start
-        )
+        rows = area_handprint_rows([code], version=version, years=True)
         population = area.population
 
         def per_10k(value: Decimal | int) -> str | None:

@@ -5,12 +5,13 @@ the owners' month-by-month history runs the pure scoring function, one month at 
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import get_language
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from impact.figure import handprint_svg
 from impact.methods import VOLUNTEER_HOURS, current_version, method_spec
 from impact.models import (
+    AreaHandprint,
     HandprintResult,
     HandprintSdg,
     HandprintState,
@@ -27,7 +29,7 @@ from impact.models import (
     MethodIndicator,
     MethodVersion,
 )
-from impact.scoring import MonthInput, Period, compute, month_add
+from impact.scoring import MonthInput, Period, compute, month_add, rolling_window
 from initiatives.models import ActivityReport, Initiative
 from sdgs.models import Goal
 
@@ -380,3 +382,82 @@ def method_overview(version: MethodVersion) -> dict:
         "versions": published_versions_with_diffs(),
         "current": current_version(),
     }
+
+
+# --- Areas (province, gemeente, wijk, buurt) --------------------------------------------------
+
+
+def area_handprint_rows(
+    codes: Iterable[str],
+    *,
+    version: MethodVersion | Subquery,
+    today: datetime.date | None = None,
+    years: bool = False,
+) -> QuerySet[AreaHandprint]:
+    """The areas' stored aggregates under `version` for the current 12-month window.
+
+    With `years`, every calendar year too. An area nobody has computed has no row.
+    """
+    window = rolling_window(today or timezone.localdate())
+    periods = Q(period_kind=ROLLING, period_start=window.start)
+    if years:
+        periods |= Q(period_kind=YEAR)
+    return AreaHandprint.objects.filter(periods, area_code__in=list(codes), version=version)
+
+
+def area_handprint(code: str, *, today: datetime.date | None = None) -> AreaHandprint | None:
+    """The area's last-12-months aggregate under the version valid today, None if not computed.
+
+    With its method version and per-SDG values; one query.
+    """
+    today = today or timezone.localdate()
+    return (
+        area_handprint_rows([code], version=current_version_subquery(today), today=today)
+        .select_related("version")
+        .first()
+    )
+
+
+def area_handprints(
+    codes: Iterable[str], *, today: datetime.date | None = None
+) -> dict[str, AreaHandprint]:
+    """Many areas' last-12-months totals under the version valid today, by code; one query.
+
+    Light for a table of many areas: the per-SDG values are left out (deferred). Codes
+    without a computed aggregate are absent.
+    """
+    today = today or timezone.localdate()
+    rows = area_handprint_rows(codes, version=current_version_subquery(today), today=today)
+    return {row.area_code: row for row in rows.defer("sdgs")}
+
+
+@dataclass(frozen=True)
+class AreaSdgRow:
+    """One SDG of an area aggregate, shaped like a profile's SDG row for `handprint_svg`."""
+
+    goal: Goal
+    value_low: Decimal
+    value_central: Decimal
+    value_high: Decimal
+    hours: Decimal
+    people: int
+
+
+def area_sdg_rows(handprint: AreaHandprint | None) -> list[AreaSdgRow]:
+    """The aggregate's per-SDG values, largest first, with their goals (one query at most)."""
+    if handprint is None or not handprint.sdgs:
+        return []
+    goals = Goal.objects.in_bulk([int(number) for number in handprint.sdgs])
+    rows = [
+        AreaSdgRow(
+            goal=goals[int(number)],
+            value_low=Decimal(str(data["low"])),
+            value_central=Decimal(str(data["central"])),
+            value_high=Decimal(str(data["high"])),
+            hours=Decimal(str(data["hours"])),
+            people=int(data["people"]),
+        )
+        for number, data in handprint.sdgs.items()
+        if int(number) in goals
+    ]
+    return sorted(rows, key=lambda row: (-row.value_central, row.goal.number))

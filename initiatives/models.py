@@ -200,6 +200,13 @@ class Initiative(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "municipality"]),
+            # The area pages count a gemeente's or province's published initiatives per wijk
+            # or gemeente, and join their open needs, from this index alone (no table reads).
+            models.Index(
+                fields=["municipality", "status"],
+                include=["district", "id"],
+                name="initiative_area_covering",
+            ),
             models.Index(fields=["status", "district"], name="initiative_status_district"),
             models.Index(fields=["status", "neighbourhood"], name="initiative_status_buurt"),
             models.Index(fields=["status", "kind"], name="initiative_status_kind"),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from places import validators
@@ -62,6 +63,9 @@ class Province(Place):
         verbose_name_plural = _("provinces")
         constraints = [_code_check("province", validators.PROVINCE_CODE_RE)]
 
+    def get_absolute_url(self) -> str:
+        return reverse("province_detail", args=[self.code])
+
 
 class Municipality(Place):
     code = _code_field(6, validators.validate_municipality_code)
@@ -77,6 +81,9 @@ class Municipality(Place):
         verbose_name_plural = _("municipalities")
         constraints = [_code_check("municipality", validators.MUNICIPALITY_CODE_RE)]
 
+    def get_absolute_url(self) -> str:
+        return reverse("municipality_detail", args=[self.code])
+
 
 class District(Place):
     code = _code_field(8, validators.validate_district_code)
@@ -91,6 +98,9 @@ class District(Place):
         verbose_name = _("district (wijk)")
         verbose_name_plural = _("districts (wijken)")
         constraints = [_code_check("district", validators.DISTRICT_CODE_RE)]
+
+    def get_absolute_url(self) -> str:
+        return reverse("district_detail", args=[self.municipality_id, self.code])
 
 
 class Neighbourhood(Place):
@@ -111,3 +121,10 @@ class Neighbourhood(Place):
         verbose_name = _("neighbourhood (buurt)")
         verbose_name_plural = _("neighbourhoods (buurten)")
         constraints = [_code_check("neighbourhood", validators.NEIGHBOURHOOD_CODE_RE)]
+
+    def get_absolute_url(self) -> str:
+        """Reads the wijk: load it with the buurt (select_related("district"))."""
+        return reverse(
+            "neighbourhood_detail",
+            args=[self.district.municipality_id, self.district_id, self.code],
+        )

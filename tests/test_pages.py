@@ -61,14 +61,14 @@ def test_browser_language_is_honoured_without_a_url_prefix(client):
 def test_province_page_lists_its_municipalities(client, cbs_places):
     html = client.get("/provincies/PV21/").content.decode()
     assert "Fryslân" in html
-    assert html.count('href="/gemeenten/GM') == 18
+    assert html.count('<th scope="row"><a href="/gemeenten/GM') == 18
     _landmarks_ok(html)
 
 
 def test_municipality_page_lists_its_districts(client, cbs_places):
     html = client.get("/gemeenten/GM0363/").content.decode()
     assert "Amsterdam" in html and "WK0363AA" in html
-    assert html.count('<th scope="row">') == 110
+    assert html.count('<th scope="row"><a href="/gemeenten/GM0363/wijken/WK0363') == 110
 
 
 @pytest.mark.parametrize("url", ["/provincies/PV99/", "/gemeenten/GM0000/", "/gemeenten/xx/"])

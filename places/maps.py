@@ -1,0 +1,246 @@
+"""Choropleth maps of gemeenten and wijken as inline SVG, drawn on the server.
+
+The CBS/Kadaster boundaries (`data/cbs/*_simplified.geojson`, WGS84) are parsed once per
+process and kept as flat coordinate arrays indexed by CBS code; a page projects only the
+areas it shows. The projection is equirectangular with longitude scaled by cos(latitude):
+fine for an overview of a Dutch gemeente or province. No tiles, no JavaScript.
+
+Colours are `fill`/`stroke` attributes (the CSP allows no inline styles); every piece of
+text is escaped before the result is marked safe.
+"""
+
+import json
+import math
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+DATA_DIR = Path(__file__).resolve().parent / "data" / "cbs"
+LAYERS = {
+    "municipalities": ("gemeenten_2024_simplified.geojson", "gemeentecode"),
+    "districts": ("wijken_2024_simplified.geojson", "wijkcode"),
+}
+# The wording CBS asks for under maps made from the Wijk- en Buurtkaart (data/cbs/README.md).
+CREDIT = "Kadaster / Centraal Bureau voor de Statistiek, 2024"
+
+WIDTH = 640
+MAX_HEIGHT = 640
+PAD = 4
+DECIMALS = 1  # a tenth of a pixel in the viewBox: finer detail only makes the page heavier
+
+# (fill, stroke) per class, light to dark. The first class is "no initiatives". Adjacent
+# fills differ by at least 1.6:1 in luminance; colour is never the only carrier: every area
+# has a <title> with its count and the table beside the map holds the same numbers.
+CLASS_COLOURS = (
+    ("#f2f2f2", "#5b6770"),
+    ("#92d09c", "#1a1a1a"),
+    ("#3d9a5f", "#1a1a1a"),
+    ("#16643a", "#ffffff"),
+    ("#00391c", "#ffffff"),
+)
+NON_ZERO_CLASSES = len(CLASS_COLOURS) - 1
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An area's rings (outer boundaries and holes) as flat lon, lat arrays, and its bounds."""
+
+    rings: tuple[array, ...]
+    bounds: tuple[float, float, float, float]  # west, south, east, north
+
+
+@dataclass(frozen=True)
+class MapArea:
+    code: str
+    name: str
+    url: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ColourClass:
+    fill: str
+    stroke: str
+    low: int
+    high: int
+
+    @property
+    def label(self) -> str:
+        if self.high == 0:
+            return _("no initiatives")
+        if self.low == self.high:
+            return ngettext("%(count)s initiative", "%(count)s initiatives", self.low) % {
+                "count": self.low
+            }
+        return _("%(low)s–%(high)s initiatives") % {"low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    colour: ColourClass
+    areas: int
+
+
+@dataclass(frozen=True)
+class AreaMap:
+    svg: SafeString
+    legend: list[LegendEntry]
+    missing: int  # areas without a boundary in the bundled edition
+
+
+def _rings(geometry: dict) -> tuple[array, ...]:
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
+    return tuple(
+        array("d", (value for point in ring for value in point[:2]))
+        for polygon in polygons
+        for ring in polygon
+    )
+
+
+def _bounds(rings: tuple[array, ...]) -> tuple[float, float, float, float]:
+    lons = [value for ring in rings for value in ring[0::2]]
+    lats = [value for ring in rings for value in ring[1::2]]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+@cache
+def shapes(layer: str) -> dict[str, Shape]:
+    """Every area of a layer ("municipalities" or "districts") by CBS code; read once."""
+    filename, code_property = LAYERS[layer]
+    with (DATA_DIR / filename).open(encoding="utf-8") as handle:
+        features = json.load(handle)["features"]
+    index = {}
+    for feature in features:
+        rings = _rings(feature["geometry"])
+        if rings:
+            index[feature["properties"][code_property]] = Shape(rings, _bounds(rings))
+    return index
+
+
+def colour_classes(largest: int) -> list[ColourClass]:
+    """The classes for counts 0…largest: one for zero, then up to four equal-width steps."""
+    zero = ColourClass(*CLASS_COLOURS[0], low=0, high=0)
+    if largest <= 0:
+        return [zero]
+    step = math.ceil(largest / NON_ZERO_CLASSES)
+    classes = [zero]
+    for index in range(NON_ZERO_CLASSES):
+        low, high = index * step + 1, min((index + 1) * step, largest)
+        if low > largest:
+            break
+        classes.append(ColourClass(*CLASS_COLOURS[index + 1], low=low, high=high))
+    return classes
+
+
+def _class_of(count: int, classes: list[ColourClass]) -> ColourClass:
+    return next((c for c in classes if c.low <= count <= c.high), classes[-1])
+
+
+def _path(rings: tuple[array, ...], project: Callable[[float, float], str]) -> str:
+    """SVG path data; points that round to the same spot are dropped, as are rings that vanish."""
+    parts = []
+    for ring in rings:
+        points: list[str] = []
+        for index in range(0, len(ring), 2):
+            point = project(ring[index], ring[index + 1])
+            if not points or points[-1] != point:
+                points.append(point)
+        if len(points) >= 3:
+            parts.append("M" + "L".join(points) + "Z")
+    return "".join(parts)
+
+
+@lru_cache(maxsize=128)
+def projected(layer: str, codes: tuple[str, ...]) -> tuple[int, int, dict[str, str]]:
+    """Width, height and path data per code of these areas fitted together into the viewBox.
+
+    Geometry does not change while the process runs, so a page shown again reuses it.
+    """
+    index = shapes(layer)
+    drawn = [index[code] for code in codes]
+    west = min(shape.bounds[0] for shape in drawn)
+    south = min(shape.bounds[1] for shape in drawn)
+    east = max(shape.bounds[2] for shape in drawn)
+    north = max(shape.bounds[3] for shape in drawn)
+    x_factor = math.cos(math.radians((south + north) / 2))
+    span_x = max((east - west) * x_factor, 1e-9)
+    span_y = max(north - south, 1e-9)
+    scale = min((WIDTH - 2 * PAD) / span_x, (MAX_HEIGHT - 2 * PAD) / span_y)
+
+    def project(lon: float, lat: float) -> str:
+        x = round(PAD + (lon - west) * x_factor * scale, DECIMALS)
+        y = round(PAD + (north - lat) * scale, DECIMALS)
+        return f"{x:g},{y:g}"
+
+    return (
+        round(span_x * scale + 2 * PAD),
+        round(span_y * scale + 2 * PAD),
+        {code: _path(shape.rings, project) for code, shape in zip(codes, drawn, strict=True)},
+    )
+
+
+def choropleth(
+    layer: str,
+    areas: Sequence[MapArea],
+    *,
+    title: str,
+    description: str,
+    id_prefix: str = "area-map",
+) -> AreaMap | None:
+    """The areas coloured by count, each a link with a <title>; None if none has a boundary.
+
+    `description` opens the SVG's <desc>; the number of areas per colour class is appended.
+    The SVG is a labelled group (title and desc), not role="img": the children of an image
+    are presentational, and these are links a keyboard user can reach.
+    """
+    index = shapes(layer)
+    drawn = [area for area in areas if area.code in index]
+    if not drawn:
+        return None
+    width, height, paths = projected(layer, tuple(sorted(area.code for area in drawn)))
+    classes = colour_classes(max(area.count for area in areas))
+    legend = [
+        LegendEntry(c, sum(1 for area in areas if _class_of(area.count, classes) == c))
+        for c in classes
+    ]
+    summary = "; ".join(
+        _("%(label)s: %(count)s") % {"label": entry.colour.label, "count": entry.areas}
+        for entry in legend
+    )
+    description = f"{description} {summary}."
+    title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="group" class="area-map-svg" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="{escape(title_id)} {escape(desc_id)}">',
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
+    ]
+    for area in drawn:
+        colour = _class_of(area.count, classes)
+        label = ngettext(
+            "%(name)s: %(count)s initiative", "%(name)s: %(count)s initiatives", area.count
+        ) % {"name": area.name, "count": area.count}
+        parts += [
+            f'<a href="{escape(area.url)}" data-code="{escape(area.code)}">',
+            f"<title>{escape(label)}</title>",
+            f'<path d="{paths[area.code]}" fill="{colour.fill}" '
+            f'stroke="{colour.stroke}" stroke-width="1" stroke-linejoin="round" '
+            f'fill-rule="evenodd" vector-effect="non-scaling-stroke"/>',
+            "</a>",
+        ]
+    parts.append("</svg>")
+    return AreaMap(
+        svg=mark_safe("".join(parts)),  # noqa: S308 - every interpolated text is escaped above
+        legend=legend,
+        missing=len(areas) - len(drawn),
+    )
