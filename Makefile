@@ -12,9 +12,13 @@ run: $(STAMP)  ## Run the platform with demo data on http://127.0.0.1:8000/ (POR
 test: $(STAMP)  ## Run the whole test suite against real PostgreSQL, Redis and a Celery worker
 	$(BIN)/python -m config.stack test $(PYTEST_ARGS)
 
-.PHONY: bench
-bench: $(STAMP)  ## Benchmarks of DESIGN.md §6 on a national-size dataset (BENCH_ARGS=--quick: smoke run)
+# Benchmarks of DESIGN.md §6 on a national-size dataset; not part of `make test`.
+.PHONY: bench bench-browse
+bench: $(STAMP)  ## Social Handprint: recompute-all and save → handprint latency (BENCH_ARGS=--quick: smoke run)
 	$(BIN)/python -m bench.handprint $(BENCH_ARGS)
+
+bench-browse: $(STAMP)  ## Browsing: list, search and dashboards beside their raw SQL (BENCH_ARGS=--quick: smoke run)
+	$(BIN)/python -m bench.browse $(BENCH_ARGS)
 
 install: $(STAMP)
 

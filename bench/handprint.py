@@ -1,8 +1,9 @@
 """`make bench`: the Social Handprint at national scale, measured against baselines of the same run.
 
-1. Seeds its own database (buurtbeurs_bench) on the PostgreSQL server `make test` would use:
-   initiatives over every CBS wijk (weighted by population), 1–5 SDGs each, and months of
-   activity reports, all set-wise in SQL. Skipped when the data is already there.
+1. Seeds its own database (buurtbeurs_bench) on the PostgreSQL server `make test` would use,
+   set-wise in SQL (bench/dataset.py, shared with `make bench-browse`): initiatives over every
+   CBS wijk (weighted by population), 1–5 SDGs each, and months of activity reports. Skipped
+   when the data is already there.
 2. Times the set-wise recompute of every handprint beside plain GROUP BYs of the same reports.
 3. Starts a real Celery worker and times saved report → stored handprint, beside one direct
    synchronous recompute.
@@ -26,27 +27,31 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
-from config.stack import ROOT, resolve_services
+from bench.dataset import (
+    FULL_INITIATIVES,
+    QUICK_INITIATIVES,
+    Dataset,
+    bench_services,
+    database_prepare,
+    dataset_ensure,
+    django_configure,
+    load_average,
+    machine,
+    month_add,
+    say,
+)
+from config.stack import ROOT
 
 if TYPE_CHECKING:  # Django is configured only after the services are resolved.
-    from django.db.models import Model
-
     from accounts.models import User
     from initiatives.models import Initiative
 
-BENCH_DB = "buurtbeurs_bench"
-# The bench worker gets a Redis database of its own, so it never takes tasks meant for the
-# workers of `make run` or `make test` on the same server (and they never take its tasks).
-BENCH_REDIS_DB = 15
 BENCH_USER_EMAIL = "bench@buurtbeurs.invalid"
-FULL_INITIATIVES = 100_000
-QUICK_INITIATIVES = 10_000
 TARGET_RECOMPUTE_SECONDS = 60.0
 TARGET_P95_SECONDS = 2.0
 POLL_SECONDS = 0.01
@@ -54,272 +59,6 @@ POLL_SECONDS = 0.01
 SAMPLE_TIMEOUT_SECONDS = 120.0
 WARMUP_SAMPLES = 5
 DIRECT_SAMPLES = 20
-
-
-def say(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
-
-
-# --- Services and the bench database -------------------------------------------------------------
-
-
-def with_database(url: str, name: str) -> str:
-    """The same PostgreSQL server, another database."""
-    base, sep, query = url.partition("?")
-    return f"{base.rsplit('/', 1)[0]}/{name}{sep}{query}"
-
-
-def with_redis_db(url: str, number: int) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
-
-
-def database_prepare(url: str, *, drop: bool) -> bool:
-    """Creates the bench database when missing (after dropping it, if asked); True if created."""
-    import psycopg
-    from psycopg import sql
-
-    name = sql.Identifier(BENCH_DB)
-    admin = with_database(url, "postgres")
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        if drop:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-        return True
-
-
-def django_configure(*, database_url: str, redis_url: str) -> None:
-    """Points this process (and the worker it starts) at the bench database and Redis."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    # Production-like: DEBUG off (no query log growing in memory), production quiet period.
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-key-never-used-in-production-5f1c7e")
-    os.environ.setdefault("HANDPRINT_QUIET_SECONDS", "0.5")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
-# --- Seeding -------------------------------------------------------------------------------------
-
-SLOTS_CTE = """
-WITH weighted AS (
-    SELECT code, municipality_id, greatest(coalesce(population, 0), 1)::numeric AS weight
-    FROM places_district
-    WHERE is_active
-), cumulative AS (
-    SELECT code, municipality_id, weight,
-           sum(weight) OVER (ORDER BY code) AS upto, sum(weight) OVER () AS total
-    FROM weighted
-), allotted AS (
-    -- Every wijk gets the base share, the rest goes by population; the floors telescope.
-    SELECT code, municipality_id,
-           %(base)s + floor(upto * %(extra)s / total)
-                    - floor((upto - weight) * %(extra)s / total) AS n
-    FROM cumulative
-), slots AS (
-    SELECT row_number() OVER (ORDER BY a.code, g) AS k, a.code, a.municipality_id
-    FROM allotted a CROSS JOIN LATERAL generate_series(1, a.n::int) AS g
-)
-"""
-
-INITIATIVE_COLUMNS = {
-    "name": "'Buurtinitiatief ' || s.k",
-    "slug": "'bench-' || s.k",
-    "summary": "'Een initiatief voor de benchmark, in wijk ' || s.code || '.'",
-    "kind": "(%(kinds)s::text[])[1 + mod(s.k, %(kind_count)s)::int]",
-    "municipality_id": "s.municipality_id",
-    "district_id": "s.code",
-    "status": "'published'",
-    "submitted_at": "now()",
-    "published_at": "now()",
-    "created_at": "now()",
-    "updated_at": "now()",
-}
-
-# Position p of initiative i: SDG 1 + (7i + 5(p-1)) mod 17; 5(p-1) differs for p = 1…5,
-# so the 1–5 goals of an initiative are distinct.
-GOALS_SQL = """
-INSERT INTO initiatives_initiativegoal (initiative_id, goal_id, position)
-SELECT i.id, 1 + mod(i.id * 7 + (p - 1) * 5, 17), p
-FROM initiatives_initiative i
-CROSS JOIN LATERAL generate_series(1, 1 + mod(i.id * 31 + 3, 5)::int) AS p
-"""
-
-REPORT_COLUMNS = {
-    "initiative_id": "i.id",
-    "month": "(%(first_month)s::date + make_interval(months => m))::date",
-    "volunteer_hours": "round(v.volunteers * (1 + mod(i.id * 17 + m * 11, 60)) / 4.0, 1)",
-    "active_volunteers": "v.volunteers",
-    "people_reached": "mod(i.id * 29 + m * 5, 400)",
-    "revision": "1",
-    "created_at": "now()",
-    "updated_at": "now()",
-}
-REPORTS_FROM = """
-FROM initiatives_initiative i
-CROSS JOIN generate_series(0, %(months)s - 1) AS m
-CROSS JOIN LATERAL (SELECT 1 + mod(i.id * 13 + m * 7, 25) AS volunteers) AS v
-"""
-
-
-def month_add(month: datetime.date, months: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def insert_select(
-    model: type[Model], columns: dict[str, str], tail: str, params: dict, head: str = ""
-) -> int:
-    """INSERT … SELECT with the given column expressions; other columns get the model default.
-
-    Columns the bench does not care about follow the model, so a new field with a default
-    does not break the seeding.
-    """
-    from django.db import connection
-
-    names, expressions = [], []
-    params = dict(params)
-    for model_field in model._meta.concrete_fields:
-        column = model_field.column
-        if column in columns:
-            names.append(column)
-            expressions.append(columns[column])
-        elif not model_field.primary_key and (model_field.has_default() or not model_field.null):
-            key = f"default_{column}"
-            value = model_field.get_default()
-            params[key] = model_field.get_db_prep_save(value, connection)
-            names.append(column)
-            expressions.append(f"%({key})s")
-    statement = (
-        f"{head} INSERT INTO {model._meta.db_table} ({', '.join(names)}) "  # noqa: S608 - names from the model
-        f"SELECT {', '.join(expressions)} {tail}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.rowcount
-
-
-@dataclass
-class Dataset:
-    initiatives: int
-    months: int
-    first_month: datetime.date
-    last_month: datetime.date
-    districts: int = 0
-    reports: int = 0
-    seeded_seconds: float | None = None
-    steps: dict[str, float] = field(default_factory=dict)
-
-
-def dataset_present(dataset: Dataset) -> bool:
-    """True when the bench database already holds exactly this dataset."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM initiatives_initiative")
-        (initiatives,) = cursor.fetchone()
-        cursor.execute("SELECT count(*), min(month), max(month) FROM initiatives_activityreport")
-        reports, first, last = cursor.fetchone()
-    return (initiatives, reports, first, last) == (
-        dataset.initiatives,
-        dataset.initiatives * dataset.months,
-        dataset.first_month,
-        dataset.last_month,
-    )
-
-
-def dataset_seed(dataset: Dataset) -> None:
-    """Places, initiatives, SDG selections and reports: a handful of set-wise statements."""
-    from django.db import connection, transaction
-
-    from initiatives.models import ActivityReport, Initiative
-    from places.services import bundled_paths, places_import
-
-    def step(name: str, action: Callable[[], object]) -> None:
-        started = time.perf_counter()
-        action()
-        dataset.steps[name] = time.perf_counter() - started
-        say(f"  {name}: {dataset.steps[name]:.1f}s")
-
-    started = time.perf_counter()
-    step("places", lambda: places_import(paths=bundled_paths(), edition="2024"))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM places_district WHERE is_active")
-        (districts,) = cursor.fetchone()
-    base = 1 if dataset.initiatives >= districts else 0
-    kinds = list(Initiative.Kind.values)
-    with transaction.atomic():
-        _skip_foreign_key_triggers()
-        step(
-            "initiatives",
-            lambda: insert_select(
-                Initiative,
-                INITIATIVE_COLUMNS,
-                "FROM slots s ORDER BY s.k",
-                {
-                    "base": base,
-                    "extra": dataset.initiatives - base * districts,
-                    "kinds": kinds,
-                    "kind_count": len(kinds),
-                },
-                head=SLOTS_CTE,
-            ),
-        )
-        step("sdg selections", lambda: _execute(GOALS_SQL))
-        step(
-            "activity reports",
-            lambda: insert_select(
-                ActivityReport,
-                REPORT_COLUMNS,
-                REPORTS_FROM,
-                {"first_month": dataset.first_month, "months": dataset.months},
-            ),
-        )
-    step(
-        "vacuum analyze",
-        lambda: _execute(
-            "VACUUM (ANALYZE) initiatives_initiative, initiatives_initiativegoal, "
-            "initiatives_activityreport"
-        ),
-    )
-    dataset.seeded_seconds = time.perf_counter() - started
-
-
-def _execute(statement: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-
-
-def _skip_foreign_key_triggers() -> None:
-    """Skips the per-row foreign-key checks of this transaction when allowed (superuser).
-
-    The rows are consistent by construction (selected from the tables they refer to); 2.4
-    million deferred checks would only make the seeding slower, not safer.
-    """
-    from django.db import DatabaseError, connection, transaction
-
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-    except DatabaseError:
-        say("  (not a superuser: foreign keys are checked row by row; seeding takes longer)")
-
-
-def dataset_describe(dataset: Dataset) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(DISTINCT district_id) FROM initiatives_initiative")
-        (dataset.districts,) = cursor.fetchone()
-        cursor.execute("SELECT count(*) FROM initiatives_activityreport")
-        (dataset.reports,) = cursor.fetchone()
 
 
 # --- Recompute-all against plain SQL -------------------------------------------------------------
@@ -387,11 +126,6 @@ def _timed_sql(statement: str, params: dict | None = None, repeat: int = 3) -> f
             times.append(time.perf_counter() - started)
             cursor.execute("DROP TABLE bench_plain")
     return statistics.median(times)
-
-
-def load_average() -> float:
-    """The 1-minute load average: other work on the machine skews every figure."""
-    return os.getloadavg()[0]
 
 
 def _progress_recorder(chunk_seconds: list[float]) -> Callable[[int, int], None]:
@@ -709,31 +443,6 @@ def bench_latency(*, samples: int, pool: str, redis_url: str, seed: int) -> Late
 # --- Report --------------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, str]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        (server,) = cursor.fetchone()
-    model = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kilobytes = int(meminfo.read_text().split("MemTotal:", 1)[1].split()[0])
-        memory = f", {kilobytes / 1024 / 1024:.1f} GiB RAM"
-    return {
-        "cores": f"{len(os.sched_getaffinity(0))} (nproc), {model}{memory}",
-        "postgres": f"PostgreSQL {server.split()[0]}",
-        "python": f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
-    }
-
-
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
@@ -829,44 +538,16 @@ def parse(arguments: Sequence[str] | None = None) -> argparse.Namespace:
 def main(arguments: Sequence[str] | None = None) -> int:
     args = parse(arguments)
     with ExitStack() as stack:
-        services = resolve_services(stack, prefer_local=True)
-        database_url = with_database(services["DATABASE_URL"], BENCH_DB)
-        redis_url = with_redis_db(services["REDIS_URL"], BENCH_REDIS_DB)
+        database_url, redis_url = bench_services(stack)
         if database_prepare(database_url, drop=args.reseed):
-            say(f"created database {BENCH_DB}")
+            say("created the bench database")
         django_configure(database_url=database_url, redis_url=redis_url)
         return run(args, database_url)
 
 
 def run(args: argparse.Namespace, database_url: str) -> int:
-    from django.core.management import call_command
-    from django.db import connections
-    from django.utils import timezone
-
-    this_month = timezone.localdate().replace(day=1)
-    dataset = Dataset(
-        initiatives=args.initiatives,
-        months=args.months,
-        first_month=month_add(this_month, -args.months),
-        last_month=month_add(this_month, -1),
-    )
-    call_command("migrate", verbosity=0, interactive=False)
-    if dataset_present(dataset):
-        say(f"{dataset.initiatives:,} × {dataset.months} months already seeded")
-    else:
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT EXISTS (SELECT 1 FROM initiatives_initiative)")
-            (occupied,) = cursor.fetchone()
-        if occupied:
-            say("the bench database holds another dataset: recreating it")
-            connections.close_all()
-            database_prepare(database_url, drop=True)
-            call_command("migrate", verbosity=0, interactive=False)
-        say(f"seeding {dataset.initiatives:,} initiatives × {dataset.months} months …")
-        dataset_seed(dataset)
-    dataset_describe(dataset)
+    dataset = Dataset.for_today(initiatives=args.initiatives, months=args.months)
+    dataset_ensure(dataset, database_url)
     where = machine()
     recompute = None
     if not args.no_recompute:
