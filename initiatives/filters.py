@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Lower
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from common.forms import AccessibleForm
 from impact.scoring import rolling_window
 from impact.selectors import current_version_subquery
-from initiatives.models import SEARCH_CONFIG, Initiative, Need, Theme, Unaccented
+from initiatives.models import SEARCH_CONFIG, Initiative, Need, Theme
+from initiatives.search import corrected_search
 from places.models import District, Municipality, Neighbourhood, Province
 from sdgs.models import Goal
 
@@ -158,6 +158,7 @@ class InitiativeFilter(django_filters.FilterSet):
     ) -> None:
         data = _normalised(data)
         super().__init__(data, *args, **kwargs)
+        self.corrected_q: str | None = None
         self.places = PlaceOptions.load(data)
         if narrow and data is not None:
             self._drop_places_outside_their_parent(data)
@@ -236,16 +237,21 @@ class InitiativeFilter(django_filters.FilterSet):
         return self._qs
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Dutch full text (stemmed, accents folded) or, for typos, trigram word similarity."""
+        """Dutch full text (stemmed, accents folded); with no match at all, typos corrected.
+
+        `corrected_q` tells the page what was searched instead ("moestuiin" → "moestuin").
+        The search runs before the other filters, so a word counts as known anywhere.
+        """
         if not value:
             return queryset
         query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
-        folded = Unaccented(Lower(Value(value)))
-        return queryset.filter(
-            Q(search_vector=query) | Q(search_text__trigram_word_similar=folded)
-        ).annotate(
+        if not queryset.filter(search_vector=query).exists():
+            corrected = corrected_search(value)
+            if corrected:
+                self.corrected_q = corrected
+                query = SearchQuery(corrected, search_type="websearch", config=SEARCH_CONFIG)
+        return queryset.filter(search_vector=query).annotate(
             rank=SearchRank(F("search_vector"), query)
-            + TrigramWordSimilarity(folded, F("search_text"))
         )
 
     def with_open_need(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

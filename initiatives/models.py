@@ -5,11 +5,11 @@ pages, the public API and open data never show them.
 """
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import F, Func, Q, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -43,11 +43,20 @@ class Theme(BilingualNameMixin, models.Model):
         return self.name
 
 
-class Unaccented(Func):
-    """unaccent() wrapped as IMMUTABLE (migration 0002), usable in stored columns and indexes."""
+class SearchWord(models.Model):
+    """Every word of published initiatives' texts, lower case without accents.
 
-    function = "public.f_unaccent"
-    output_field = models.TextField()
+    Filled by a database trigger (migration 0004) so no write path can forget it; the search
+    uses it to correct a misspelt word ("moestuiin" → "moestuin") by trigram distance.
+    """
+
+    word = models.CharField(max_length=100, primary_key=True)
+
+    class Meta:
+        indexes = [GistIndex(fields=["word"], opclasses=["gist_trgm_ops"], name="search_word_trgm")]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class InitiativeQuerySet(models.QuerySet):
@@ -161,17 +170,12 @@ class Initiative(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    # Search, kept by PostgreSQL itself: weighted full text, and folded text for typo matching.
+    # Full-text search, kept by PostgreSQL itself: name weighs most, then summary, description.
     search_vector = models.GeneratedField(
         expression=SearchVector("name", weight="A", config=SEARCH_CONFIG)
         + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
         + SearchVector("description", weight="C", config=SEARCH_CONFIG),
         output_field=SearchVectorField(),
-        db_persist=True,
-    )
-    search_text = models.GeneratedField(
-        expression=Unaccented(Lower(Concat("name", Value(" "), "summary"))),
-        output_field=models.TextField(),
         db_persist=True,
     )
 
@@ -213,9 +217,6 @@ class Initiative(models.Model):
             models.Index(fields=["status", "-published_at", "-id"], name="initiative_newest"),
             models.Index(fields=["status", "name", "id"], name="initiative_by_name"),
             GinIndex(fields=["search_vector"], name="initiative_search_vector"),
-            GinIndex(
-                fields=["search_text"], opclasses=["gin_trgm_ops"], name="initiative_search_trgm"
-            ),
         ]
 
     def __str__(self) -> str:

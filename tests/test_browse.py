@@ -156,6 +156,34 @@ def test_search_tolerates_typos(searchable):
     assert names({"q": "xylofoonorkest"}) == []
 
 
+def test_a_misspelt_search_says_what_it_searched_instead(client, searchable):
+    html = listed(client, q="moestuiin")
+    assert "Moestuin De Groene Hoek" in html
+    assert "“moestuiin”" in html and "“moestuin”" in html
+
+
+def test_a_correct_search_is_not_corrected(client, searchable):
+    html = listed(client, q="moestuin")
+    assert "Moestuin De Groene Hoek" in html and "“moestuiin”" not in html
+    assert filtered_initiatives({"q": "moestuin"}).corrected_q is None
+
+
+def test_corrections_never_come_from_drafts(searchable):
+    InitiativeFactory(name="Geheimzinnigetuinclub", summary="Nog niet openbaar.")
+    filterset = filtered_initiatives({"q": "geheimzinnigetuinclubb"})
+    assert list(filterset.qs) == []
+    assert filterset.corrected_q is None
+
+
+def test_words_become_known_when_an_initiative_is_published(searchable):
+    draft = InitiativeFactory(name="Fietsenmakerij Kettingreactie", summary="Fietsen maken.")
+    assert names({"q": "kettingreaktie"}) == []
+    Initiative.objects.filter(pk=draft.pk).update(
+        status=Initiative.Status.PUBLISHED, published_at=timezone.now()
+    )
+    assert names({"q": "kettingreaktie"}) == ["Fietsenmakerij Kettingreactie"]
+
+
 def test_relevance_puts_name_matches_above_description_matches(searchable):
     found = names({"q": "moestuin"})
     assert found[0] == "Moestuin De Groene Hoek"

@@ -7,7 +7,12 @@ from django.conf import settings
 from django.contrib.postgres.operations import TrigramExtension, UnaccentExtension
 from django.db import migrations, models
 
-import initiatives.models
+
+class Unaccented(models.Func):
+    """unaccent() wrapped as IMMUTABLE (below); the model no longer has this column (0004)."""
+
+    function = "public.f_unaccent"
+    output_field = models.TextField()
 
 
 class Migration(migrations.Migration):
@@ -41,7 +46,7 @@ class Migration(migrations.Migration):
             name="search_text",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=initiatives.models.Unaccented(
+                expression=Unaccented(
                     django.db.models.functions.text.Lower(
                         django.db.models.functions.text.Concat("name", models.Value(" "), "summary")
                     )
