@@ -1,6 +1,9 @@
 """Form rendering that meets WCAG: an error summary, and errors tied to their fields."""
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,3 +49,28 @@ class MonthField(forms.DateField):
     def to_python(self, value: object):  # noqa: ANN201
         month = super().to_python(value)
         return month.replace(day=1) if month else month
+
+
+class FastSelect(forms.Select):
+    """A single select written in Python, the same markup as Django's template.
+
+    The filter form offers all 342 gemeenten; through the template engine their options cost
+    more than the page's SQL (bench/browse.py). Labels and values are escaped here.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):  # noqa: ANN001, ANN201
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "\n  ",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) == chosen else "", label)  # noqa: S308
+                for key, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>\n  {}\n</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            options,
+        )
