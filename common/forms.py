@@ -1,8 +1,9 @@
 """Form rendering that meets WCAG: an error summary, and errors tied to their fields."""
 
+from html import escape
+
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -60,17 +61,13 @@ class FastSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):  # noqa: ANN001, ANN201
         chosen = "" if value is None else str(value)
-        options = format_html_join(
-            "\n  ",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if str(key) == chosen else "", label)  # noqa: S308
-                for key, label in self.choices
-            ),
-        )
-        return format_html(
-            '<select name="{}"{}>\n  {}\n</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            options,
+        options = []
+        for key, label in self.choices:
+            key = str(key)
+            selected = " selected" if key == chosen else ""
+            options.append(f'<option value="{escape(key)}"{selected}>{escape(str(label))}</option>')
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        # Every value and label is escaped above (html.escape also escapes quotes).
+        return mark_safe(  # noqa: S308
+            f'<select name="{escape(name)}"{attributes}>\n  ' + "\n  ".join(options) + "\n</select>"
         )

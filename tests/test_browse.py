@@ -503,3 +503,17 @@ def test_officers_see_their_gemeenten_on_their_page_and_cannot_edit(client, cons
     assert client.get(f"/initiatieven/{consenting.slug}/bewerken/").status_code == 403
     profile = client.get(consenting.get_absolute_url()).content.decode()
     assert "anna@example.org" in profile
+
+
+def test_the_fast_select_writes_what_djangos_select_writes():
+    from django import forms
+    from django.test.html import parse_html
+
+    from common.forms import FastSelect
+
+    choices = [("", "Alle"), ("GM1", "'s-Gravenhage"), ("GM2", 'Bergen <b>"NH"</b> & co')]
+    attrs = {"id": "id_x", "aria-invalid": "true", "data-default": "GM1"}
+    for value in ("", "GM2", None, "bestaat-niet"):
+        fast = FastSelect(choices=choices).render("x", value, attrs)
+        django = forms.Select(choices=choices).render("x", value, attrs)
+        assert parse_html(fast) == parse_html(django)  # same elements, attributes, text
