@@ -59,6 +59,15 @@ class FastSelect(forms.Select):
     more than the page's SQL (bench/browse.py). Labels and values are escaped here.
     """
 
+    # Kept as given: Django normalises the choices again on every copy of the widget.
+    @property
+    def choices(self) -> list:
+        return self._choices
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        self._choices = value if isinstance(value, list) else list(value)
+
     def render(self, name, value, attrs=None, renderer=None):  # noqa: ANN001, ANN201
         chosen = "" if value is None else str(value)
         options = []
@@ -71,3 +80,39 @@ class FastSelect(forms.Select):
         return mark_safe(  # noqa: S308
             f'<select name="{escape(name)}"{attributes}>\n  ' + "\n  ".join(options) + "\n</select>"
         )
+
+
+class CodeChoiceField(forms.CharField):
+    """A choice among many codes (342 gemeenten), checked against a set and drawn by FastSelect.
+
+    A ChoiceField normalises and deep-copies every choice each time a form is built, which on
+    the filter form cost more than its SQL; this field keeps the list as it was given.
+    """
+
+    widget = FastSelect
+    default_error_messages = {
+        "invalid_choice": _(
+            "Select a valid choice. %(value)s is not one of the available choices."
+        ),
+    }
+
+    def __init__(
+        self,
+        *,
+        choices: list[tuple[str, str]] | tuple = (),
+        empty_label: str | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.valid = {str(code) for code, _label in choices}
+        self.choices = ([("", empty_label)] if empty_label is not None else []) + list(choices)
+        self.widget.choices = self.choices
+
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        if value and value not in self.valid:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )

@@ -16,7 +16,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import AccessibleForm, FastSelect
+from common.forms import AccessibleForm, CodeChoiceField, FastSelect
 from impact.scoring import rolling_window
 from impact.selectors import current_version_subquery
 from initiatives.models import SEARCH_CONFIG, Initiative, Need, Theme
@@ -119,30 +119,32 @@ def _code_choices(places: list[Place]) -> list[tuple[str, str]]:
     return [(place.code, place.name) for place in places]
 
 
+class CodeFilter(django_filters.Filter):
+    """Equality with one of many codes; the choices are set per request (`extra["choices"]`)."""
+
+    field_class = CodeChoiceField
+
+
 class InitiativeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", max_length=MAX_QUERY_LENGTH, label=_("Search"), strip=True
     )
-    province = django_filters.ChoiceFilter(
+    province = CodeFilter(
         field_name="municipality__province", label=_("Province"), empty_label=_("All provinces")
     )
-    municipality = django_filters.ChoiceFilter(
+    municipality = CodeFilter(
         field_name="municipality", label=_("Municipality"), empty_label=_("All municipalities")
     )
-    district = django_filters.ChoiceFilter(
+    district = CodeFilter(
         field_name="district", label=_("District (wijk)"), empty_label=_("All districts")
     )
-    neighbourhood = django_filters.ChoiceFilter(
+    neighbourhood = CodeFilter(
         field_name="neighbourhood",
         label=_("Neighbourhood (buurt)"),
         empty_label=_("All neighbourhoods"),
     )
-    theme = django_filters.ChoiceFilter(
-        field_name="themes__slug", label=_("Theme"), empty_label=_("All themes")
-    )
-    sdg = django_filters.ChoiceFilter(
-        field_name="goal_links__goal", label=_("SDG"), empty_label=_("All SDGs")
-    )
+    theme = CodeFilter(field_name="themes__slug", label=_("Theme"), empty_label=_("All themes"))
+    sdg = CodeFilter(field_name="goal_links__goal", label=_("SDG"), empty_label=_("All SDGs"))
     kind = django_filters.ChoiceFilter(
         choices=Initiative.Kind.choices, label=_("Kind"), empty_label=_("All kinds")
     )
