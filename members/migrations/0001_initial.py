@@ -2,306 +2,867 @@
 
 import django.core.validators
 import django.db.models.deletion
-import places.validators
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+import places.validators
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('initiatives', '0004_search_words'),
-        ('places', '0001_initial'),
+        ("initiatives", "0004_search_words"),
+        ("places", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalMemberOrganisation',
+            name="HistoricalMemberOrganisation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('slug', models.SlugField(max_length=160, verbose_name='web address')),
-                ('type', models.CharField(choices=[('residents_group', "residents' group (bewonersgroep)"), ('community_centre', 'independent community centre (buurthuis)'), ('neighbourhood_coop', 'neighbourhood cooperative'), ('neighbourhood_enterprise', 'collective neighbourhood enterprise (wijkonderneming)'), ('residents_enterprise', 'BewonersBedrijf'), ('village_coop', 'village cooperative (dorpscoöperatie)'), ('neighbourhood_council', 'neighbourhood council (wijkraad)'), ('other', 'other')], max_length=24, verbose_name='type')),
-                ('street_address', models.CharField(blank=True, max_length=150, verbose_name='visiting address')),
-                ('postcode', models.CharField(blank=True, max_length=7, validators=[places.validators.validate_postcode], verbose_name='postcode')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='place')),
-                ('kvk_number', models.CharField(blank=True, max_length=8, validators=[django.core.validators.RegexValidator('^\\d{8}$', 'A KvK number has exactly 8 digits.')], verbose_name='KvK number')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('story', models.TextField(blank=True, help_text='A few sentences for the public member directory.', verbose_name='story')),
-                ('photo', models.TextField(blank=True, max_length=100, verbose_name='photo')),
-                ('photo_alt', models.CharField(blank=True, max_length=200, verbose_name='description of the photo')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('district', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='places.district', verbose_name='district (wijk)')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='places.municipality', verbose_name='municipality')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="name")),
+                ("slug", models.SlugField(max_length=160, verbose_name="web address")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("residents_group", "residents' group (bewonersgroep)"),
+                            ("community_centre", "independent community centre (buurthuis)"),
+                            ("neighbourhood_coop", "neighbourhood cooperative"),
+                            (
+                                "neighbourhood_enterprise",
+                                "collective neighbourhood enterprise (wijkonderneming)",
+                            ),
+                            ("residents_enterprise", "BewonersBedrijf"),
+                            ("village_coop", "village cooperative (dorpscoöperatie)"),
+                            ("neighbourhood_council", "neighbourhood council (wijkraad)"),
+                            ("other", "other"),
+                        ],
+                        max_length=24,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "street_address",
+                    models.CharField(blank=True, max_length=150, verbose_name="visiting address"),
+                ),
+                (
+                    "postcode",
+                    models.CharField(
+                        blank=True,
+                        max_length=7,
+                        validators=[places.validators.validate_postcode],
+                        verbose_name="postcode",
+                    ),
+                ),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="place")),
+                (
+                    "kvk_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=8,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{8}$", "A KvK number has exactly 8 digits."
+                            )
+                        ],
+                        verbose_name="KvK number",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "story",
+                    models.TextField(
+                        blank=True,
+                        help_text="A few sentences for the public member directory.",
+                        verbose_name="story",
+                    ),
+                ),
+                ("photo", models.TextField(blank=True, max_length=100, verbose_name="photo")),
+                (
+                    "photo_alt",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="description of the photo"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="places.district",
+                        verbose_name="district (wijk)",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="places.municipality",
+                        verbose_name="municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical member organisation',
-                'verbose_name_plural': 'historical member organisations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical member organisation",
+                "verbose_name_plural": "historical member organisations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='MemberOrganisation',
+            name="MemberOrganisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('slug', models.SlugField(max_length=160, unique=True, verbose_name='web address')),
-                ('type', models.CharField(choices=[('residents_group', "residents' group (bewonersgroep)"), ('community_centre', 'independent community centre (buurthuis)'), ('neighbourhood_coop', 'neighbourhood cooperative'), ('neighbourhood_enterprise', 'collective neighbourhood enterprise (wijkonderneming)'), ('residents_enterprise', 'BewonersBedrijf'), ('village_coop', 'village cooperative (dorpscoöperatie)'), ('neighbourhood_council', 'neighbourhood council (wijkraad)'), ('other', 'other')], max_length=24, verbose_name='type')),
-                ('street_address', models.CharField(blank=True, max_length=150, verbose_name='visiting address')),
-                ('postcode', models.CharField(blank=True, max_length=7, validators=[places.validators.validate_postcode], verbose_name='postcode')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='place')),
-                ('kvk_number', models.CharField(blank=True, max_length=8, validators=[django.core.validators.RegexValidator('^\\d{8}$', 'A KvK number has exactly 8 digits.')], verbose_name='KvK number')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('story', models.TextField(blank=True, help_text='A few sentences for the public member directory.', verbose_name='story')),
-                ('photo', models.ImageField(blank=True, upload_to='members/', verbose_name='photo')),
-                ('photo_alt', models.CharField(blank=True, max_length=200, verbose_name='description of the photo')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='member_organisations', to='places.district', verbose_name='district (wijk)')),
-                ('initiatives', models.ManyToManyField(blank=True, related_name='member_organisations', to='initiatives.initiative', verbose_name='linked initiatives')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='member_organisations', to='places.municipality', verbose_name='municipality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="name")),
+                ("slug", models.SlugField(max_length=160, unique=True, verbose_name="web address")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("residents_group", "residents' group (bewonersgroep)"),
+                            ("community_centre", "independent community centre (buurthuis)"),
+                            ("neighbourhood_coop", "neighbourhood cooperative"),
+                            (
+                                "neighbourhood_enterprise",
+                                "collective neighbourhood enterprise (wijkonderneming)",
+                            ),
+                            ("residents_enterprise", "BewonersBedrijf"),
+                            ("village_coop", "village cooperative (dorpscoöperatie)"),
+                            ("neighbourhood_council", "neighbourhood council (wijkraad)"),
+                            ("other", "other"),
+                        ],
+                        max_length=24,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "street_address",
+                    models.CharField(blank=True, max_length=150, verbose_name="visiting address"),
+                ),
+                (
+                    "postcode",
+                    models.CharField(
+                        blank=True,
+                        max_length=7,
+                        validators=[places.validators.validate_postcode],
+                        verbose_name="postcode",
+                    ),
+                ),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="place")),
+                (
+                    "kvk_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=8,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{8}$", "A KvK number has exactly 8 digits."
+                            )
+                        ],
+                        verbose_name="KvK number",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "story",
+                    models.TextField(
+                        blank=True,
+                        help_text="A few sentences for the public member directory.",
+                        verbose_name="story",
+                    ),
+                ),
+                (
+                    "photo",
+                    models.ImageField(blank=True, upload_to="members/", verbose_name="photo"),
+                ),
+                (
+                    "photo_alt",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="description of the photo"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="member_organisations",
+                        to="places.district",
+                        verbose_name="district (wijk)",
+                    ),
+                ),
+                (
+                    "initiatives",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="member_organisations",
+                        to="initiatives.initiative",
+                        verbose_name="linked initiatives",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="member_organisations",
+                        to="places.municipality",
+                        verbose_name="municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member organisation',
-                'verbose_name_plural': 'member organisations',
-                'ordering': ['name'],
+                "verbose_name": "member organisation",
+                "verbose_name_plural": "member organisations",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalMembership',
+            name="HistoricalMembership",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('status', models.CharField(choices=[('prospect', 'prospect'), ('active', 'active'), ('suspended', 'suspended'), ('ended', 'ended')], default='prospect', max_length=10, verbose_name='status')),
-                ('applied_on', models.DateField(verbose_name='applied on')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='member since')),
-                ('suspended_on', models.DateField(blank=True, null=True, verbose_name='suspended on')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended on')),
-                ('reason', models.TextField(blank=True, help_text='Why it was suspended or ended.', verbose_name='reason')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='members.memberorganisation', verbose_name='member organisation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("prospect", "prospect"),
+                            ("active", "active"),
+                            ("suspended", "suspended"),
+                            ("ended", "ended"),
+                        ],
+                        default="prospect",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("applied_on", models.DateField(verbose_name="applied on")),
+                (
+                    "started_on",
+                    models.DateField(blank=True, null=True, verbose_name="member since"),
+                ),
+                (
+                    "suspended_on",
+                    models.DateField(blank=True, null=True, verbose_name="suspended on"),
+                ),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended on")),
+                (
+                    "reason",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why it was suspended or ended.",
+                        verbose_name="reason",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="members.memberorganisation",
+                        verbose_name="member organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical membership',
-                'verbose_name_plural': 'historical memberships',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical membership",
+                "verbose_name_plural": "historical memberships",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMemberOrganisation_initiatives',
+            name="HistoricalMemberOrganisation_initiatives",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='members.historicalmemberorganisation')),
-                ('initiative', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='initiatives.initiative')),
-                ('memberorganisation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='members.memberorganisation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="members.historicalmemberorganisation",
+                    ),
+                ),
+                (
+                    "initiative",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="initiatives.initiative",
+                    ),
+                ),
+                (
+                    "memberorganisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="members.memberorganisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalMemberOrganisation_initiatives',
+                "verbose_name": "HistoricalMemberOrganisation_initiatives",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDues',
+            name="HistoricalDues",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1990)], verbose_name='year')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=8, validators=[django.core.validators.MinValueValidator(0)], verbose_name='amount (euro)')),
-                ('invoiced_on', models.DateField(blank=True, null=True, verbose_name='invoiced on')),
-                ('paid_on', models.DateField(blank=True, null=True, verbose_name='paid on')),
-                ('reminders_sent', models.PositiveSmallIntegerField(default=0, verbose_name='reminders sent')),
-                ('last_reminder_on', models.DateField(blank=True, null=True, verbose_name='last reminder on')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='members.memberorganisation', verbose_name='member organisation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1990)],
+                        verbose_name="year",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=8,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="amount (euro)",
+                    ),
+                ),
+                (
+                    "invoiced_on",
+                    models.DateField(blank=True, null=True, verbose_name="invoiced on"),
+                ),
+                ("paid_on", models.DateField(blank=True, null=True, verbose_name="paid on")),
+                (
+                    "reminders_sent",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="reminders sent"),
+                ),
+                (
+                    "last_reminder_on",
+                    models.DateField(blank=True, null=True, verbose_name="last reminder on"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="members.memberorganisation",
+                        verbose_name="member organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical dues',
-                'verbose_name_plural': 'historical dues',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical dues",
+                "verbose_name_plural": "historical dues",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalContactPerson',
+            name="HistoricalContactPerson",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('role', models.CharField(blank=True, max_length=100, verbose_name='role')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail address')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary contact')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='members.memberorganisation', verbose_name='member organisation')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="name")),
+                ("role", models.CharField(blank=True, max_length=100, verbose_name="role")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="e-mail address"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary contact")),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="members.memberorganisation",
+                        verbose_name="member organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical contact person',
-                'verbose_name_plural': 'historical contact persons',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical contact person",
+                "verbose_name_plural": "historical contact persons",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Dues',
+            name="Dues",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1990)], verbose_name='year')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=8, validators=[django.core.validators.MinValueValidator(0)], verbose_name='amount (euro)')),
-                ('invoiced_on', models.DateField(blank=True, null=True, verbose_name='invoiced on')),
-                ('paid_on', models.DateField(blank=True, null=True, verbose_name='paid on')),
-                ('reminders_sent', models.PositiveSmallIntegerField(default=0, verbose_name='reminders sent')),
-                ('last_reminder_on', models.DateField(blank=True, null=True, verbose_name='last reminder on')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dues', to='members.memberorganisation', verbose_name='member organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1990)],
+                        verbose_name="year",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=8,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="amount (euro)",
+                    ),
+                ),
+                (
+                    "invoiced_on",
+                    models.DateField(blank=True, null=True, verbose_name="invoiced on"),
+                ),
+                ("paid_on", models.DateField(blank=True, null=True, verbose_name="paid on")),
+                (
+                    "reminders_sent",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="reminders sent"),
+                ),
+                (
+                    "last_reminder_on",
+                    models.DateField(blank=True, null=True, verbose_name="last reminder on"),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dues",
+                        to="members.memberorganisation",
+                        verbose_name="member organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dues',
-                'verbose_name_plural': 'dues',
-                'ordering': ['-year', 'organisation__name'],
+                "verbose_name": "dues",
+                "verbose_name_plural": "dues",
+                "ordering": ["-year", "organisation__name"],
             },
         ),
         migrations.CreateModel(
-            name='ContactPerson',
+            name="ContactPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('role', models.CharField(blank=True, max_length=100, verbose_name='role')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail address')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary contact')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='members.memberorganisation', verbose_name='member organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="name")),
+                ("role", models.CharField(blank=True, max_length=100, verbose_name="role")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="e-mail address"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary contact")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="members.memberorganisation",
+                        verbose_name="member organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact person',
-                'verbose_name_plural': 'contact persons',
-                'ordering': ['-is_primary', 'name'],
+                "verbose_name": "contact person",
+                "verbose_name_plural": "contact persons",
+                "ordering": ["-is_primary", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ContactErasure',
+            name="ContactErasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contact_id', models.PositiveBigIntegerField(verbose_name='contact person number')),
-                ('erased_at', models.DateTimeField(auto_now_add=True, verbose_name='erased at')),
-                ('history_rows_redacted', models.PositiveIntegerField(default=0, verbose_name='history rows redacted')),
-                ('erased_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='erased by')),
-                ('organisation', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='members.memberorganisation', verbose_name='member organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "contact_id",
+                    models.PositiveBigIntegerField(verbose_name="contact person number"),
+                ),
+                ("erased_at", models.DateTimeField(auto_now_add=True, verbose_name="erased at")),
+                (
+                    "history_rows_redacted",
+                    models.PositiveIntegerField(default=0, verbose_name="history rows redacted"),
+                ),
+                (
+                    "erased_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="erased by",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="members.memberorganisation",
+                        verbose_name="member organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'erasure of a contact person',
-                'verbose_name_plural': 'erasures of contact persons',
-                'ordering': ['-erased_at'],
+                "verbose_name": "erasure of a contact person",
+                "verbose_name_plural": "erasures of contact persons",
+                "ordering": ["-erased_at"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('prospect', 'prospect'), ('active', 'active'), ('suspended', 'suspended'), ('ended', 'ended')], default='prospect', max_length=10, verbose_name='status')),
-                ('applied_on', models.DateField(verbose_name='applied on')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='member since')),
-                ('suspended_on', models.DateField(blank=True, null=True, verbose_name='suspended on')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended on')),
-                ('reason', models.TextField(blank=True, help_text='Why it was suspended or ended.', verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='members.memberorganisation', verbose_name='member organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("prospect", "prospect"),
+                            ("active", "active"),
+                            ("suspended", "suspended"),
+                            ("ended", "ended"),
+                        ],
+                        default="prospect",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("applied_on", models.DateField(verbose_name="applied on")),
+                (
+                    "started_on",
+                    models.DateField(blank=True, null=True, verbose_name="member since"),
+                ),
+                (
+                    "suspended_on",
+                    models.DateField(blank=True, null=True, verbose_name="suspended on"),
+                ),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended on")),
+                (
+                    "reason",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why it was suspended or ended.",
+                        verbose_name="reason",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="members.memberorganisation",
+                        verbose_name="member organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
-                'ordering': ['-applied_on', '-pk'],
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
+                "ordering": ["-applied_on", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='memberorganisation',
-            index=models.Index(fields=['type', 'municipality'], name='members_mem_type_023c51_idx'),
+            model_name="memberorganisation",
+            index=models.Index(fields=["type", "municipality"], name="members_mem_type_023c51_idx"),
         ),
         migrations.AddConstraint(
-            model_name='memberorganisation',
-            constraint=models.UniqueConstraint(condition=models.Q(('kvk_number', ''), _negated=True), fields=('kvk_number',), name='member_kvk_unique', violation_error_message='Another member organisation has this KvK number.'),
+            model_name="memberorganisation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kvk_number", ""), _negated=True),
+                fields=("kvk_number",),
+                name="member_kvk_unique",
+                violation_error_message="Another member organisation has this KvK number.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberorganisation',
-            constraint=models.CheckConstraint(condition=models.Q(('kvk_number', ''), ('kvk_number__regex', '^\\d{8}$'), _connector='OR'), name='member_kvk_eight_digits'),
+            model_name="memberorganisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kvk_number", ""), ("kvk_number__regex", "^\\d{8}$"), _connector="OR"
+                ),
+                name="member_kvk_eight_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberorganisation',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='member_name_not_empty'),
+            model_name="memberorganisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="member_name_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dues',
-            constraint=models.UniqueConstraint(fields=('organisation', 'year'), name='dues_once_per_year', violation_error_message='This organisation already has dues for that year.'),
+            model_name="dues",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "year"),
+                name="dues_once_per_year",
+                violation_error_message="This organisation already has dues for that year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dues',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='dues_amount_not_negative'),
+            model_name="dues",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="dues_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dues',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 1990), ('year__lte', 2100)), name='dues_year_range'),
+            model_name="dues",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 1990), ("year__lte", 2100)), name="dues_year_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dues',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_on__isnull', True), ('invoiced_on__isnull', False), _connector='OR'), name='dues_paid_after_invoice'),
+            model_name="dues",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("paid_on__isnull", True), ("invoiced_on__isnull", False), _connector="OR"
+                ),
+                name="dues_paid_after_invoice",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contactperson',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('organisation',), name='contact_one_primary', violation_error_message='An organisation has one primary contact.'),
+            model_name="contactperson",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_primary", True)),
+                fields=("organisation",),
+                name="contact_one_primary",
+                violation_error_message="An organisation has one primary contact.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['prospect', 'active', 'suspended'])), fields=('organisation',), name='membership_one_current', violation_error_message='This organisation already has a current membership; end it first.'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["prospect", "active", "suspended"])),
+                fields=("organisation",),
+                name="membership_one_current",
+                violation_error_message="This organisation already has a current membership; end it first.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['prospect', 'active', 'suspended', 'ended'])), name='membership_status_valid'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["prospect", "active", "suspended", "ended"])),
+                name="membership_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'prospect'), ('status', 'ended'), ('started_on__isnull', False), _connector='OR'), name='membership_member_has_start'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "prospect"),
+                    ("status", "ended"),
+                    ("started_on__isnull", False),
+                    _connector="OR",
+                ),
+                name="membership_member_has_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'ended'), _negated=True), models.Q(('ended_on__isnull', False), models.Q(('reason', ''), _negated=True)), _connector='OR'), name='membership_ended_has_date_and_reason'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "ended"), _negated=True),
+                    models.Q(("ended_on__isnull", False), models.Q(("reason", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="membership_ended_has_date_and_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'suspended'), _negated=True), ('suspended_on__isnull', False), _connector='OR'), name='membership_suspended_has_date'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "suspended"), _negated=True),
+                    ("suspended_on__isnull", False),
+                    _connector="OR",
+                ),
+                name="membership_suspended_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('started_on__isnull', True), ('started_on__gte', models.F('applied_on')), _connector='OR'), name='membership_starts_after_application'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("started_on__isnull", True),
+                    ("started_on__gte", models.F("applied_on")),
+                    _connector="OR",
+                ),
+                name="membership_starts_after_application",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('applied_on')), _connector='OR'), name='membership_ends_after_application'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True),
+                    ("ended_on__gte", models.F("applied_on")),
+                    _connector="OR",
+                ),
+                name="membership_ends_after_application",
+            ),
         ),
     ]
