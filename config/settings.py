@@ -109,6 +109,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "django_cache",
+        # Rate-limit counters and member import jobs live here: the default of 300 entries
+        # would evict a running import's state at random on a busy site.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
 

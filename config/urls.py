@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("impact.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("places.urls")),
+    path("", include("members.urls")),
     path("privacy/", text_page, {"name": "privacy"}, name="privacy"),
     path("gebruiksvoorwaarden/", text_page, {"name": "terms"}, name="terms"),
     path("toegankelijkheid/", text_page, {"name": "accessibility"}, name="accessibility"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("health/ready/", ops_views.ready, name="health_ready"),
     path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(f"{settings.ADMIN_URL}members/", include("members.import_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

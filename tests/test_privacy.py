@@ -10,6 +10,8 @@ from django.urls import reverse
 from accounts.models import User
 from initiatives.demo import LOGINS, PRIVATE_MARKERS, demo_seed
 from initiatives.models import Initiative, Need
+from members.demo import members_demo_seed
+from members.selectors import directory_members
 from places.models import Municipality, Province
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(cbs_places):
     demo_seed(count=40, months=3)
+    members_demo_seed()
 
 
 def _public_urls() -> list[str]:
@@ -32,6 +35,8 @@ def _public_urls() -> list[str]:
     urls += [f"/provincies/{code}/" for code in Province.objects.values_list("code", flat=True)]
     municipalities = Municipality.objects.filter(initiatives__isnull=False).distinct()
     urls += [f"/gemeenten/{m.code}/" for m in municipalities]
+    urls += ["/leden/", "/leden/?page=2", "/leden/?province=PV27"]
+    urls += [member.get_absolute_url() for member in directory_members()]
     return urls
 
 

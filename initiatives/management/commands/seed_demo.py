@@ -1,10 +1,11 @@
 from django.core.management.base import BaseCommand, CommandParser
 
 from initiatives.demo import DEMO_PASSWORD, demo_seed
+from members.demo import members_demo_seed
 
 
 class Command(BaseCommand):
-    help = "Creates demo logins and realistic published initiatives (idempotent)."
+    help = "Creates demo logins, realistic published initiatives and members (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--count", type=int, default=300)
@@ -13,6 +14,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         report = demo_seed(count=int(options["count"]), months=int(options["months"]))
         self.stdout.write(f"Demo initiatives created: {report.created}")
+        # After the initiatives: some members are linked to initiatives in their gemeente.
+        members = members_demo_seed()
+        self.stdout.write(f"Demo member organisations created: {members.created}")
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}”):")
         for role, email in report.logins.items():
             self.stdout.write(f"  {role:9} {email}")
