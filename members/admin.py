@@ -457,15 +457,23 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
             ),
         )
 
+    def _membership_transition(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        service: Callable[..., Membership],
+        done: Callable[[int], str],
+    ) -> None:
+        """An action without questions: one service call per organisation's membership."""
+        steps = self._membership_steps(queryset, lambda m: service(membership=m, by=request.user))
+        _run_steps(self, request, steps, done)
+
     @admin.action(description=_("Membership: activate (from today)"), permissions=["membership"])
     def membership_activate(self, request: HttpRequest, queryset: QuerySet) -> None:
-        steps = self._membership_steps(
-            queryset, lambda m: services.membership_activate(membership=m, by=request.user)
-        )
-        _run_steps(
-            self,
+        self._membership_transition(
             request,
-            steps,
+            queryset,
+            services.membership_activate,
             lambda n: (
                 ngettext("%(count)d membership activated.", "%(count)d memberships activated.", n)
                 % {"count": n}
@@ -510,13 +518,10 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Membership: resume"), permissions=["membership"])
     def membership_resume(self, request: HttpRequest, queryset: QuerySet) -> None:
-        steps = self._membership_steps(
-            queryset, lambda m: services.membership_resume(membership=m, by=request.user)
-        )
-        _run_steps(
-            self,
+        self._membership_transition(
             request,
-            steps,
+            queryset,
+            services.membership_resume,
             lambda n: (
                 ngettext("%(count)d membership resumed.", "%(count)d memberships resumed.", n)
                 % {"count": n}
