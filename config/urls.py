@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.views import media_serve, text_page
 from initiatives import views as initiative_views
@@ -26,6 +27,8 @@ urlpatterns = [
     path("health/", ops_views.health, name="health"),
     path("health/ready/", ops_views.ready, name="health_ready"),
     path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(f"{settings.ADMIN_URL}members/", include("members.import_urls")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,6 +32,13 @@ class GoalSerializer(serializers.ModelSerializer):
         fields = ["number", "name_nl", "name_en", "colour"]
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="The 17 Sustainable Development Goals",
+        description="Number, Dutch and English name and official colour of every SDG.",
+        responses={200: GoalSerializer(many=True)},
+    )
+)
 class SdgListView(APIView):
     """The 17 Sustainable Development Goals with Dutch and English names and UN colours."""
 
@@ -73,6 +82,14 @@ def _result_json(result: HandprintResult) -> dict:
     }
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="An initiative's Social Handprint",
+        description="The stored handprint per period (last 12 months and calendar years) "
+        "with the value range per SDG, for a published initiative.",
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
+)
 class InitiativeHandprintView(APIView):
     """An initiative's handprint: the last 12 months and each calendar year, line by line."""
 
@@ -96,6 +113,14 @@ class InitiativeHandprintView(APIView):
         )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="The summed handprint of an area",
+        description="For a province (PV…), gemeente (GM…), wijk (WK…) or buurt (BU…): "
+        "initiatives, volunteer hours, reach and social value, also per 10,000 inhabitants.",
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
+)
 class AreaHandprintView(APIView):
     """The summed handprint of a province, gemeente, wijk or buurt, per 10,000 inhabitants too."""
 
