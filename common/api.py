@@ -21,15 +21,19 @@ class PagePagination(PageNumberPagination):
     max_page_size = 100
 
 
-def _first_messages(detail: object) -> object:
-    """One message per field: the first of each list, nested serializers kept as objects."""
+def _text(value: object) -> str:
+    # Messages may quote the input, and JSON input may hold lone surrogates ("\ud800") that
+    # cannot be written as UTF-8.
+    return str(value).encode("utf-8", "replace").decode("utf-8")
+
+
+def _one_message(detail: object) -> str:
+    """The first message; a list field's or nested object's errors become one line."""
     if isinstance(detail, dict):
-        return {str(key): _first_messages(value) for key, value in detail.items()}
+        return "; ".join(f"{_text(key)}: {_one_message(value)}" for key, value in detail.items())
     if isinstance(detail, list):
-        if detail and all(not isinstance(item, dict | list) for item in detail):
-            return str(detail[0])
-        return [_first_messages(item) for item in detail]
-    return str(detail)
+        return _one_message(detail[0]) if detail else ""
+    return _text(detail)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -42,13 +46,17 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        errors = _first_messages(response.data)
-        if not isinstance(errors, dict):
-            errors = {"non_field_errors": errors if isinstance(errors, str) else str(errors)}
+        data = response.data
+        if isinstance(data, dict):
+            errors = {_text(key): _one_message(value) for key, value in data.items()}
+        else:
+            errors = {"non_field_errors": _one_message(data)}
         response.data = {"detail": str(exceptions.ValidationError.default_detail), "errors": errors}
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(response.data, dict) and "detail" in response.data:
-        response.data = {"detail": str(response.data["detail"])}
+        response.data = {"detail": _text(response.data["detail"])}
+        if response.status_code == status.HTTP_400_BAD_REQUEST:
+            response.data["errors"] = {}  # e.g. malformed JSON: no field to blame
     return response
 
 
@@ -57,7 +65,10 @@ def conditional(request: Request, response: Response, modified: datetime | None 
     body = json.dumps(response.data, sort_keys=True, default=str, ensure_ascii=False)
     etag = quote_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        not_modified = Response(status=status.HTTP_304_NOT_MODIFIED)
+        if response.has_header("Vary"):
+            not_modified["Vary"] = response["Vary"]
+        response = not_modified
     response["ETag"] = etag
     if modified is not None:
         response["Last-Modified"] = http_date(modified.timestamp())

@@ -324,11 +324,22 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.schema.add_throttling_responses",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "LICENSE": {"name": "CC BY 4.0 (data)", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    # Several models have a "kind"/"status"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "InitiativeKindEnum": "initiatives.models.Initiative.Kind",
+        "InitiativeStatusEnum": "initiatives.models.Initiative.Status",
+        "NeedKindEnum": "initiatives.models.Need.Kind",
+        "NeedStatusEnum": "initiatives.models.Need.Status",
+    },
 }
 
 # Read-only public data may be fetched from any site; writes never cross origins.

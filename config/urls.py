@@ -16,6 +16,7 @@ admin.site.index_title = _("LSA staff")
 
 urlpatterns = [
     path("", initiative_views.home, name="home"),
+    path("", include("accounts.urls")),
     path("", include("initiatives.urls")),
     path("", include("impact.urls")),
     path("accounts/", include("allauth.urls")),

@@ -1,5 +1,6 @@
 """Read-only JSON of the Social Handprint: SDGs, an initiative's handprint, area aggregates."""
 
+import re
 from decimal import Decimal
 
 from django.http import Http404
@@ -24,6 +25,9 @@ AREA_MODELS = {
     "WK": ("district", District),
     "BU": ("neighbourhood", Neighbourhood),
 }
+
+
+AREA_CODE = re.compile(r"(PV|GM|WK|BU)[0-9A-Z]{2,8}")
 
 
 class GoalSerializer(serializers.ModelSerializer):
@@ -126,7 +130,7 @@ class AreaHandprintView(APIView):
 
     def get(self, request: Request, code: str) -> Response:
         code = code.upper()
-        if code[:2] not in AREA_MODELS:
+        if code[:2] not in AREA_MODELS or not AREA_CODE.fullmatch(code):
             raise Http404
         level, model = AREA_MODELS[code[:2]]
         area = get_object_or_404(model, code=code)

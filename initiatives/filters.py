@@ -6,6 +6,7 @@ queries whatever is chosen. An unknown code is a validation error, not an empty 
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -26,6 +27,7 @@ from sdgs.models import Goal
 
 MAX_QUERY_LENGTH = 200
 CODE_FILTERS = ("province", "municipality", "district", "neighbourhood")
+PLACE_CODE = re.compile(r"(PV|GM|WK|BU)[0-9A-Z]{2,8}")
 ORDERINGS = [
     ("relevance", _("relevance")),
     ("newest", _("newest first")),
@@ -77,7 +79,12 @@ class PlaceOptions:
 
     @classmethod
     def load(cls, data: QueryDict | None) -> "PlaceOptions":
-        data = data or QueryDict()
+        # Only well-formed codes reach the database here; anything else fails validation later.
+        data = {
+            key: value
+            for key in CODE_FILTERS
+            if (value := (data or {}).get(key, "")) and PLACE_CODE.fullmatch(value)
+        }
         options = cls(
             provinces=_places(Province.objects.active()),
             municipalities=_places(Municipality.objects.active(), "province_id"),

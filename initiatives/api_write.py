@@ -1,0 +1,409 @@
+"""The API's writes for owners: initiatives, needs and monthly activity.
+
+Every write calls the same service as the web form, so validation, moderation (a new
+initiative is a draft owned by its creator) and the handprint's stale mark hold for both.
+Only owners write (`can_edit`); staff and officers do not edit content here either.
+
+Wiring for the read views (config/api_urls.py owns `initiatives/` and `initiatives/<slug>/`):
+add `InitiativeCreateMixin` to the list view and `InitiativeUpdateMixin` to the detail view,
+e.g. `class InitiativeListView(InitiativeCreateMixin, generics.ListAPIView)`. They give the
+views `post` and `patch` (documented in the schema) that call `create` and `update` below;
+a view may also call those two functions from its own methods.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+
+from common.api import conditional
+from common.api_docs import error_responses
+from initiatives import services
+from initiatives.models import ActivityReport, Initiative, Need
+from initiatives.permissions import can_edit, can_view, is_staff_moderator
+from initiatives.write_serializers import (
+    MONTH_PATTERN,
+    ActivityFigures,
+    ActivityReportInput,
+    ActivityReportOutput,
+    InitiativeInput,
+    InitiativeWriteOutput,
+    NeedCloseInput,
+    NeedInput,
+    NeedOutput,
+    parse_month,
+)
+
+WRITE_ERRORS = error_responses(400, 401, 403, 404)
+SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The initiative's slug.")
+MONTH = OpenApiParameter(
+    "month",
+    str,
+    OpenApiParameter.PATH,
+    description="The month, YYYY-MM.",
+    pattern=MONTH_PATTERN,
+)
+NEED_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The need's id.")
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "payload_too_large"
+
+
+def _input(request: Request, serializer_class: type, **kwargs: object) -> Serializer:
+    """The validated body; an oversized body is refused before it is read."""
+    if not request.user.is_authenticated:
+        raise exceptions.NotAuthenticated
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit():
+        raise exceptions.ParseError(_("The Content-Length header is not a number."))
+    if int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        raise PayloadTooLarge
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
+def _visible(request: Request, slug: str) -> Initiative:
+    initiative = get_object_or_404(Initiative, slug=slug)
+    if not can_view(request.user, initiative):
+        raise Http404
+    return initiative
+
+
+def _editable(request: Request, slug: str) -> Initiative:
+    """The initiative if the user may edit it: 404 if they cannot see it, else 403."""
+    if not request.user.is_authenticated:
+        raise exceptions.NotAuthenticated
+    initiative = _visible(request, slug)
+    if not can_edit(request.user, initiative):
+        raise exceptions.PermissionDenied(_("Only the initiative's owners can change it."))
+    return initiative
+
+
+# --- Initiatives -----------------------------------------------------------------------------
+
+INITIATIVE_EXAMPLE = OpenApiExample(
+    "A buurttuin",
+    request_only=True,
+    value={
+        "name": "Buurttuin De Pijp",
+        "summary": "Samen tuinieren op het Sarphatipark-plein.",
+        "kind": "garden",
+        "municipality": "GM0363",
+        "sdgs": [11, 3, 15],
+        "website": "https://buurttuin.example.org",
+        "consent_open_data": True,
+    },
+)
+
+
+def create(request: Request) -> Response:
+    """POST initiatives/: a new draft owned by the caller (initiative_create)."""
+    serializer = _input(request, InitiativeInput)
+    initiative = services.initiative_create(user=request.user, **serializer.service_arguments())
+    return Response(InitiativeWriteOutput(initiative).data, status=status.HTTP_201_CREATED)
+
+
+def update(request: Request, slug: str) -> Response:
+    """PATCH initiatives/<slug>/: an owner's edit (initiative_update); absent fields stay."""
+    initiative = _editable(request, slug)
+    serializer = _input(request, InitiativeInput, instance=initiative, partial=True)
+    if not serializer.validated_data:
+        # Nothing to change: no edit event, no mail to staff.
+        return Response(InitiativeWriteOutput(initiative).data)
+    initiative = services.initiative_update(
+        initiative=initiative, user=request.user, **serializer.service_arguments()
+    )
+    return Response(InitiativeWriteOutput(initiative).data)
+
+
+class InitiativeCreateMixin:
+    """Adds `POST initiatives/` to the list view."""
+
+    @extend_schema(
+        summary="Register an initiative",
+        description=(
+            "Creates a draft owned by the caller, with the same rules as the web form. The "
+            "slug is derived from the name and never changes. Submit it for moderation on the "
+            "website. Needs a token or a session with CSRF."
+        ),
+        request=InitiativeInput,
+        responses={201: InitiativeWriteOutput, **error_responses(400, 401, 403)},
+        examples=[INITIATIVE_EXAMPLE],
+    )
+    def post(self, request: Request) -> Response:
+        return create(request)
+
+
+class InitiativeUpdateMixin:
+    """Adds `PATCH initiatives/<slug>/` to the detail view."""
+
+    @extend_schema(
+        summary="Change an initiative",
+        description=(
+            "An owner's edit; fields left out stay as they are. A published profile changes "
+            "at once and LSA staff are notified. Only owners; staff and officers cannot edit."
+        ),
+        request=InitiativeInput,
+        responses={200: InitiativeWriteOutput, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "New summary", request_only=True, value={"summary": "Nu ook op zaterdag open."}
+            )
+        ],
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        return update(request, slug)
+
+
+# --- Needs -----------------------------------------------------------------------------------
+
+NEED_EXAMPLE = OpenApiExample(
+    "Volunteers wanted",
+    request_only=True,
+    value={
+        "kind": "volunteers",
+        "title": "Handen voor de plantdag",
+        "amount": "6 mensen",
+        "until": "2026-12-31",
+    },
+)
+
+
+NEED_OUT_EXAMPLE = OpenApiExample(
+    "An open need",
+    response_only=True,
+    value={
+        "id": 42,
+        "kind": "volunteers",
+        "title": "Handen voor de plantdag",
+        "description": "",
+        "amount": "6 mensen",
+        "until": "2026-12-31",
+        "status": "open",
+        "created_at": "2026-10-02T09:30:00+02:00",
+        "closed_at": None,
+    },
+)
+
+
+class NeedListView(generics.GenericAPIView):
+    queryset = Need.objects.none()
+    serializer_class = NeedOutput
+
+    @extend_schema(
+        summary="An initiative's open needs",
+        description="The needs still open (money, volunteers, materials, knowledge, space).",
+        parameters=[SLUG],
+        responses={200: NeedOutput(many=True), **error_responses(404)},
+        examples=[NEED_OUT_EXAMPLE],
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        initiative = _visible(request, slug)
+        needs = initiative.needs.filter(status=Need.Status.OPEN).order_by("-created_at", "-pk")
+        page = self.paginate_queryset(needs)
+        return self.get_paginated_response(NeedOutput(page, many=True).data)
+
+    @extend_schema(
+        summary="Post a need",
+        description="An owner posts an open need; `until` may not lie in the past.",
+        parameters=[SLUG],
+        request=NeedInput,
+        responses={201: NeedOutput, **WRITE_ERRORS},
+        examples=[NEED_EXAMPLE],
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        initiative = _editable(request, slug)
+        serializer = _input(request, NeedInput)
+        need = services.need_create(
+            initiative=initiative, user=request.user, fields=serializer.validated_data
+        )
+        return Response(NeedOutput(need).data, status=status.HTTP_201_CREATED)
+
+
+class NeedDetailView(generics.GenericAPIView):
+    queryset = Need.objects.none()
+    serializer_class = NeedOutput
+
+    def _need(self, initiative: Initiative, pk: int) -> Need:
+        return get_object_or_404(Need, pk=pk, initiative=initiative)
+
+    @extend_schema(
+        summary="One need",
+        description="A need of a visible initiative, open or closed.",
+        parameters=[SLUG, NEED_ID],
+        responses={200: NeedOutput, **error_responses(404)},
+        examples=[NEED_OUT_EXAMPLE],
+    )
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        need = self._need(_visible(request, slug), pk)
+        return conditional(request, Response(NeedOutput(need).data))
+
+    @extend_schema(
+        summary="Close a need",
+        description="An owner closes an open need as `fulfilled` or `withdrawn`.",
+        parameters=[SLUG, NEED_ID],
+        request=NeedCloseInput,
+        responses={200: NeedOutput, **WRITE_ERRORS},
+        examples=[OpenApiExample("Fulfilled", request_only=True, value={"status": "fulfilled"})],
+    )
+    def patch(self, request: Request, slug: str, pk: int) -> Response:
+        initiative = _editable(request, slug)
+        need = self._need(initiative, pk)
+        serializer = _input(request, NeedCloseInput)
+        need = services.need_close(
+            need=need, user=request.user, status=serializer.validated_data["status"]
+        )
+        return Response(NeedOutput(need).data)
+
+
+# --- Monthly activity ------------------------------------------------------------------------
+
+ACTIVITY_DESCRIPTION = (
+    " A correction replaces the month's figures and keeps the old ones in `history`; the "
+    "Social Handprint is marked stale and recomputed in the background. Limits: at most 744 "
+    "hours per active volunteer, at most 100,000 volunteers or people a month; the month "
+    "must have started."
+)
+
+
+def _readable_activity(request: Request, slug: str) -> Initiative:
+    """Monthly figures are the owners' working data (as on the web): owners and staff read."""
+    if not request.user.is_authenticated:
+        raise exceptions.NotAuthenticated
+    initiative = _visible(request, slug)
+    if not (can_edit(request.user, initiative) or is_staff_moderator(request.user)):
+        raise exceptions.PermissionDenied(_("Only the owners and LSA staff see monthly figures."))
+    return initiative
+
+
+def _save_report(
+    request: Request, initiative: Initiative, month: datetime.date, data: dict
+) -> Response:
+    """Saves through the service; 201 for a new month, 200 for a correction."""
+    report = services.activity_report_save(
+        initiative=initiative,
+        user=request.user,
+        month=month,
+        volunteer_hours=data["volunteer_hours"],
+        active_volunteers=data["active_volunteers"],
+        people_reached=data["people_reached"],
+    )
+    created = report.revision == 1
+    return Response(
+        ActivityReportOutput(report).data,
+        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+    )
+
+
+ACTIVITY_EXAMPLE = {"volunteer_hours": "120.5", "active_volunteers": 8, "people_reached": 200}
+ACTIVITY_OUT_EXAMPLE = OpenApiExample(
+    "A corrected month",
+    response_only=True,
+    value={
+        "month": "2025-10",
+        **ACTIVITY_EXAMPLE,
+        "revision": 2,
+        "created_at": "2025-11-01T10:00:00+01:00",
+        "updated_at": "2025-11-03T18:12:00+01:00",
+        "history": [
+            {
+                "revision": 1,
+                "volunteer_hours": "100.0",
+                "active_volunteers": 7,
+                "people_reached": 180,
+                "reported_at": "2025-11-01T10:00:00+01:00",
+                "replaced_at": "2025-11-03T18:12:00+01:00",
+            }
+        ],
+    },
+)
+
+
+class ActivityListView(generics.GenericAPIView):
+    queryset = ActivityReport.objects.none()
+    serializer_class = ActivityReportOutput
+
+    @extend_schema(
+        summary="An initiative's monthly activity",
+        description="The monthly reports, newest first, each with its correction history. "
+        "Owners and LSA staff only.",
+        parameters=[SLUG],
+        responses={200: ActivityReportOutput(many=True), **error_responses(401, 403, 404)},
+        examples=[ACTIVITY_OUT_EXAMPLE],
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        initiative = _readable_activity(request, slug)
+        reports = initiative.activity_reports.order_by("-month").prefetch_related("history")
+        page = self.paginate_queryset(reports)
+        return self.get_paginated_response(ActivityReportOutput(page, many=True).data)
+
+    @extend_schema(
+        summary="Report a month",
+        description="An owner reports a month's figures (201), or corrects them (200)."
+        + ACTIVITY_DESCRIPTION,
+        parameters=[SLUG],
+        request=ActivityReportInput,
+        responses={201: ActivityReportOutput, 200: ActivityReportOutput, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "October 2025", request_only=True, value={"month": "2025-10", **ACTIVITY_EXAMPLE}
+            )
+        ],
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        initiative = _editable(request, slug)
+        data = _input(request, ActivityReportInput).validated_data
+        return _save_report(request, initiative, data["month"], data)
+
+
+class ActivityMonthView(generics.GenericAPIView):
+    queryset = ActivityReport.objects.none()
+    serializer_class = ActivityReportOutput
+
+    def _month(self, value: str) -> datetime.date:
+        month = parse_month(value)
+        if month is None:
+            raise Http404
+        return month
+
+    @extend_schema(
+        summary="One month's activity",
+        description="A month's report with its correction history. Owners and LSA staff only.",
+        parameters=[SLUG, MONTH],
+        responses={200: ActivityReportOutput, **error_responses(401, 403, 404)},
+        examples=[ACTIVITY_OUT_EXAMPLE],
+    )
+    def get(self, request: Request, slug: str, month: str) -> Response:
+        initiative = _readable_activity(request, slug)
+        report = get_object_or_404(
+            initiative.activity_reports.prefetch_related("history"), month=self._month(month)
+        )
+        return conditional(
+            request, Response(ActivityReportOutput(report).data), modified=report.updated_at
+        )
+
+    @extend_schema(
+        summary="Report or correct a month",
+        description="Sets the month's figures: 201 for a new month, 200 for a correction."
+        + ACTIVITY_DESCRIPTION,
+        parameters=[SLUG, MONTH],
+        request=ActivityFigures,
+        responses={201: ActivityReportOutput, 200: ActivityReportOutput, **WRITE_ERRORS},
+        examples=[OpenApiExample("Figures", request_only=True, value=ACTIVITY_EXAMPLE)],
+    )
+    def put(self, request: Request, slug: str, month: str) -> Response:
+        initiative = _editable(request, slug)
+        first_day = self._month(month)
+        data = _input(request, ActivityFigures, context={"month": first_day}).validated_data
+        return _save_report(request, initiative, first_day, data)
