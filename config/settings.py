@@ -116,7 +116,14 @@ CACHES = {
         # Rate-limit counters and member import jobs live here: the default of 300 entries
         # would evict a running import's state at random on a busy site.
         "OPTIONS": {"MAX_ENTRIES": 100_000},
-    }
+    },
+    # API rate limits (common/throttling.py): shared by all processes, short timeouts.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("REDIS_URL", default="redis://127.0.0.1:6379/0"),
+        "KEY_PREFIX": "buurtbeurs-throttle",
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------
@@ -300,14 +307,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "common.throttling.AnonThrottle",
+        "common.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute"),
         "user": env("API_THROTTLE_USER", default="600/minute"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Anonymous rate limits count per client address, read past the trusted proxies only.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 # Request bodies of the API are small JSON documents; anything larger is refused (413/400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)

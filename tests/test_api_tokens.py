@@ -1,13 +1,13 @@
 """Personal API tokens: created and revoked in /mijn/api-sleutels/, used as `Token <key>`."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.api_auth import api_token_create, api_token_revoke
 from accounts.models import ApiToken
+from common.throttling import throttle_history_clear
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +17,10 @@ SDGS = "/api/v1/impact/sdgs/"
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    # Throttle histories live in the (database) cache.
-    cache.clear()
+    # Throttle histories live in Redis (common/throttling.py).
+    throttle_history_clear()
     yield
-    cache.clear()
+    throttle_history_clear()
 
 
 @pytest.fixture
@@ -211,3 +211,27 @@ def test_token_client_is_throttled_per_user_with_retry_after(client, user, low_r
     # Another user's budget is separate.
     _other, other_key = api_token_create(user=UserFactory(), name="Script")
     assert client.get(SDGS, HTTP_AUTHORIZATION=f"Token {other_key}").status_code == 200
+
+
+def test_rate_limits_count_in_redis_without_database_queries(client, django_assert_max_num_queries):
+    # The anonymous SDG list needs one query; the two rate limits add none.
+    with django_assert_max_num_queries(1):
+        assert client.get("/api/v1/impact/sdgs/").status_code == 200
+
+
+def test_rate_limits_fail_open_and_stop_trying_when_redis_is_unreachable(client, settings):
+    from common import throttling
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            **settings.CACHES["throttle"],
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        },
+    }
+    try:
+        assert client.get("/api/v1/impact/sdgs/").status_code == 200
+        assert throttling._skip_until > 0  # noqa: SLF001 - the next requests skip Redis
+        assert client.get("/api/v1/impact/sdgs/").status_code == 200
+    finally:
+        throttling.throttle_history_clear()
