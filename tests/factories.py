@@ -33,7 +33,8 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
         model = Municipality
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"GM{9000 + n:04d}")
+    # Codes have four digits; the sequence wraps (get_or_create reuses a code seen before).
+    code = factory.Sequence(lambda n: f"GM{9000 + n % 1000:04d}")
     name = factory.Sequence(lambda n: f"Gemeente {n}")
     province = factory.SubFactory(ProvinceFactory)
     population = 50_000
