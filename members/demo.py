@@ -58,7 +58,8 @@ NAMED_MEMBERS = [
         "Dorpscoöperatie Gerkesklooster-Stroobos",
         Type.VILLAGE_COOPERATIVE,
         "GM0059",
-        "WK005901",
+        # The easternmost wijk of Achtkarspelen, on the border where the two villages lie.
+        "WK005900",
         "Gerkesklooster",
         "In de dorpscoöperatie werken de inwoners van Gerkesklooster en Stroobos samen aan de "
         "leefbaarheid van hun dorpen. Ze pakken zelf op wat anders zou verdwijnen, van "
