@@ -14,6 +14,9 @@ admin.site.site_header = _("Buurtbeurs administration")
 admin.site.site_title = _("Buurtbeurs administration")
 admin.site.index_title = _("LSA staff")
 
+handler400 = "config.views.bad_request"
+handler500 = "config.views.server_error"
+
 urlpatterns = [
     path("", initiative_views.home, name="home"),
     path("", include("accounts.urls")),

@@ -1,10 +1,25 @@
 """Project-level pages that belong to no single app."""
 
-from django.http import HttpRequest, HttpResponse
+import logging
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.template.loader import select_template
 from django.utils.translation import get_language
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.static import serve
+
+logger = logging.getLogger(__name__)
+
+# Last resort when 500.html itself cannot be rendered (a broken template or URLconf).
+SERVER_ERROR_FALLBACK = (
+    '<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">'
+    "<title>Er ging iets mis · Buurtbeurs</title></head><body><main>"
+    "<h1>Er ging iets mis</h1><p>Probeer het over een paar minuten opnieuw.</p>"
+    '<p lang="en">Something went wrong. Please try again in a few minutes.</p>'
+    '<p><a href="/">Buurtbeurs</a></p></main></body></html>'
+)
 
 
 def text_page(request: HttpRequest, name: str) -> HttpResponse:
@@ -21,3 +36,26 @@ def media_serve(request: HttpRequest, path: str, document_root: str) -> HttpResp
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response["Content-Disposition"] = "inline"
     return response
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 inside the site's layout; unlike Django's default it renders with the request.
+
+    The request gives the layout its language switch (CSRF token) and log-in state; nothing
+    about the exception reaches the page.
+    """
+    return HttpResponseBadRequest(loader.render_to_string("400.html", request=request))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 rendered with an empty context: no request, no context processors, no database.
+
+    500.html is a standalone page; should even that fail, a fixed bilingual page is served.
+    """
+    try:
+        html = loader.get_template("500.html").render()
+    except Exception:
+        logger.exception("500.html could not be rendered")
+        html = SERVER_ERROR_FALLBACK
+    return HttpResponseServerError(html)
