@@ -20,6 +20,11 @@ bench: $(STAMP)  ## Social Handprint: recompute-all and save → handprint laten
 bench-browse: $(STAMP)  ## Browsing: list, search and dashboards beside their raw SQL (BENCH_ARGS=--quick: smoke run)
 	$(BIN)/python -m bench.browse $(BENCH_ARGS)
 
+# Full-page PNGs of the main pages of the running `make run` server (BASE_URL to change).
+.PHONY: screenshots
+screenshots: $(STAMP)  ## Screenshots of the main pages into .local/screenshots/ (needs `make run`)
+	$(BIN)/python -m tests.browser.screenshots
+
 install: $(STAMP)
 
 manage: $(STAMP)  ## A manage.py command on the database `make run` uses: make manage ARGS=createsuperuser

@@ -19,6 +19,8 @@ import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
+from config.browser import browser_prerequisites
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
 DB_NAME = "buurtbeurs"
@@ -240,6 +242,7 @@ def test(pytest_args: list[str]) -> int:
             say(f"Redis is not reachable at {_where(env['REDIS_URL'])}; check REDIS_URL.")
             return 2
         env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+        browser_prerequisites()
         command = [sys.executable, "-m", "pytest", *pytest_args]
         return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
 

@@ -1,0 +1,147 @@
+"""The key pages in headless Chromium: axe-core WCAG 2.1 A/AA and the Nu Html Checker.
+
+One tour visits every page once (the data and the browser are expensive), then vnu checks all
+the HTML the server sent in one run (the JVM start is slow).
+"""
+
+from __future__ import annotations
+
+import importlib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.apps import apps as django_apps
+from django.db import transaction
+from django.utils import timezone
+
+from impact.areas import area_aggregates_rebuild
+from impact.methods import current_version
+from impact.scoring import month_add
+from impact.services import handprint_inputs_changed, handprint_recompute
+from initiatives.models import ActivityReport, InitiativeGoal
+from initiatives.services import themes_seed
+from places.models import District
+from sdgs.services import goals_load
+from tests.browser.a11y import PageCheck, axe_run, report, vnu_validate
+from tests.browser.conftest import log_in
+from tests.factories import InitiativeFactory, NeedFactory, UserFactory
+from tests.member_factories import MemberOrganisationFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+GEMEENTE = "GM0344"
+WIJK = "WK034401"
+
+
+@pytest.fixture
+def reference_data() -> None:
+    """The SDGs, themes and method the migrations load (an earlier transactional test flushes)."""
+    goals_load()
+    themes_seed()
+    migration = importlib.import_module("impact.migrations.0002_method_v1_and_immutability")
+    migration.load_method(django_apps, None)
+
+
+@pytest.fixture
+def neighbourhood(settings, cbs_places, reference_data) -> dict:
+    """Utrecht West: a published initiative with needs, a month of activity and its handprint,
+    a draft, an active member organisation and a signed-in resident who owns the initiative."""
+    settings.HANDPRINT_QUIET_SECONDS = 0
+    west = District.objects.get(code=WIJK)
+    resident = UserFactory(email="bewoner@example.org", full_name="Sanne de Vries")
+    initiative = InitiativeFactory(
+        name="Moestuin West",
+        municipality=west.municipality,
+        district=west,
+        published=True,
+        owner=resident,
+    )
+    InitiativeFactory(name="Repaircafé West", municipality=west.municipality, owner=resident)
+    for position, goal in enumerate([11, 3], start=1):
+        InitiativeGoal.objects.create(initiative=initiative, goal_id=goal, position=position)
+    ActivityReport.objects.create(
+        initiative=initiative,
+        month=month_add(timezone.localdate().replace(day=1), -1),
+        volunteer_hours=Decimal("120"),
+        active_volunteers=12,
+        people_reached=80,
+    )
+    with transaction.atomic():
+        handprint_inputs_changed(initiative_id=initiative.pk)
+    handprint_recompute(initiative_id=initiative.pk)
+    NeedFactory(initiative=initiative, kind="volunteers", title="Handen voor de oogst")
+    NeedFactory(initiative=initiative, kind="money", title="Geld voor zaden")
+    area_aggregates_rebuild(version=current_version())
+    MemberOrganisationFactory(
+        name="Bewonersvereniging Lombok", municipality=west.municipality, member=True
+    )
+    return {
+        "initiative": initiative,
+        "resident": resident,
+        "province": west.municipality.province_id,
+    }
+
+
+def _check(page, name: str, response, axe_path: Path) -> PageCheck:
+    return PageCheck(
+        name=name,
+        url=page.url,
+        html=response.text(),
+        violations=axe_run(page, axe_path),
+        main_landmarks=page.locator("main").count(),
+    )
+
+
+def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
+    page, context, live_server, browser_tools, neighbourhood, tmp_path
+):
+    # Given a neighbourhood with an initiative, needs, activity and a member organisation
+    initiative, axe = neighbourhood["initiative"], browser_tools.axe
+    checks: list[PageCheck] = []
+
+    def visit(name: str, path: str) -> None:
+        checks.append(_check(page, name, page.goto(path), axe))
+
+    # When a visitor browses the public pages
+    visit("home", "/")
+    visit("list filtered", f"/initiatieven/?municipality={GEMEENTE}")
+    with page.expect_response(lambda r: r.request.resource_type == "fetch") as fetched:
+        page.select_option("#id_province", neighbourhood["province"])
+    page.wait_for_url(f"**province={neighbourhood['province']}**")
+    page.wait_for_selector("#results:not([aria-busy])", state="attached")
+    checks.append(_check(page, "list after JS update", fetched.value, axe))
+    visit("profile", initiative.get_absolute_url())
+    visit("gemeente dashboard", f"/gemeenten/{GEMEENTE}/")
+    visit("wijk dashboard", f"/gemeenten/{GEMEENTE}/wijken/{WIJK}/")
+    visit("member directory", "/leden/")
+    visit("sign-up", "/accounts/signup/")
+    visit("login", "/accounts/login/")
+    visit("method", "/methode/")
+    visit("404", "/bestaat-niet/")
+
+    # And a resident signs in, saves the empty initiative form and opens their page
+    log_in(context, neighbourhood["resident"], live_server.url)
+    page.goto("/initiatieven/nieuw/")
+    with page.expect_navigation() as posted:
+        page.locator("form.stacked-form button[type=submit]:not([name])").click()
+    page.wait_for_selector("[aria-invalid=true], .errorlist", state="attached")
+    checks.append(_check(page, "initiative form with errors", posted.value, axe))
+    visit("mijn", "/mijn/")
+
+    files = {check.name: tmp_path / f"page-{index:02d}.html" for index, check in enumerate(checks)}
+    for check in checks:
+        files[check.name].write_text(check.html, encoding="utf-8")
+    messages = vnu_validate(browser_tools.java, browser_tools.vnu, files)
+    for check in checks:
+        check.html_messages = messages.get(check.name, [])
+    print(report(checks))
+
+    # Then no page has a serious or critical WCAG 2.1 A/AA violation, one <main>, valid HTML
+    problems = [
+        f"{c.name}: {len(c.blocking())} serious/critical axe violations, "
+        f"<main> ×{c.main_landmarks}, {len(c.html_errors())} HTML errors"
+        for c in checks
+        if c.blocking() or c.main_landmarks != 1 or c.html_errors()
+    ]
+    assert not problems, "\n".join(problems) + "\n\n" + report(checks)
