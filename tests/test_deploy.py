@@ -23,6 +23,7 @@ def _run(args: list[str], env: dict | None = None, timeout: int = 120):
     full_env = {**os.environ, **(env or {})}
     full_env.pop("SECURE_SSL_REDIRECT", None)
     full_env.pop("STATIC_MANIFEST", None)
+    full_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # a development-only switch, never deployed
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

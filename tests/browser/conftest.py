@@ -60,9 +60,9 @@ def browser_tools() -> BrowserTools:
     return BrowserTools(chromium=chromium, axe=AXE, vnu=VNU, java=java)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(browser_tools: BrowserTools) -> Iterator:
-    """One headless Chromium for the whole session."""
+    """One headless Chromium per test module; the async guard is back when the module ends."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an asyncio loop in this thread; the ORM calls the tests make
