@@ -1,6 +1,5 @@
 """Read-only JSON of the Social Handprint: SDGs, an initiative's handprint, area aggregates."""
 
-import re
 from decimal import Decimal
 
 from django.http import Http404
@@ -17,6 +16,7 @@ from impact.models import HandprintResult
 from impact.selectors import area_handprint_rows
 from initiatives.models import Initiative
 from places.models import District, Municipality, Neighbourhood, Province
+from places.validators import is_cbs_code
 from sdgs.models import Goal
 
 AREA_MODELS = {
@@ -25,9 +25,6 @@ AREA_MODELS = {
     "WK": ("district", District),
     "BU": ("neighbourhood", Neighbourhood),
 }
-
-
-AREA_CODE = re.compile(r"(PV|GM|WK|BU)[0-9A-Z]{2,8}")
 
 
 class GoalSerializer(serializers.ModelSerializer):
@@ -130,7 +127,7 @@ class AreaHandprintView(APIView):
 
     def get(self, request: Request, code: str) -> Response:
         code = code.upper()
-        if code[:2] not in AREA_MODELS or not AREA_CODE.fullmatch(code):
+        if code[:2] not in AREA_MODELS or not is_cbs_code(code):
             raise Http404
         level, model = AREA_MODELS[code[:2]]
         area = get_object_or_404(model, code=code)

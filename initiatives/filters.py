@@ -6,7 +6,6 @@ queries whatever is chosen. An unknown code is a validation error, not an empty 
 """
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -23,11 +22,11 @@ from impact.selectors import current_version_subquery
 from initiatives.models import SEARCH_CONFIG, Initiative, Need, Theme
 from initiatives.search import corrected_search
 from places.models import District, Municipality, Neighbourhood, Province
+from places.validators import is_cbs_code
 from sdgs.models import Goal
 
 MAX_QUERY_LENGTH = 200
 CODE_FILTERS = ("province", "municipality", "district", "neighbourhood")
-PLACE_CODE = re.compile(r"(PV|GM|WK|BU)[0-9A-Z]{2,8}")
 ORDERINGS = [
     ("relevance", _("relevance")),
     ("newest", _("newest first")),
@@ -83,7 +82,7 @@ class PlaceOptions:
         data = {
             key: value
             for key in CODE_FILTERS
-            if (value := (data or {}).get(key, "")) and PLACE_CODE.fullmatch(value)
+            if (value := (data or {}).get(key, "")) and is_cbs_code(value)
         }
         options = cls(
             provinces=_places(Province.objects.active()),

@@ -49,6 +49,15 @@ def validate_cbs_code(value: str, kind: str | None = None) -> None:
         )
 
 
+def is_cbs_code(value: str, kind: str | None = None) -> bool:
+    """True when value is a well-formed CBS code (of the given kind); for guards before a query."""
+    try:
+        validate_cbs_code(value, kind)
+    except ValidationError:
+        return False
+    return True
+
+
 def validate_province_code(value: str) -> None:
     validate_cbs_code(value, "PV")
 

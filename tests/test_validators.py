@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from places.models import District
-from places.validators import normalize_postcode, validate_cbs_code
+from places.validators import is_cbs_code, normalize_postcode, validate_cbs_code
 from tests.factories import MunicipalityFactory
 
 
@@ -55,3 +55,19 @@ def test_database_refuses_a_malformed_code():
     municipality = MunicipalityFactory()
     with pytest.raises(IntegrityError):
         District.objects.create(code="WK12", name="X", municipality=municipality, edition="t")
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        ("GM0363", None, True),
+        ("WK0363AA", "WK", True),
+        ("GM0363", "WK", False),
+        ("GM\x00", None, False),
+        ("GM12", None, False),
+        ("XX0363", None, False),
+        ("", None, False),
+    ],
+)
+def test_is_cbs_code_answers_what_validate_cbs_code_decides(value, kind, expected):
+    assert is_cbs_code(value, kind) is expected
