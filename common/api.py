@@ -24,7 +24,7 @@ class PagePagination(PageNumberPagination):
 def _text(value: object) -> str:
     # Messages may quote the input, and JSON input may hold lone surrogates ("\ud800") that
     # cannot be written as UTF-8.
-    return str(value).encode("utf-8", "replace").decode("utf-8")
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _one_message(detail: object) -> str:

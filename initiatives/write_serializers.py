@@ -49,17 +49,6 @@ def format_month(value: datetime.date) -> str:
     return f"{value.year:04d}-{value.month:02d}"
 
 
-def _printable(value: object) -> object:
-    """Error details with lone surrogates escaped: JSON can carry them in, UTF-8 cannot out."""
-    if isinstance(value, dict):
-        return {_printable(key): _printable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_printable(item) for item in value]
-    if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return value
-
-
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not declare, one message per unknown field."""
 
@@ -75,9 +64,9 @@ class StrictSerializer(serializers.Serializer):
             values = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             detail = {**unknown, **exc.detail} if isinstance(exc.detail, dict) else exc.detail
-            raise serializers.ValidationError(_printable(detail)) from exc
+            raise serializers.ValidationError(detail) from exc
         if unknown:
-            raise serializers.ValidationError(_printable(unknown))
+            raise serializers.ValidationError(unknown)
         return values
 
 
