@@ -71,7 +71,8 @@ def page_size(request: HttpRequest) -> int:
 def initiative_list(request: HttpRequest) -> HttpResponse:
     """Published initiatives with search, place and theme filters; the state is the URL."""
     filterset = filtered_initiatives(request.GET, narrow=True)
-    page = Paginator(filterset.qs, page_size(request)).get_page(request.GET.get("page"))
+    per_page = page_size(request)
+    page = Paginator(filterset.qs, per_page).get_page(request.GET.get("page"))
     return render(
         request,
         "initiatives/list.html",
@@ -79,7 +80,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
             "filterset": filterset,
             "form": filterset.form,
             "page": page,
-            "per_page": page_size(request),
+            "per_page": per_page,
             "page_sizes": PAGE_SIZES,
             "query": filterset.form.data.get("q", ""),
             "active_filters": active_filters(filterset),
