@@ -16,7 +16,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import AccessibleForm, CodeChoiceField, FastSelect
+from common.filters import CodeFilter, StrictFilterSet
+from common.forms import AccessibleForm, FastSelect
 from impact.scoring import rolling_window
 from impact.selectors import current_version_subquery
 from initiatives.models import SEARCH_CONFIG, Initiative, Need, Theme
@@ -125,13 +126,7 @@ def _code_choices(places: list[Place]) -> list[tuple[str, str]]:
     return [(place.code, place.name) for place in places]
 
 
-class CodeFilter(django_filters.Filter):
-    """Equality with one of many codes; the choices are set per request (`extra["choices"]`)."""
-
-    field_class = CodeChoiceField
-
-
-class InitiativeFilter(django_filters.FilterSet):
+class InitiativeFilter(StrictFilterSet):
     q = django_filters.CharFilter(
         method="search", max_length=MAX_QUERY_LENGTH, label=_("Search"), strip=True
     )
@@ -244,18 +239,12 @@ class InitiativeFilter(django_filters.FilterSet):
         ):
             drop_from("neighbourhood")
 
-    @property
-    def qs(self) -> QuerySet[Initiative]:
-        """The filtered list; nothing at all when a value is invalid (the form says why)."""
-        if not hasattr(self, "_qs"):
-            if self.is_bound and not self.form.is_valid():
-                self._qs = self.queryset.none()
-            else:
-                qs = super().qs
-                if not (self.form.is_bound and self.form.cleaned_data.get("ordering")):
-                    qs = self.order(qs, "ordering", "")
-                self._qs = qs
-        return self._qs
+    def filtered(self) -> QuerySet[Initiative]:
+        """The filtered list, in the default order when none was chosen."""
+        qs = super().filtered()
+        if not (self.form.is_bound and self.form.cleaned_data.get("ordering")):
+            qs = self.order(qs, "ordering", "")
+        return qs
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Dutch full text (stemmed, accents folded); with no match at all, typos corrected.

@@ -5,18 +5,14 @@ and an empty list, never a server error.
 """
 
 import django_filters
-from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import AccessibleForm, CodeChoiceField, FastSelect
+from common.filters import CodeFilter, StrictFilterSet
+from common.forms import AccessibleForm, FastSelect
 from members.models import MemberOrganisation
 from members.selectors import directory_members
 from places.models import Province
-
-
-class CodeFilter(django_filters.Filter):
-    field_class = CodeChoiceField
 
 
 def _normalised(data: QueryDict | None) -> QueryDict | None:
@@ -29,7 +25,7 @@ def _normalised(data: QueryDict | None) -> QueryDict | None:
     return copy
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(StrictFilterSet):
     province = CodeFilter(
         field_name="municipality__province", label=_("Province"), empty_label=_("All provinces")
     )
@@ -50,16 +46,6 @@ class MemberFilter(django_filters.FilterSet):
         self.filters["province"].extra["choices"] = list(
             Province.objects.active().order_by("name").values_list("code", "name")
         )
-
-    @property
-    def qs(self) -> QuerySet[MemberOrganisation]:
-        """The filtered directory; nothing at all when a value is invalid (the form says why)."""
-        if not hasattr(self, "_qs"):
-            if self.is_bound and not self.form.is_valid():
-                self._qs = self.queryset.none()
-            else:
-                self._qs = super().qs
-        return self._qs
 
 
 def filtered_members(data: QueryDict | None) -> MemberFilter:
