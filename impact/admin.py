@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +16,7 @@ from impact.models import (
     MethodVersion,
     RecomputeJob,
 )
+from impact.recompute import recompute_all_enqueue
 
 
 @admin.register(Indicator)
@@ -155,5 +158,56 @@ class HandprintResultAdmin(ReadOnlyAdmin):
 
 @admin.register(RecomputeJob)
 class RecomputeJobAdmin(ReadOnlyAdmin):
+    """The set-wise recomputes; staff with the permission start one here and watch it run."""
+
     list_display = ["version", "period_end", "status", "done", "total", "started_at", "finished_at"]
     list_select_related = ["version"]
+    change_list_template = "admin/impact/recomputejob/change_list.html"
+
+    def get_urls(self) -> list:
+        start = path(
+            "start/",
+            self.admin_site.admin_view(self.start_view),
+            name="impact_recomputejob_start",
+        )
+        return [start, *super().get_urls()]
+
+    def has_start_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("impact.start_recomputejob")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):  # noqa: ANN201
+        job = RecomputeJob.objects.select_related("version").first()
+        running = job is not None and job.status == RecomputeJob.Status.RUNNING
+        context = {
+            "latest_job": job,
+            "running": running,
+            "percent": round(100 * job.done / job.total) if job and job.total else 0,
+            "can_start": self.has_start_permission(request) and not running,
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)
+
+    def start_view(self, request: HttpRequest) -> HttpResponseRedirect:
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:impact_recomputejob_changelist"))
+        if not self.has_start_permission(request):
+            raise PermissionDenied
+        with transaction.atomic():
+            job = recompute_all_enqueue()
+        if job is None:
+            self.message_user(
+                request,
+                gettext("A recompute is already running, or no method version is valid today."),
+                messages.WARNING,
+            )
+        else:
+            self.message_user(
+                request,
+                gettext(
+                    "Recompute of %(total)s initiatives queued with method %(code)s; "
+                    "this page shows its progress."
+                )
+                % {"total": job.total, "code": job.version.code},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:impact_recomputejob_changelist"))

@@ -291,6 +291,7 @@ class RecomputeJob(models.Model):
         ordering = ["-started_at"]
         verbose_name = _("recompute job")
         verbose_name_plural = _("recompute jobs")
+        permissions = [("start_recomputejob", _("Can start a recompute of every handprint"))]
 
     def __str__(self) -> str:
         return f"{self.version_id} {self.period_end} {self.status} {self.done}/{self.total}"

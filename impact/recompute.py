@@ -465,6 +465,29 @@ def recompute_all(
     return job
 
 
+def recompute_all_enqueue(today: datetime.date | None = None) -> RecomputeJob | None:
+    """Opens (or finds) the current window's job and queues the task that runs it.
+
+    The job row exists before a worker picks the task up, so the progress page shows it at
+    once; the task resumes that row. Returns None while another session holds the lock (a
+    recompute is running: its own job row shows its progress).
+    """
+    from impact.tasks import recompute_all_task
+
+    today = today or timezone.localdate()
+    version = current_version(today)
+    if version is None:
+        return None
+    with _advisory_lock() as acquired:
+        if not acquired:
+            return None
+        job = _start_or_resume(
+            version_id=version.pk, period_end=rolling_window(today).end, resume=True
+        )
+    transaction.on_commit(lambda: recompute_all_task.delay(version.pk, today.isoformat()))
+    return job
+
+
 def recompute_if_due(today: datetime.date | None = None) -> RecomputeJob | None:
     """Runs (or resumes) recompute_all unless the current version's window is already done.
 

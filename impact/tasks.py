@@ -1,3 +1,5 @@
+import datetime
+
 from celery import shared_task
 
 from impact import services
@@ -29,3 +31,19 @@ def recompute_if_due_task() -> int | None:
 
     job = recompute_if_due()
     return job.pk if job else None
+
+
+@shared_task(name="impact.tasks.recompute_all", ignore_result=True, acks_late=True)
+def recompute_all_task(version_id: int, today: str) -> int | None:
+    """Runs or resumes the set-wise recompute; a redelivered task after a crash resumes it."""
+    from impact.models import MethodVersion
+    from impact.recompute import RecomputeBusy, recompute_all
+
+    try:
+        job = recompute_all(
+            version=MethodVersion.objects.get(pk=version_id),
+            today=datetime.date.fromisoformat(today),
+        )
+    except RecomputeBusy:
+        return None
+    return job.pk
