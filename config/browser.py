@@ -18,6 +18,15 @@ NODE_FILES = {
     "axe-core": ROOT / "node_modules" / "axe-core" / "axe.min.js",
     "vnu-jar": ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar",
 }
+# Debian's chromium, started as root in a container: no sandbox, no GPU, no calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _say(message: str) -> None:

@@ -156,13 +156,13 @@ class HandprintState(models.Model):
     initiative = models.OneToOneField(
         Initiative, on_delete=models.CASCADE, primary_key=True, related_name="handprint_state"
     )
-    inputs_version = models.BigIntegerField(default=0)
-    computed_version = models.BigIntegerField(default=0)
-    stale_since = models.DateTimeField(null=True, blank=True, db_index=True)
-    last_input_at = models.DateTimeField(null=True, blank=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    computations = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField(null=True, blank=True)
+    inputs_version = models.BigIntegerField(_("inputs version"), default=0)
+    computed_version = models.BigIntegerField(_("computed version"), default=0)
+    stale_since = models.DateTimeField(_("stale since"), null=True, blank=True, db_index=True)
+    last_input_at = models.DateTimeField(_("last input at"), null=True, blank=True)
+    enqueued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    computations = models.PositiveIntegerField(_("computations"), default=0)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("handprint state")
@@ -182,20 +182,22 @@ class HandprintResult(models.Model):
     initiative = models.ForeignKey(
         Initiative, on_delete=models.CASCADE, related_name="handprint_results"
     )
-    version = models.ForeignKey(MethodVersion, on_delete=models.PROTECT, related_name="+")
-    period_kind = models.CharField(max_length=10, choices=PeriodKind.choices)
-    period_start = models.DateField()
-    period_end = models.DateField()
-    inputs_version = models.BigIntegerField()
-    computed_at = models.DateTimeField()
-    months_reported = models.PositiveSmallIntegerField()
-    volunteer_hours = models.DecimalField(max_digits=14, decimal_places=1)
+    version = models.ForeignKey(
+        MethodVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("method version")
+    )
+    period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    inputs_version = models.BigIntegerField(_("inputs version"))
+    computed_at = models.DateTimeField(_("computed at"))
+    months_reported = models.PositiveSmallIntegerField(_("months reported"))
+    volunteer_hours = models.DecimalField(_("volunteer hours"), max_digits=14, decimal_places=1)
     volunteers_avg = models.PositiveIntegerField()
     volunteers_max = models.PositiveIntegerField()
     people_avg = models.PositiveIntegerField()
     people_max = models.PositiveIntegerField()
     value_low = models.DecimalField(**MONEY)
-    value_central = models.DecimalField(**MONEY)
+    value_central = models.DecimalField(_("value (central)"), **MONEY)
     value_high = models.DecimalField(**MONEY)
     lines = models.JSONField(default=list)
 
@@ -277,15 +279,21 @@ class RecomputeJob(models.Model):
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 
-    version = models.ForeignKey(MethodVersion, on_delete=models.PROTECT, related_name="+")
-    period_end = models.DateField(help_text=_("The end of the rolling window it computes."))
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
+    version = models.ForeignKey(
+        MethodVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("method version")
+    )
+    period_end = models.DateField(
+        _("period end"), help_text=_("The end of the rolling window it computes.")
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.RUNNING
+    )
+    total = models.PositiveIntegerField(_("initiatives"), default=0)
+    done = models.PositiveIntegerField(_("processed"), default=0)
     last_initiative_id = models.BigIntegerField(default=0)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
-from tests.browser.conftest import CHROMIUM_ARGS
+from config.browser import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / ".local" / "screenshots"
@@ -31,6 +31,16 @@ ANONYMOUS = [
     ("login", "/accounts/login/"),
     ("method", "/methode/"),
     ("404", "/bestaat-niet/"),
+]
+
+
+# The same pages on a phone (iPhone SE width): the layout must hold at 320–375 CSS pixels.
+PHONE = [
+    ("phone-home", "/"),
+    ("phone-list", f"/initiatieven/?municipality={GEMEENTE}"),
+    ("phone-gemeente", f"/gemeenten/{GEMEENTE}/"),
+    ("phone-member-directory", "/leden/"),
+    ("phone-login", "/accounts/login/"),
 ]
 
 
@@ -109,6 +119,15 @@ def main() -> int:
         _log_in(page, "lsa")
         _shoot(page, "beheer", "/beheer/")
         _shoot(page, "beheer-members-dashboard", "/beheer/members/memberorganisation/dashboard/")
+        _shoot(page, "beheer-recompute", "/beheer/impact/recomputejob/")
+
+        phone = browser.new_context(
+            base_url=base_url, locale="nl-NL", viewport={"width": 375, "height": 812}
+        ).new_page()
+        for name, path in PHONE:
+            _shoot(phone, name, path)
+        if profile:
+            _shoot(phone, "phone-profile", profile)
         browser.close()
     return 0
 
