@@ -6,12 +6,10 @@ the HTML the server sent in one run (the JVM start is slow).
 
 from __future__ import annotations
 
-import importlib
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,9 +18,7 @@ from impact.methods import current_version
 from impact.scoring import month_add
 from impact.services import handprint_inputs_changed, handprint_recompute
 from initiatives.models import ActivityReport, InitiativeGoal
-from initiatives.services import themes_seed
 from places.models import District
-from sdgs.services import goals_load
 from tests.browser.a11y import PageCheck, axe_run, report, vnu_validate
 from tests.browser.conftest import log_in
 from tests.factories import InitiativeFactory, NeedFactory, UserFactory
@@ -32,15 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 
 GEMEENTE = "GM0344"
 WIJK = "WK034401"
-
-
-@pytest.fixture
-def reference_data() -> None:
-    """The SDGs, themes and method the migrations load (an earlier transactional test flushes)."""
-    goals_load()
-    themes_seed()
-    migration = importlib.import_module("impact.migrations.0002_method_v1_and_immutability")
-    migration.load_method(django_apps, None)
 
 
 @pytest.fixture
