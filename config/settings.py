@@ -366,6 +366,11 @@ HANDPRINT_MAX_DELAY_SECONDS = env.float("HANDPRINT_MAX_DELAY_SECONDS", default=1
 HANDPRINT_SWEEP_AFTER_SECONDS = env.float("HANDPRINT_SWEEP_AFTER_SECONDS", default=60)
 HANDPRINT_SWEEP_INTERVAL_SECONDS = env.float("HANDPRINT_SWEEP_INTERVAL_SECONDS", default=30)
 AREA_REFRESH_DELAY_SECONDS = env.float("AREA_REFRESH_DELAY_SECONDS", default=5)
+# /health/ready/ reports the pipeline as degraded when a handprint stays stale longer than this
+# (the sweep re-enqueues after HANDPRINT_SWEEP_AFTER_SECONDS; older means nothing computes).
+PIPELINE_STALE_ALERT_SECONDS = env.float("PIPELINE_STALE_ALERT_SECONDS", default=900)
+# The broker queues whose length /health/ready/ and /health/metrics/ report.
+CELERY_QUEUES_WATCHED = ["celery"]
 
 CELERY_BEAT_SCHEDULE = {
     # The worker writes a timestamp that /health/ready/ reads: proof that tasks really run.

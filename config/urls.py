@@ -30,6 +30,7 @@ urlpatterns = [
     path("toegankelijkheid/", text_page, {"name": "accessibility"}, name="accessibility"),
     path("health/", ops_views.health, name="health"),
     path("health/ready/", ops_views.ready, name="health_ready"),
+    path("health/metrics/", ops_views.metrics, name="health_metrics"),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

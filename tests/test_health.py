@@ -1,10 +1,19 @@
+from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import redis
+from django.db import transaction
 from django.utils import timezone
 
+from config.celery import app
+from impact.methods import current_version
+from impact.models import HandprintState, RecomputeJob
+from impact.services import handprint_inputs_changed
 from ops.models import WorkerHeartbeat
 from ops.services import heartbeat_record
+from tests.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +65,97 @@ def test_heartbeat_is_one_row_per_worker():
     heartbeat_record(worker="celery@a")
     heartbeat_record(worker="celery@b")
     assert WorkerHeartbeat.objects.count() == 2
+
+
+# --- The handprint pipeline: stale handprints, the broker queue, a running recompute ---------
+
+QUEUE_DB = 15  # a Redis database of its own, emptied here: the counts are exact
+
+
+@pytest.fixture
+def private_queue(settings) -> Iterator[redis.Redis]:
+    url = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{QUEUE_DB}"))
+    settings.CELERY_BROKER_URL = url
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+def _stale_since(initiative, seconds_ago: float) -> None:
+    with transaction.atomic():
+        handprint_inputs_changed(initiative_id=initiative.pk)
+    HandprintState.objects.filter(pk=initiative.pk).update(
+        stale_since=timezone.now() - timedelta(seconds=seconds_ago)
+    )
+
+
+def test_ready_reports_stale_handprints_their_oldest_age_and_the_queue(
+    client, private_queue, settings
+):
+    # Given a live worker, two handprints owed for 2 and 5 minutes, and three tasks queued
+    heartbeat_record(worker="celery@test")
+    _stale_since(InitiativeFactory(), 120)
+    _stale_since(InitiativeFactory(), 300)
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+        for _ in range(3):
+            app.send_task("ops.tasks.worker_heartbeat", args=["x"], connection=connection)
+
+    # When an operator asks whether the platform is ready
+    response = client.get("/health/ready/")
+
+    # Then it is, and the pipeline figures say how far behind it is
+    pipeline = response.json()["checks"]["pipeline"]
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert pipeline["ok"] is True
+    assert pipeline["stale_handprints"] == 2
+    assert 299 <= pipeline["oldest_stale_seconds"] < 330
+    assert pipeline["queue"]["waiting"] == 3 and pipeline["queue"]["unacknowledged"] == 0
+    assert pipeline["recompute"] is None
+
+
+def test_a_handprint_stale_beyond_the_alert_age_makes_the_status_degraded_not_down(
+    client, private_queue, settings
+):
+    # Given a live worker and one handprint owed for longer than the alert age
+    settings.PIPELINE_STALE_ALERT_SECONDS = 600
+    heartbeat_record(worker="celery@test")
+    _stale_since(InitiativeFactory(), 3600)
+
+    # When the readiness is asked
+    response = client.get("/health/ready/")
+
+    # Then the web stays in rotation (200) but the pipeline is named as degraded
+    body = response.json()
+    assert response.status_code == 200
+    assert (body["status"], body["down"], body["degraded"]) == ("degraded", [], ["pipeline"])
+    assert body["checks"]["pipeline"]["ok"] is False
+    assert "stale for 3600 s" in body["checks"]["pipeline"]["error"]
+
+
+def test_metrics_give_the_same_figures_to_a_scraper(client, private_queue):
+    # Given one owed handprint, a running recompute at 40 of 100 and a live worker
+    heartbeat_record(worker="celery@test")
+    _stale_since(InitiativeFactory(), 60)
+    RecomputeJob.objects.create(
+        version=current_version(), period_end="2026-10-31", total=100, done=40
+    )
+
+    # When Prometheus scrapes the metrics
+    response = client.get("/health/metrics/")
+    values = dict(
+        line.split(" ") for line in response.content.decode().splitlines() if line[0] != "#"
+    )
+
+    # Then each gauge carries the figure
+    assert response["Content-Type"].startswith("text/plain")
+    assert values["buurtbeurs_database_up"] == "1"
+    assert values["buurtbeurs_handprints_stale"] == "1"
+    assert 59 <= float(values["buurtbeurs_handprint_oldest_stale_seconds"]) < 90
+    assert values["buurtbeurs_celery_queue_waiting"] == "0"
+    assert (values["buurtbeurs_recompute_done"], values["buurtbeurs_recompute_total"]) == (
+        "40",
+        "100",
+    )
+    assert float(values["buurtbeurs_worker_heartbeat_age_seconds"]) < 5
