@@ -1,7 +1,12 @@
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 
 from common.throttling import throttle_history_clear
+from initiatives.services import themes_seed
 from places.services import bundled_paths, places_import
+from sdgs.services import goals_load
 
 
 @pytest.fixture
@@ -14,3 +19,12 @@ def cbs_places(db):
 def _fresh_rate_limits():
     """API rate-limit counts live in Redis, outside the test transaction: start each test clean."""
     throttle_history_clear()
+
+
+@pytest.fixture
+def reference_data(db) -> None:
+    """The SDGs, themes and method 2026.1 the migrations load (a transactional test flushes)."""
+    goals_load()
+    themes_seed()
+    migration = importlib.import_module("impact.migrations.0002_method_v1_and_immutability")
+    migration.load_method(django_apps, None)

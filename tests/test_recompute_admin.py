@@ -1,12 +1,10 @@
 """Staff start the recompute of every handprint in /beheer/ and watch its progress there."""
 
-import importlib
 import time
 
 import psycopg
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 from django.db import connection
 
@@ -14,7 +12,6 @@ from config.celery import app
 from impact.methods import current_version
 from impact.models import HandprintResult, RecomputeJob
 from impact.recompute import LOCK_KEY
-from sdgs.services import goals_load
 from tests.factories import InitiativeFactory, UserFactory
 
 CHANGELIST = "/beheer/impact/recomputejob/"
@@ -84,12 +81,8 @@ def test_starting_while_another_session_holds_the_lock_queues_nothing(client):
 @pytest.mark.worker
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_started_recompute_runs_in_a_real_worker_to_the_end(client):
+def test_a_started_recompute_runs_in_a_real_worker_to_the_end(client, reference_data):
     # Given the method, twelve initiatives and a staff member allowed to start a recompute
-    goals_load()
-    importlib.import_module("impact.migrations.0002_method_v1_and_immutability").load_method(
-        django_apps, None
-    )
     initiatives = InitiativeFactory.create_batch(12)
     client.force_login(_staff(may_start=True))
     assert f'action="{START}"' in client.get(CHANGELIST).content.decode()

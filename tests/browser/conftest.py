@@ -6,7 +6,6 @@ get it (`make test` installs them where it can, see config/browser.py). Never sk
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,13 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.test import Client
 
 from config.browser import CHROMIUM_ARGS
-from initiatives.services import themes_seed
-from sdgs.services import goals_load
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -105,12 +101,3 @@ def log_in(context, user, base_url: str) -> None:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
-
-
-@pytest.fixture
-def reference_data() -> None:
-    """The SDGs, themes and method the migrations load (an earlier transactional test flushes)."""
-    goals_load()
-    themes_seed()
-    migration = importlib.import_module("impact.migrations.0002_method_v1_and_immutability")
-    migration.load_method(django_apps, None)
