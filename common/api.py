@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import logging
 from datetime import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,6 +12,16 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from common.middleware import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, UNAVAILABLE_DETAIL
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = UNAVAILABLE_DETAIL
+    default_code = "service_unavailable"
 
 
 class PagePagination(PageNumberPagination):
@@ -37,11 +48,17 @@ def _one_message(detail: object) -> str:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Errors as `{"detail": …, "errors": {field: message}}`; services' ValidationErrors → 400."""
+    """Errors as `{"detail": …, "errors": {field: message}}`; services' ValidationErrors → 400;
+    an unreachable database → 503 with Retry-After."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    unavailable = isinstance(exc, DATABASE_UNAVAILABLE)
+    if unavailable:
+        # PostgreSQL is down or restarting: a quick 503 the client may retry, not a 500.
+        logger.warning("database unavailable: %s", exc)
+        exc = DatabaseUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -57,6 +74,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = {"detail": _text(response.data["detail"])}
         if response.status_code == status.HTTP_400_BAD_REQUEST:
             response.data["errors"] = {}  # e.g. malformed JSON: no field to blame
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"  # a cached 503 would outlive the outage
     return response
 
 

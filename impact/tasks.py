@@ -34,8 +34,11 @@ def recompute_if_due_task() -> int | None:
 
 
 @shared_task(name="impact.tasks.recompute_all", ignore_result=True, acks_late=True)
-def recompute_all_task(version_id: int, today: str) -> int | None:
-    """Runs or resumes the set-wise recompute; a redelivered task after a crash resumes it."""
+def recompute_all_task(version_id: int, today: str, chunk_size: int | None = None) -> int | None:
+    """Runs or resumes the set-wise recompute; a redelivered task after a crash resumes it.
+
+    `chunk_size` (initiatives per committed chunk) defaults to recompute_all's.
+    """
     from impact.models import MethodVersion
     from impact.recompute import RecomputeBusy, recompute_all
 
@@ -43,6 +46,7 @@ def recompute_all_task(version_id: int, today: str) -> int | None:
         job = recompute_all(
             version=MethodVersion.objects.get(pk=version_id),
             today=datetime.date.fromisoformat(today),
+            **({"chunk_size": chunk_size} if chunk_size else {}),
         )
     except RecomputeBusy:
         return None
