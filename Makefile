@@ -13,12 +13,15 @@ test: $(STAMP)  ## Run the whole test suite against real PostgreSQL, Redis and a
 	$(BIN)/python -m config.stack test $(PYTEST_ARGS)
 
 # Benchmarks of DESIGN.md §6 on a national-size dataset; not part of `make test`.
-.PHONY: bench bench-browse
+.PHONY: bench bench-browse bench-load
 bench: $(STAMP)  ## Social Handprint: recompute-all and save → handprint latency (BENCH_ARGS=--quick: smoke run)
 	$(BIN)/python -m bench.handprint $(BENCH_ARGS)
 
 bench-browse: $(STAMP)  ## Browsing: list, search and dashboards beside their raw SQL (BENCH_ARGS=--quick: smoke run)
 	$(BIN)/python -m bench.browse $(BENCH_ARGS)
+
+bench-load: $(STAMP)  ## Load: locust against gunicorn, a mixed traffic beside a trivial view (BENCH_ARGS=--quick: smoke run)
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 # Full-page PNGs of the main pages of the running `make run` server (BASE_URL to change).
 .PHONY: screenshots
