@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserChangeAdminForm, UserCreationAdminForm
-from accounts.models import OfficerGrant, User
+from accounts.models import AccountErasure, OfficerGrant, User
 
 
 class OfficerGrantInline(admin.TabularInline):
@@ -71,3 +71,17 @@ class OfficerGrantAdmin(admin.ModelAdmin):
         if not change:
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(AccountErasure)
+class AccountErasureAdmin(admin.ModelAdmin):
+    """The record that an account was deleted (AVG): read only, holds no personal data."""
+
+    list_display = ["user_number", "erased_at"]
+    readonly_fields = ["user_number", "erased_at", "counts"]
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False

@@ -11,6 +11,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from accounts.models import ApiToken, User
+from common.throttling import FailedTokenThrottle
 
 KEY_BYTES = 32
 # Writing last_used_at on every request would turn every read into a write.
@@ -57,6 +58,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             .first()
         )
         if token is None or not token.user.is_active:
+            self._count_failure(request)
             raise exceptions.AuthenticationFailed(_("This token is not valid or was revoked."))
         now = timezone.now()
         if (
@@ -65,6 +67,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         ):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
+
+    @staticmethod
+    def _count_failure(request: Request) -> None:
+        """Refuses (429) a client that has sent too many wrong tokens: no guessing at speed."""
+        throttle = FailedTokenThrottle()
+        if not throttle.allow_request(request, None):
+            raise exceptions.Throttled(throttle.wait())
 
     def authenticate_header(self, request: Request) -> str:
         return "Token"

@@ -118,3 +118,22 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class AccountErasure(models.Model):
+    """That an account was deleted at its owner's request (AVG) and what went with it.
+
+    Holds no personal data: the number the account had, when, and counts per kind of data.
+    """
+
+    user_number = models.PositiveBigIntegerField(_("account number"))
+    erased_at = models.DateTimeField(_("erased at"), auto_now_add=True)
+    counts = models.JSONField(_("what was deleted or redacted"), default=dict)
+
+    class Meta:
+        ordering = ["-erased_at"]
+        verbose_name = _("account erasure")
+        verbose_name_plural = _("account erasures")
+
+    def __str__(self) -> str:
+        return f"#{self.user_number} {self.erased_at:%Y-%m-%d}"

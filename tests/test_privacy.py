@@ -1,18 +1,23 @@
 """No personal data on public pages: every private field of the demo data carries a marker,
-and no page an anonymous visitor can reach shows any of them."""
+and no page or API response an anonymous visitor can reach shows any of them."""
 
+import io
 import re
 
+import openpyxl
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from accounts.models import User
+from common.throttling import throttle_history_clear
+from impact.models import MethodVersion
 from initiatives.demo import LOGINS, PRIVATE_MARKERS, demo_seed
-from initiatives.models import Initiative, Need
+from initiatives.models import ActivityReport, Initiative, Need, Theme
 from members.demo import members_demo_seed
 from members.selectors import directory_members
-from places.models import Municipality, Province
+from places.models import District, Municipality, Neighbourhood, Province
 
 pytestmark = pytest.mark.django_db
 
@@ -21,40 +26,295 @@ pytestmark = pytest.mark.django_db
 def demo(cbs_places):
     demo_seed(count=40, months=3)
     members_demo_seed()
+    # The bundled CBS edition has no buurten: one, with a demo initiative, for the buurt pages.
+    initiative = Initiative.objects.published().filter(district__isnull=False).first()
+    district = initiative.district
+    initiative.neighbourhood = Neighbourhood.objects.create(
+        code=f"BU{district.code[2:]}01", name="Markeerbuurt", district=district, edition="2024"
+    )
+    initiative.save(update_fields=["neighbourhood"])
 
 
-def _public_urls() -> list[str]:
-    urls = ["/", "/initiatieven/", reverse("privacy"), reverse("terms"), reverse("accessibility")]
-    urls += [f"/initiatieven/?page={n}" for n in (1, 2)]
-    for initiative in Initiative.objects.publicly_visible():
-        urls.append(initiative.get_absolute_url())
-    for need in Need.objects.filter(
-        status=Need.Status.OPEN, initiative__status=Initiative.Status.PUBLISHED
-    ):
-        urls.append(reverse("help_offer", args=[need.initiative.slug, need.pk]))
-    urls += [f"/provincies/{code}/" for code in Province.objects.values_list("code", flat=True)]
-    municipalities = Municipality.objects.filter(initiatives__isnull=False).distinct()
-    urls += [f"/gemeenten/{m.code}/" for m in municipalities]
-    urls += ["/leden/", "/leden/?page=2", "/leden/?province=PV27"]
-    urls += [member.get_absolute_url() for member in directory_members()]
-    return urls
+def _markers_in(text: str) -> list[str]:
+    return [marker for marker in PRIVATE_MARKERS if marker in text]
 
 
-def _markers_in(html: str) -> list[str]:
-    return [marker for marker in PRIVATE_MARKERS if marker in html]
+# --- Every route of the URLconf, requested as an anonymous visitor ----------------------------
+#
+# The routes come from the URLconf itself, so a new page or API endpoint is scanned without
+# anyone remembering to add it: a route with parameters needs sample values below, and the test
+# fails for a route that has none.
+
+FORMATS = ("csv", "xlsx")
 
 
-def test_no_public_page_shows_private_demo_data(client, demo):
-    urls = _public_urls()
-    assert len(urls) > 60
-    leaks = {}
-    for url in urls:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        found = _markers_in(response.content.decode())
-        if found:
-            leaks[url] = found
+def _routes() -> list[tuple[str, str | None]]:
+    """(route, name) of every URL pattern, the admin's included."""
+
+    def walk(patterns, prefix, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(filter(None, [namespace, pattern.namespace]))
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            else:
+                name = pattern.name and (
+                    f"{namespace}:{pattern.name}" if namespace else pattern.name
+                )
+                yield prefix + str(pattern.pattern), name
+
+    return list(walk(get_resolver().url_patterns, "", ""))
+
+
+def _samples() -> dict[str, list[dict]]:
+    """Sample URL arguments per route name, from the demo data: every public object where the
+    route shows one, one sample where the route is for owners, officers or staff only."""
+    visible = list(Initiative.objects.publicly_visible().order_by("pk"))
+    public = [{"slug": i.slug} for i in visible]
+    one = public[:1]
+    needs = list(
+        Need.objects.filter(initiative__in=visible).select_related("initiative").order_by("pk")
+    )
+    open_needs = [
+        {"slug": n.initiative.slug, "pk": n.pk}
+        for n in needs
+        if n.status == Need.Status.OPEN and n.initiative.status == Initiative.Status.PUBLISHED
+    ]
+    reports = ActivityReport.objects.filter(initiative__in=visible).order_by("initiative", "month")
+    months = {r.initiative.slug: r.month for r in reports.select_related("initiative")}
+    municipalities = list(
+        Municipality.objects.filter(initiatives__in=visible).distinct().order_by("code")
+    )
+    districts = list(District.objects.filter(initiatives__in=visible).distinct().order_by("code"))
+    buurten = list(
+        Neighbourhood.objects.filter(initiatives__in=visible)
+        .select_related("district__municipality")
+        .distinct()
+        .order_by("code")
+    )
+    provinces = list(Province.objects.order_by("code"))
+    members = [{"slug": m.slug} for m in directory_members()]
+    area_codes = [p.code for p in provinces] + [m.code for m in municipalities]
+    area_codes += [d.code for d in districts] + [b.code for b in buurten]
+    return {
+        "initiative_detail": public,
+        "api_initiative": public,
+        "api_initiative_needs": public,
+        "api_initiative_activity": public,
+        "api_initiative_handprint": public,
+        "api_initiative_activity_month": [
+            {"slug": slug, "month": f"{month:%Y-%m}"} for slug, month in months.items()
+        ],
+        "help_offer": open_needs,
+        "api_initiative_need": [{"slug": n.initiative.slug, "pk": n.pk} for n in needs],
+        "initiative_export": [{"fmt": fmt} for fmt in FORMATS],
+        "initiative_edit": one,
+        "initiative_submit": one,
+        "initiative_archive": one,
+        "need_create": one,
+        "initiative_activity": one,
+        "owner_invite": one,
+        "photo_upload": one,
+        "indicator_quantity": one,
+        "need_close": open_needs[:1],
+        "photo_delete": [{**one[0], "pk": 1}],
+        "moderate": [{**one[0], "action": "publish"}],
+        "owner_invitation_accept": [{"token": "geen-echte-uitnodiging"}],
+        "api_token_revoke": [{"token_id": 1}],
+        "method_version": [
+            {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
+        ],
+        "province_detail": [{"code": p.code} for p in provinces],
+        "province_export": [{"code": p.code, "fmt": f} for p in provinces[:3] for f in FORMATS],
+        "municipality_detail": [{"code": m.code} for m in municipalities],
+        "municipality_export": [
+            {"code": m.code, "fmt": f} for m in municipalities for f in FORMATS
+        ],
+        "district_detail": [
+            {"municipality": d.municipality.code, "code": d.code} for d in districts
+        ],
+        "district_export": [
+            {"municipality": d.municipality.code, "code": d.code, "fmt": f}
+            for d in districts
+            for f in FORMATS
+        ],
+        "neighbourhood_detail": [
+            {
+                "municipality": b.district.municipality.code,
+                "district": b.district.code,
+                "code": b.code,
+            }
+            for b in buurten
+        ],
+        "member_detail": members,
+        "api_member": members,
+        "api_municipality": [{"code": m.code} for m in municipalities],
+        "api_district": [{"code": d.code} for d in districts],
+        "api_neighbourhood": [{"code": b.code} for b in buurten],
+        "api_opendata_json": [{"code": m.code} for m in municipalities],
+        "api_opendata_csv": [{"code": m.code} for m in municipalities],
+        "api_area": [{"code": code} for code in area_codes],
+        "account_confirm_email": [{"key": "geen-echte-sleutel"}],
+        "account_reset_password_from_key": [{"uidb36": "1", "key": "geen-echte-sleutel"}],
+    }
+
+
+def _with_filters(municipality: str, theme: str) -> dict[str, list[str]]:
+    """Extra query strings for the lists: every filter, and a second page."""
+    return {
+        "initiative_list": [
+            f"?municipality={municipality}",
+            "?province=PV27",
+            f"?theme={theme}",
+            "?sdg=11",
+            "?need=volunteers",
+            "?kind=garden",
+            "?q=buurt",
+            "?page=2",
+        ],
+        "member_list": ["?page=2", "?province=PV27"],
+        "api_initiatives": [
+            f"?municipality={municipality}",
+            f"?theme={theme}",
+            "?sdg=11",
+            "?need=volunteers",
+            "?q=buurt",
+            "?page=2",
+        ],
+        "api_districts": [f"?municipality={municipality}"],
+        "api_neighbourhoods": [f"?municipality={municipality}"],
+        "api_members": ["?page=2"],
+    }
+
+
+# Routes no anonymous request can reach, with why; the test checks they really refuse.
+NOT_SCANNED = {
+    None: "uploaded photos (re-encoded JPEG files, no text)",
+    "set_language": "POST only: sets the language cookie",
+}
+
+
+def _text_of(response) -> str:
+    body = (
+        b"".join(response.streaming_content)
+        if getattr(response, "streaming", False)
+        else response.content
+    )
+    if "spreadsheetml" in response.get("Content-Type", ""):
+        sheets = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in sheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    return body.decode("utf-8", errors="replace")
+
+
+def test_no_public_page_or_api_response_shows_private_demo_data(client, demo):
+    samples = _samples()
+    municipality = samples["municipality_detail"][0]["code"]
+    theme = Theme.objects.order_by("pk").values_list("slug", flat=True).first()
+    extra = _with_filters(municipality, theme)
+    scanned: dict[str, list[str]] = {"pages": [], "api": []}
+    refused, leaks, errors, missing = [], {}, {}, []
+    requested_routes = set()
+    for route, name in _routes():
+        if route.startswith(settings.ADMIN_URL):
+            continue  # checked below: the admin refuses anonymous visitors
+        if name in NOT_SCANNED:
+            continue
+        has_arguments = "<" in route or "(?P<" in route
+        if has_arguments and not samples.get(name):
+            missing.append(name or route)
+            continue
+        urls = [reverse(name, kwargs=kwargs) for kwargs in samples[name]] if has_arguments else []
+        if not has_arguments:
+            urls = [reverse(name)] + [reverse(name) + query for query in extra.get(name, [])]
+        requested_routes.add(name)
+        for url in urls:
+            throttle_history_clear()  # a scan of hundreds of API responses is no abuse
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE="nl")
+            if response.status_code == 500:
+                errors[url] = response.status_code
+            if response.status_code != 200:
+                refused.append(url)
+                continue
+            scanned["api" if url.startswith("/api/") else "pages"].append(url)
+            found = _markers_in(_text_of(response))
+            if found:
+                leaks[url] = found
+    assert missing == [], "routes without sample values: add them to _samples()"
+    assert errors == {}
     assert leaks == {}
+    # The scan really covers the public site: every public route answered with content.
+    answered = {resolve(url.split("?")[0]).url_name for url in scanned["pages"] + scanned["api"]}
+    assert answered >= PUBLIC_ROUTES, PUBLIC_ROUTES - answered
+    assert len(scanned["pages"]) >= 150 and len(scanned["api"]) >= 300, {
+        kind: len(urls) for kind, urls in scanned.items()
+    }
+    print(  # noqa: T201 - the figures the privacy report quotes (pytest -s)
+        f"scanned {len(scanned['pages'])} pages and {len(scanned['api'])} API responses "
+        f"of {len(requested_routes)} routes; {len(refused)} requests refused anonymously"
+    )
+
+
+def test_the_admin_and_owner_pages_refuse_anonymous_visitors(client, demo):
+    admin_pages = [
+        f"/{route}"
+        for route, _name in _routes()
+        if route.startswith(settings.ADMIN_URL) and not set("<^(") & set(route)
+    ]
+    assert len(admin_pages) > 20
+    for url in admin_pages:
+        assert client.get(url).status_code in (302, 403, 405), url
+    for name in ("mine", "api_tokens", "my_data", "my_data_download", "account_delete"):
+        assert client.get(reverse(name)).status_code == 302, name
+
+
+# Routes that must answer an anonymous visitor with content (not a redirect or a refusal).
+PUBLIC_ROUTES = {
+    "home",
+    "initiative_list",
+    "initiative_detail",
+    "help_offer",
+    "method",
+    "method_version",
+    "province_detail",
+    "province_export",
+    "municipality_detail",
+    "municipality_export",
+    "district_detail",
+    "district_export",
+    "neighbourhood_detail",
+    "member_list",
+    "member_detail",
+    "privacy",
+    "terms",
+    "accessibility",
+    "account_login",
+    "account_signup",
+    "account_reset_password",
+    "api_initiatives",
+    "api_initiative",
+    "api_initiative_needs",
+    "api_initiative_need",
+    "api_initiative_handprint",
+    "api_municipalities",
+    "api_municipality",
+    "api_districts",
+    "api_district",
+    "api_neighbourhoods",
+    "api_neighbourhood",
+    "api_members",
+    "api_member",
+    "api_opendata_json",
+    "api_opendata_csv",
+    "api_sdgs",
+    "api_area",
+    "api_schema",
+    "api_docs",
+}
 
 
 def test_the_markers_are_really_in_the_data_the_scan_looks_for(client, demo):

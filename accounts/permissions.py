@@ -1,0 +1,19 @@
+"""Who must do what with their account: small named predicates for middleware and views."""
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.models import User
+
+
+def sees_personal_data(user: User | AnonymousUser) -> bool:
+    """Staff and municipal officers: their accounts open other people's personal data."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_staff or user.is_superuser or user.officer_grants.exists()
+
+
+def must_set_up_second_factor(user: User | AnonymousUser) -> bool:
+    """True when MFA_REQUIRED_FOR_STAFF applies to the user and no authenticator is active."""
+    return settings.MFA_REQUIRED_FOR_STAFF and sees_personal_data(user) and not is_mfa_enabled(user)
