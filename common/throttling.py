@@ -13,7 +13,7 @@ from django.core.cache import caches
 from django.utils.connection import ConnectionProxy
 from redis.exceptions import RedisError
 from rest_framework.request import Request
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 logger = logging.getLogger(__name__)
 CACHE_ALIAS = "throttle"
@@ -44,6 +44,19 @@ class AnonThrottle(_FailOpen, AnonRateThrottle):
 
 class UserThrottle(_FailOpen, UserRateThrottle):
     pass
+
+
+class FailedTokenThrottle(_FailOpen, SimpleRateThrottle):
+    """Counts wrong or revoked API tokens per client address.
+
+    DRF authenticates before it throttles, so a request with a bad token is answered 401
+    without ever reaching the rate limits; ApiTokenAuthentication counts those here instead.
+    """
+
+    scope = "token_failed"
+
+    def get_cache_key(self, request: Request, view: object) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def throttle_history_clear() -> int:

@@ -1,0 +1,458 @@
+"""IDOR: nobody but an initiative's owners can read its private pages or change it, through the
+web or the API, by guessing another owner's addresses and ids.
+
+The object routes are read from the URLconf: every route with a parameter must be listed below
+as an owner-only route (tried with every method by another resident, an officer of the same
+gemeente and staff without the LSA group), a public route, or an admin route; a new route that
+is none of these fails test_every_parameterised_route_is_classified. After each attempt the
+database must be exactly as before.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from PIL import Image
+
+from accounts.api_auth import api_token_create
+from accounts.models import ApiToken, OfficerGrant
+from impact.models import IndicatorQuantity
+from initiatives.models import (
+    ActivityReport,
+    HelpOffer,
+    Initiative,
+    InitiativePhoto,
+    Need,
+    OwnerInvitation,
+    Ownership,
+)
+from initiatives.services import owner_invite
+from members.models import ContactPerson, MemberOrganisation, Membership
+from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
+from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+MONTH = "2025-01"
+WATCHED = [
+    Initiative,
+    Need,
+    HelpOffer,
+    InitiativePhoto,
+    Ownership,
+    OwnerInvitation,
+    ActivityReport,
+    IndicatorQuantity,
+    ApiToken,
+    MemberOrganisation,
+    ContactPerson,
+    Membership,
+]
+
+# Owner-only web routes: (methods, how to build the path for one victim initiative).
+OWNER_WEB_ROUTES = {
+    "initiative_edit": ("get", "post"),
+    "initiative_submit": ("post",),
+    "initiative_archive": ("post",),
+    "need_create": ("get", "post"),
+    "need_close": ("post",),
+    "initiative_activity": ("get", "post"),
+    "owner_invite": ("post",),
+    "photo_upload": ("get", "post"),
+    "photo_delete": ("post",),
+    "indicator_quantity": ("post",),
+}
+# Routes of one user's own things, addressed by an id that belongs to the victim.
+VICTIM_WEB_ROUTES = {
+    "api_token_revoke": ("post",),
+    "owner_invitation_accept": ("post",),
+}
+STAFF_WEB_ROUTES = {"moderate": ("post",)}
+OWNER_API_ROUTES = {
+    "api_initiative": ("put", "patch", "delete"),
+    "api_initiative_needs": ("post",),
+    "api_initiative_need": ("put", "patch", "delete"),
+    "api_initiative_activity": ("post",),
+    "api_initiative_activity_month": ("put", "patch", "delete"),
+}
+# Parameterised routes anyone may read (drafts 404 there: tested below for the profile).
+PUBLIC_ROUTES = {
+    "initiative_detail",
+    "initiative_export",
+    "help_offer",
+    "method_version",
+    "province_detail",
+    "province_export",
+    "municipality_detail",
+    "municipality_export",
+    "district_detail",
+    "district_export",
+    "neighbourhood_detail",
+    "member_detail",
+    "account_confirm_email",  # allauth: the key is the secret
+    "account_reset_password_from_key",  # allauth: the key is the secret
+    "api_municipality",
+    "api_district",
+    "api_neighbourhood",
+    "api_member",
+    "api_opendata_json",
+    "api_opendata_csv",
+    "api_area",
+    "api_initiative_handprint",
+    None,  # the media files (random names) and the admin's catch-all redirect
+}
+# LSA staff only: the admin and the member import (tested for staff without the group).
+ADMIN_PREFIX = "beheer/"
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield prefix + str(pattern.pattern), pattern.name
+
+
+def parameterised_routes() -> list[tuple[str, str | None]]:
+    return [(route, name) for route, name in _walk(get_resolver().url_patterns) if "<" in route]
+
+
+def test_every_parameterised_route_is_classified():
+    known = (
+        OWNER_WEB_ROUTES.keys()
+        | VICTIM_WEB_ROUTES.keys()
+        | STAFF_WEB_ROUTES.keys()
+        | OWNER_API_ROUTES.keys()
+        | PUBLIC_ROUTES
+    )
+    unclassified = [
+        route
+        for route, name in parameterised_routes()
+        if name not in known and not route.startswith(ADMIN_PREFIX)
+    ]
+
+    assert unclassified == [], "classify these routes in tests/test_idor.py"
+
+
+# --- The victim's world ----------------------------------------------------------------------
+
+
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def victim(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    municipality = MunicipalityFactory()
+    owner = UserFactory()
+    published = InitiativeFactory(published=True, owner=owner, municipality=municipality)
+    draft = InitiativeFactory(owner=owner, municipality=municipality)
+    objects = {"owner": owner, "municipality": municipality, "initiatives": {}}
+    for label, initiative in [("published", published), ("draft", draft)]:
+        need = NeedFactory(initiative=initiative)
+        ActivityReport.objects.create(
+            initiative=initiative,
+            month=datetime.date(2025, 1, 1),
+            volunteer_hours=10,
+            active_volunteers=2,
+            people_reached=5,
+        )
+        photo = InitiativePhoto.objects.create(
+            initiative=initiative,
+            large="a-large.jpg",
+            thumb="a-thumb.jpg",
+            width=10,
+            height=10,
+            alt_text="Tuin",
+        )
+        objects["initiatives"][label] = {"initiative": initiative, "need": need, "photo": photo}
+    token, key = api_token_create(user=owner, name="Script")
+    invitee = UserFactory()
+    other_owner = UserFactory()
+    theirs = InitiativeFactory(published=True, owner=other_owner)
+    objects["invitation"] = owner_invite(
+        initiative=theirs, inviter=other_owner, email=invitee.email
+    )
+    objects["token"] = token
+    organisation = MemberOrganisationFactory(member=True)
+    ContactPersonFactory(organisation=organisation)
+    objects["organisation"] = organisation
+    return objects
+
+
+@pytest.fixture
+def attackers(victim) -> dict[str, object]:
+    """Another resident, an officer of the victim's gemeente, and staff without the LSA group."""
+    officer = UserFactory()
+    OfficerGrant.objects.create(user=officer, municipality=victim["municipality"])
+    return {
+        "other resident": UserFactory(),
+        "officer": officer,
+    }
+
+
+ATTACKER_TOKEN = "Eigen"
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every watched row (an attacker's own API token aside)."""
+    return {
+        model.__name__: list(
+            model.objects.exclude(**({"name": ATTACKER_TOKEN} if model is ApiToken else {}))
+            .order_by("pk")
+            .values()
+        )
+        for model in WATCHED
+    }
+
+
+def web_paths(route: str, objects: dict) -> str:
+    initiative, need, photo = objects["initiative"], objects["need"], objects["photo"]
+    slug = initiative.slug
+    return {
+        "initiative_edit": f"/initiatieven/{slug}/bewerken/",
+        "initiative_submit": f"/initiatieven/{slug}/indienen/",
+        "initiative_archive": f"/initiatieven/{slug}/archiveren/",
+        "need_create": f"/initiatieven/{slug}/vragen/nieuw/",
+        "need_close": f"/initiatieven/{slug}/vragen/{need.pk}/sluiten/",
+        "initiative_activity": f"/initiatieven/{slug}/activiteit/",
+        "owner_invite": f"/initiatieven/{slug}/eigenaren/",
+        "photo_upload": f"/initiatieven/{slug}/fotos/",
+        "photo_delete": f"/initiatieven/{slug}/fotos/{photo.pk}/verwijderen/",
+        "indicator_quantity": f"/initiatieven/{slug}/indicatoren/",
+        "moderate": f"/moderatie/{slug}/publiceren/",
+        "api_initiative": f"/api/v1/initiatives/{slug}/",
+        "api_initiative_needs": f"/api/v1/initiatives/{slug}/needs/",
+        "api_initiative_need": f"/api/v1/initiatives/{slug}/needs/{need.pk}/",
+        "api_initiative_activity": f"/api/v1/initiatives/{slug}/activity/",
+        "api_initiative_activity_month": f"/api/v1/initiatives/{slug}/activity/{MONTH}/",
+    }[route]
+
+
+# Form data that the owner's own request would succeed with.
+WEB_DATA = {
+    "need_create": {"kind": "volunteers", "title": "Overgenomen"},
+    "need_close": {"status": "fulfilled"},
+    "initiative_activity": {
+        "month": MONTH,
+        "volunteer_hours": "99",
+        "active_volunteers": "9",
+        "people_reached": "9",
+    },
+    "owner_invite": {"email": "aanvaller@example.org"},
+    "initiative_edit": {"name": "Overgenomen", "summary": "Overgenomen"},
+    "moderate": {"reason": "weg"},
+}
+API_DATA = {
+    "api_initiative": {"name": "Overgenomen", "summary": "Overgenomen"},
+    "api_initiative_needs": {"kind": "volunteers", "title": "Overgenomen"},
+    "api_initiative_need": {"status": "withdrawn", "title": "Overgenomen"},
+    "api_initiative_activity": {
+        "month": MONTH,
+        "volunteer_hours": "99",
+        "active_volunteers": 9,
+        "people_reached": 9,
+    },
+    "api_initiative_activity_month": {
+        "volunteer_hours": "99",
+        "active_volunteers": 9,
+        "people_reached": 9,
+    },
+}
+
+
+def _post_data(route: str) -> dict:
+    if route == "photo_upload":
+        return {"image": SimpleUploadedFile("a.jpg", jpeg(), "image/jpeg"), "alt_text": "x"}
+    return WEB_DATA.get(route, {})
+
+
+@pytest.mark.parametrize("attacker_role", ["other resident", "officer"])
+@pytest.mark.parametrize("label", ["published", "draft"])
+def test_no_one_but_the_owners_reaches_an_initiatives_owner_pages(
+    victim, attackers, attacker_role, label
+):
+    # Given someone who is not an owner, signed in
+    client = Client()
+    client.force_login(attackers[attacker_role])
+    objects = victim["initiatives"][label]
+    before = snapshot()
+    tried = []
+
+    # When they try every owner-only route with every method on the victim's initiative
+    for route, methods in OWNER_WEB_ROUTES.items():
+        for method in methods:
+            path = web_paths(route, objects)
+            if method == "post":
+                response = client.post(path, _post_data(route))
+            else:
+                response = client.get(path)
+            tried.append((route, method, response.status_code))
+
+    # Then every attempt is refused (403 on a public profile, 404 on a draft) and nothing changed
+    expected = 403 if label == "published" else 404
+    assert [t for t in tried if t[2] != expected] == []
+    assert snapshot() == before
+    assert len(tried) == sum(len(methods) for methods in OWNER_WEB_ROUTES.values())
+
+
+@pytest.mark.parametrize("attacker_role", ["other resident", "officer"])
+@pytest.mark.parametrize("label", ["published", "draft"])
+@pytest.mark.parametrize("auth", ["session", "token"])
+def test_no_one_but_the_owners_writes_through_the_api(
+    victim, attackers, attacker_role, label, auth
+):
+    # Given someone who is not an owner, with a session or their own API token
+    client = Client()
+    headers = {}
+    if auth == "session":
+        client.force_login(attackers[attacker_role])
+    else:
+        _token, key = api_token_create(user=attackers[attacker_role], name=ATTACKER_TOKEN)
+        headers["HTTP_AUTHORIZATION"] = f"Token {key}"
+    objects = victim["initiatives"][label]
+    before = snapshot()
+    tried = []
+
+    # When they write to every owner-only API route of the victim's initiative
+    for route, methods in OWNER_API_ROUTES.items():
+        for method in methods:
+            response = getattr(client, method)(
+                web_paths(route, objects),
+                API_DATA[route],
+                content_type="application/json",
+                **headers,
+            )
+            tried.append((route, method, response.status_code))
+
+    # Then every write is refused (403/404; 405 where the method does not exist at all)
+    assert [t for t in tried if t[2] not in (403, 404, 405)] == []
+    assert all(t[2] == 404 for t in tried if label == "draft" and t[2] != 405)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("attacker_role", ["other resident", "officer"])
+def test_no_one_revokes_another_users_token_or_takes_their_invitation(
+    victim, attackers, attacker_role
+):
+    client = Client()
+    client.force_login(attackers[attacker_role])
+    before = snapshot()
+
+    revoke = client.post(f"/mijn/api-sleutels/{victim['token'].pk}/intrekken/")
+    accept = client.post(f"/mijn/uitnodiging/{victim['invitation'].token}/")
+
+    assert revoke.status_code == 404
+    assert accept.status_code in (200, 403, 404)  # the page again, with why not
+    assert snapshot() == before
+    assert len(VICTIM_WEB_ROUTES) == 2
+
+
+@pytest.mark.parametrize("attacker_role", ["other resident", "officer"])
+def test_only_staff_moderate(victim, attackers, attacker_role):
+    client = Client()
+    client.force_login(attackers[attacker_role])
+    before = snapshot()
+
+    responses = [
+        client.post(f"/moderatie/{victim['initiatives'][label]['initiative'].slug}/{action}/")
+        for label in ("published", "draft")
+        for action in ("publiceren", "terugsturen", "offline")
+    ]
+
+    assert {r.status_code for r in responses} == {403}
+    assert client.get("/moderatie/").status_code == 403
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("attacker_role", ["other resident", "officer"])
+def test_drafts_are_invisible_to_non_owners(victim, attackers, attacker_role):
+    client = Client()
+    client.force_login(attackers[attacker_role])
+    draft = victim["initiatives"]["draft"]["initiative"]
+
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get(f"/api/v1/initiatives/{draft.slug}/").status_code == 404
+    assert client.get(f"/api/v1/initiatives/{draft.slug}/needs/").status_code == 404
+    assert client.get(f"/api/v1/initiatives/{draft.slug}/activity/").status_code == 404
+
+
+def test_mijn_pages_show_only_the_users_own_things(victim, attackers):
+    client = Client()
+    client.force_login(attackers["other resident"])
+    draft = victim["initiatives"]["draft"]["initiative"]
+
+    mine = client.get("/mijn/").content.decode()
+    tokens = client.get("/mijn/api-sleutels/").content.decode()
+
+    assert draft.name not in mine
+    assert victim["initiatives"]["published"]["initiative"].name not in mine
+    assert victim["token"].prefix not in tokens
+
+
+# --- The admin: staff without the LSA group ---------------------------------------------------
+
+
+def admin_member_paths(victim) -> list[str]:
+    organisation = victim["organisation"]
+    contact = organisation.contacts.first() if hasattr(organisation, "contacts") else None
+    contact = contact or ContactPerson.objects.filter(organisation=organisation).first()
+    return [
+        "/beheer/members/memberorganisation/",
+        f"/beheer/members/memberorganisation/{organisation.pk}/change/",
+        f"/beheer/members/memberorganisation/{organisation.pk}/delete/",
+        f"/beheer/members/memberorganisation/{organisation.pk}/history/",
+        "/beheer/members/contactperson/",
+        f"/beheer/members/contactperson/{contact.pk}/change/",
+        f"/beheer/members/contactperson/{contact.pk}/export/",
+        f"/beheer/members/contactperson/{contact.pk}/erase/",
+        "/beheer/members/membership/",
+        "/beheer/members/dues/",
+        "/beheer/members/import/",
+        "/beheer/members/import/voorbeeld.csv",
+        "/beheer/members/export/leden.csv",
+        "/beheer/members/export/contactpersonen.csv",
+    ]
+
+
+def test_staff_without_the_lsa_group_cannot_reach_the_members_admin(victim):
+    # Given a staff member without the group "LSA-medewerkers"
+    client = Client()
+    client.force_login(UserFactory(is_staff=True))
+    before = snapshot()
+
+    # When they open or post to every page of the members admin
+    results = []
+    for path in admin_member_paths(victim):
+        results.append((path, "get", client.get(path).status_code))
+        results.append((path, "post", client.post(path, {"post": "yes"}).status_code))
+
+    # Then they are refused everywhere (405: a GET-only export refuses the method first)
+    assert [r for r in results if r[2] not in (403, 404)] == [
+        r for r in results if r[1] == "post" and r[2] == 405
+    ]
+    assert all(r[2] == 403 for r in results if r[1] == "get")
+    assert snapshot() == before
+    # And the members section does not appear in their admin index
+    assert "/beheer/members/" not in client.get("/beheer/").content.decode()
+
+
+@pytest.mark.parametrize("attacker_role", ["other resident", "officer"])
+def test_non_staff_cannot_reach_the_admin(victim, attackers, attacker_role):
+    client = Client()
+    client.force_login(attackers[attacker_role])
+
+    for path in admin_member_paths(victim)[:4] + ["/beheer/", "/beheer/accounts/user/"]:
+        response = client.get(path)
+        assert response.status_code in (302, 403, 404), path
+        if response.status_code == 302:
+            assert "/login/" in response["Location"], path
