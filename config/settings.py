@@ -39,11 +39,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "django_filters",
     "simple_history",
     "import_export",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     # Reference data at the bottom: everything may import these, they import no app of ours.
     "places",
     "sdgs",
@@ -57,7 +59,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, static files and error pages included.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database outage answers 503 with Retry-After (HTML or JSON), not a 500; above the
+    # database-backed sessions so their errors are caught as well (issue #9).
+    "common.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff and officers without a second factor are sent to set one up (MFA_REQUIRED_FOR_STAFF).
+    "accounts.middleware.MfaRequiredMiddleware",
     # Audit trail: history rows record the user of the request that made the change.
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -102,8 +111,10 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# libpq's minimum (2 s): while PostgreSQL is unreachable a request answers 503 after at most
+# this long instead of holding a web worker (issue #9).
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
-    "DATABASE_CONNECT_TIMEOUT", default=5
+    "DATABASE_CONNECT_TIMEOUT", default=2
 )
 
 # --- Sessions and caches ------------------------------------------------------------------
@@ -136,7 +147,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    # How long an unacknowledged task (acks_late) waits before Redis redelivers it to another
+    # worker after its worker died; the fault tests shorten it (issue #9).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # Look for such tasks at every check (every 10 s) instead of every tenth (kombu's
+    # default): a dead worker's task returns within visibility_timeout + 10 s (issue #9).
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     # No connect-and-retry loop on publish: a save during a Redis outage must not wait.
@@ -211,6 +227,15 @@ ACCOUNT_RATE_LIMITS = {
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/mijn/"
 
+# --- Two-factor authentication (allauth.mfa) ----------------------------------------------
+# An authenticator app (TOTP) with recovery codes; security keys are not offered (yet).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Buurtbeurs"
+# Staff and municipal officers see personal data: without a second factor every page sends
+# them to set one up. On by default in production; off with DEBUG so the demo logins of
+# `make run` work without an authenticator app.
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
+
 # --- Mail ---------------------------------------------------------------------------------
 # Every mail is written to the outbox table in the sender's transaction and delivered by a
 # worker with retries (outbox/), so a Redis or SMTP outage delays mail and loses none.
@@ -253,7 +278,28 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): only our own scripts and styles, no inline code
+# anywhere (templates carry no <script> bodies, style= or on*= attributes; tests/browser and
+# tests/test_security_headers.py check it). Uploaded media get a stricter one (config/views.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Swagger UI and the admin draw icons from data: URIs in their stylesheets.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Logging ------------------------------------------------------------------------------
 # One JSON object per line on stdout, for whatever collects the container logs.
@@ -313,6 +359,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute"),
         "user": env("API_THROTTLE_USER", default="600/minute"),
+        # Wrong API tokens per client address (accounts/api_auth.py): guessing is refused.
+        "token_failed": env("API_THROTTLE_TOKEN_FAILED", default="20/minute"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Anonymous rate limits count per client address, read past the trusted proxies only.

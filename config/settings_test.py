@@ -6,6 +6,8 @@ from pathlib import Path
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-for-production-8d1f0c2b9e7a4f6d")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# Tests log staff and officers in without an authenticator; tests/test_mfa.py turns it on.
+os.environ.setdefault("MFA_REQUIRED_FOR_STAFF", "0")
 
 from config.settings import *  # noqa: E402,F403
 

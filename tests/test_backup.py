@@ -69,7 +69,7 @@ def media(settings, tmp_path) -> Path:
 
 
 def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
-    cbs_places, media, empty_database, tmp_path, settings
+    cbs_places, reference_data, media, empty_database, tmp_path, settings
 ):
     # Given a platform with demo initiatives, reports, handprints, members and uploaded files
     demo_seed(count=30, months=4)

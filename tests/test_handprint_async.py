@@ -331,11 +331,13 @@ def test_a_saved_report_reaches_the_stored_handprint_through_a_real_worker(
 def test_a_thousand_writes_over_five_seconds_cost_at_most_110_computations(
     private_broker, settings, capsys
 ):
-    # Given 100 initiatives written round-robin at 200 writes a second: one write per
-    # initiative every 0.5 s. The quiet period must exceed that gap for the burst to count as
-    # one; 0.75 s leaves margin for scheduling jitter on a loaded 2-core machine.
-    settings.HANDPRINT_QUIET_SECONDS = 0.75
-    settings.HANDPRINT_MAX_DELAY_SECONDS = 10
+    # Given 100 initiatives written round-robin at up to 200 writes a second: one write per
+    # initiative every 0.5 s at full pace. The worker thread shares the GIL with the writers, so
+    # a slower machine writes more slowly (about 90 a second on the CI machine, a gap of 1.1 s):
+    # the quiet period (1.5 s) must exceed the gap, and the maximum delay (30 s) the whole
+    # burst, for the burst to count as one computation per initiative.
+    settings.HANDPRINT_QUIET_SECONDS = 1.5
+    settings.HANDPRINT_MAX_DELAY_SECONDS = 30
     owner = UserFactory()
     municipality = MunicipalityFactory()
     initiatives = [_initiative(owner, municipality=municipality) for _ in range(100)]
@@ -382,7 +384,8 @@ def test_a_thousand_writes_over_five_seconds_cost_at_most_110_computations(
             f"\n1000 writes in {writing:.1f} s, settled after {settled:.1f} s: "
             f"{computations} computations"
         )
-    assert writing < 8
+    # The writers kept a burst's pace (a stalled writer would make this test meaningless)
+    assert writing < 15
     assert 100 <= computations <= 110
     # and no write was lost to the coalescing
     stored = dict(
