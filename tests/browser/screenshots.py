@@ -110,6 +110,9 @@ def main() -> int:
         with page.expect_navigation():
             page.locator("form.stacked-form button[type=submit]:not([name])").click()
         _shoot(page, "initiative-form-errors")
+        _shoot(page, "my-data", "/mijn/gegevens/")
+        _shoot(page, "account-delete", "/mijn/account-verwijderen/")
+        _shoot(page, "two-factor", "/accounts/2fa/")
         context.clear_cookies()
 
         _log_in(page, "ambtenaar")
