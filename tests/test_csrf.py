@@ -14,12 +14,13 @@ from html.parser import HTMLParser
 import pytest
 from django.http import HttpResponseForbidden
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import resolve
 
 from accounts.api_auth import api_token_create
 from initiatives.services import owner_invite
 from tests.factories import InitiativeFactory, NeedFactory, UserFactory
 from tests.member_factories import MemberOrganisationFactory
+from tests.urlconf import url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -55,15 +56,6 @@ def csrf_failure(request, reason=""):
     return HttpResponseForbidden(f"{CSRF_MARK}: {reason}")
 
 
-def _walk(patterns, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            assert isinstance(pattern, URLPattern)
-            yield prefix + str(pattern.pattern), pattern
-
-
 def _concrete(route: str) -> str:
     """A path that the route matches, with a dummy value for each parameter."""
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: REGEX_VALUES[m.group(1)], route)
@@ -76,7 +68,7 @@ def _concrete(route: str) -> str:
 def all_routes() -> list[tuple[str, str, object]]:
     """Every (route, concrete path, view) of the URLconf."""
     routes = []
-    for route, pattern in _walk(get_resolver().url_patterns):
+    for route, pattern, _ in url_patterns():
         path = _concrete(route)
         match = resolve(path)
         assert match.func == pattern.callback, f"{path} does not resolve back to {route}"
@@ -108,7 +100,7 @@ def browser(user, csrf_settings):
 
 
 def test_the_urlconf_walk_finds_the_routes_that_matter():
-    names = {getattr(pattern, "name", None) for _, pattern in _walk(get_resolver().url_patterns)}
+    names = {pattern.name for _, pattern, _ in url_patterns()}
 
     assert len(WEB_ROUTES) > 100  # the admin's routes included
     assert {"initiative_edit", "photo_upload", "api_token_revoke", "moderate"} <= names

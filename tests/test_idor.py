@@ -16,7 +16,6 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
 from accounts.api_auth import api_token_create
@@ -35,6 +34,7 @@ from initiatives.services import owner_invite
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
+from tests.urlconf import url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -110,17 +110,8 @@ PUBLIC_ROUTES = {
 ADMIN_PREFIX = "beheer/"
 
 
-def _walk(patterns, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            assert isinstance(pattern, URLPattern)
-            yield prefix + str(pattern.pattern), pattern.name
-
-
 def parameterised_routes() -> list[tuple[str, str | None]]:
-    return [(route, name) for route, name in _walk(get_resolver().url_patterns) if "<" in route]
+    return [(route, pattern.name) for route, pattern, _ in url_patterns() if "<" in route]
 
 
 def test_every_parameterised_route_is_classified():

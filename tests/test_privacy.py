@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 
 from accounts.models import User
 from common.throttling import throttle_history_clear
@@ -18,6 +18,7 @@ from initiatives.models import ActivityReport, Initiative, Need, Theme
 from members.demo import members_demo_seed
 from members.selectors import directory_members
 from places.models import District, Municipality, Neighbourhood, Province
+from tests.urlconf import url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -50,19 +51,7 @@ FORMATS = ("csv", "xlsx")
 
 def _routes() -> list[tuple[str, str | None]]:
     """(route, name) of every URL pattern, the admin's included."""
-
-    def walk(patterns, prefix, namespace):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = ":".join(filter(None, [namespace, pattern.namespace]))
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-            else:
-                name = pattern.name and (
-                    f"{namespace}:{pattern.name}" if namespace else pattern.name
-                )
-                yield prefix + str(pattern.pattern), name
-
-    return list(walk(get_resolver().url_patterns, "", ""))
+    return [(route, name) for route, _, name in url_patterns()]
 
 
 def _samples() -> dict[str, list[dict]]:
