@@ -35,6 +35,7 @@ from initiatives.models import (
     Ownership,
 )
 from outbox.models import OutgoingMail
+from outbox.services import mail_export
 
 REDACTED = "[verwijderd]"
 _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
@@ -259,16 +260,7 @@ def account_export(*, user: User) -> dict[str, Any]:
             for event in InitiativeEvent.objects.filter(actor=user).order_by("created_at", "pk")
         ],
         "change_history": history,
-        "mails": [
-            {
-                "to": list(mail.to),
-                "subject": mail.subject,
-                "body": mail.body,
-                "queued_at": _iso(mail.created_at),
-                "sent_at": _iso(mail.sent_at),
-            }
-            for mail in _mails_to(addresses).order_by("created_at", "pk")
-        ],
+        "mails": [mail_export(mail) for mail in _mails_to(addresses).order_by("created_at", "pk")],
     }
 
 

@@ -35,6 +35,7 @@ from members.models import (
 )
 from members.permissions import has_member_permission
 from outbox.models import OutgoingMail
+from outbox.services import mail_export
 
 Status = Membership.Status
 LAST_DUES_YEAR = 2100
@@ -421,16 +422,7 @@ def contact_export(*, contact: ContactPerson) -> dict[str, Any]:
             }
             for row in history
         ],
-        "mails": [
-            {
-                "to": list(mail.to),
-                "subject": mail.subject,
-                "body": mail.body,
-                "queued_at": _iso(mail.created_at),
-                "sent_at": _iso(mail.sent_at),
-            }
-            for mail in mails
-        ],
+        "mails": [mail_export(mail) for mail in mails],
     }
 
 

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
@@ -20,6 +21,17 @@ RETRY_MAX_DELAY = timedelta(hours=6)
 
 
 @transaction.atomic
+def mail_export(mail: OutgoingMail) -> dict[str, Any]:
+    """A queued or sent mail as it appears in a person's AVG export (JSON-serialisable)."""
+    return {
+        "to": list(mail.to),
+        "subject": mail.subject,
+        "body": mail.body,
+        "queued_at": mail.created_at.isoformat(),
+        "sent_at": mail.sent_at.isoformat() if mail.sent_at else None,
+    }
+
+
 def mail_enqueue(*, messages: Sequence[EmailMessage]) -> list[int]:
     """Stores every message that has recipients in the caller's transaction (all or none) and
     schedules one delivery task for them after commit; a broker failure then only delays them.
