@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common.middleware import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, UNAVAILABLE_DETAIL
+from common.middleware import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, retry_later
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +75,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if response.status_code == status.HTTP_400_BAD_REQUEST:
             response.data["errors"] = {}  # e.g. malformed JSON: no field to blame
     if unavailable:
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        response["Cache-Control"] = "no-store"  # a cached 503 would outlive the outage
+        retry_later(response)
     return response
 
 

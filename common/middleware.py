@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +46,11 @@ def database_unavailable_response(request: HttpRequest) -> HttpResponse:
             logger.exception("503.html could not be rendered")
             html = UNAVAILABLE_FALLBACK
         response = HttpResponse(html, status=503)
+    return retry_later(response)
+
+
+def retry_later(response: HttpResponseBase) -> HttpResponseBase:
+    """The headers of every 503 for an unreachable database, pages and API alike."""
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     # A cached 503 would outlive the outage.
     response["Cache-Control"] = "no-store"
