@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.permissions import must_set_up_second_factor
@@ -22,6 +23,12 @@ class MfaRequiredMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
+    # Resolved once per process, not on every request: the URLconf does not change at run time.
+    @cached_property
+    def _admin_login(self) -> str:
+        return reverse("admin:login")
+
+    @cached_property
     def _exempt_prefixes(self) -> tuple[str, ...]:
         return (
             reverse("mfa_index"),
@@ -37,11 +44,14 @@ class MfaRequiredMiddleware:
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == reverse("admin:login"):
+        if request.path == self._admin_login:
             query = request.META.get("QUERY_STRING", "")
             return HttpResponseRedirect(reverse("account_login") + (f"?{query}" if query else ""))
-        if not request.path.startswith(self._exempt_prefixes()) and must_set_up_second_factor(
-            request.user
+        # The setting first: when two factors are not required, no path or user is looked at.
+        if (
+            settings.MFA_REQUIRED_FOR_STAFF
+            and not request.path.startswith(self._exempt_prefixes)
+            and must_set_up_second_factor(request.user)
         ):
             messages.warning(
                 request,
