@@ -480,40 +480,46 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
             ),
         )
 
+    def _membership_with_reason(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        action: str,
+        title: str,
+        date_label: str,
+        change: Callable[[Membership, str, datetime.date], Membership],
+        done: Callable[[int], str],
+    ) -> TemplateResponse | None:
+        """An action that first asks a reason and a date (suspend, end), then changes each
+        organisation's membership with them."""
+        form = ReasonForm(request.POST if _answered(request) else None, date_label=date_label)
+        if _answered(request) and form.is_valid():
+            data = form.cleaned_data
+            steps = self._membership_steps(
+                queryset, lambda m: change(m, data["reason"], data["on"])
+            )
+            _run_steps(self, request, steps, done)
+            return None
+        return _ask(self, request, queryset, action=action, title=title, form=form)
+
     @admin.action(description=_("Membership: suspend…"), permissions=["membership"])
     def membership_suspend(
         self, request: HttpRequest, queryset: QuerySet
     ) -> TemplateResponse | None:
-        form = ReasonForm(
-            request.POST if _answered(request) else None, date_label=_("Suspended on")
-        )
-        if _answered(request) and form.is_valid():
-            data = form.cleaned_data
-            steps = self._membership_steps(
-                queryset,
-                lambda m: services.membership_suspend(
-                    membership=m, by=request.user, reason=data["reason"], suspended_on=data["on"]
-                ),
-            )
-            _run_steps(
-                self,
-                request,
-                steps,
-                lambda n: (
-                    ngettext(
-                        "%(count)d membership suspended.", "%(count)d memberships suspended.", n
-                    )
-                    % {"count": n}
-                ),
-            )
-            return None
-        return _ask(
-            self,
+        return self._membership_with_reason(
             request,
             queryset,
             action="membership_suspend",
             title=_("Suspend membership"),
-            form=form,
+            date_label=_("Suspended on"),
+            change=lambda m, reason, on: services.membership_suspend(
+                membership=m, by=request.user, reason=reason, suspended_on=on
+            ),
+            done=lambda n: (
+                ngettext("%(count)d membership suspended.", "%(count)d memberships suspended.", n)
+                % {"count": n}
+            ),
         )
 
     @admin.action(description=_("Membership: resume"), permissions=["membership"])
@@ -530,27 +536,19 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Membership: end…"), permissions=["membership"])
     def membership_end(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
-        form = ReasonForm(request.POST if _answered(request) else None, date_label=_("Ended on"))
-        if _answered(request) and form.is_valid():
-            data = form.cleaned_data
-            steps = self._membership_steps(
-                queryset,
-                lambda m: services.membership_end(
-                    membership=m, by=request.user, reason=data["reason"], ended_on=data["on"]
-                ),
-            )
-            _run_steps(
-                self,
-                request,
-                steps,
-                lambda n: (
-                    ngettext("%(count)d membership ended.", "%(count)d memberships ended.", n)
-                    % {"count": n}
-                ),
-            )
-            return None
-        return _ask(
-            self, request, queryset, action="membership_end", title=_("End membership"), form=form
+        return self._membership_with_reason(
+            request,
+            queryset,
+            action="membership_end",
+            title=_("End membership"),
+            date_label=_("Ended on"),
+            change=lambda m, reason, on: services.membership_end(
+                membership=m, by=request.user, reason=reason, ended_on=on
+            ),
+            done=lambda n: (
+                ngettext("%(count)d membership ended.", "%(count)d memberships ended.", n)
+                % {"count": n}
+            ),
         )
 
     # Dues actions
