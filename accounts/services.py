@@ -5,8 +5,11 @@ the history rows, keep a record of the erasure without the data itself).
 """
 
 import datetime
+import operator
 import re
 from collections.abc import Iterable
+from email.utils import getaddresses
+from functools import reduce
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -17,6 +20,8 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Lower, Trim
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalChanges
@@ -40,39 +45,74 @@ from outbox.services import mail_export
 REDACTED = "[verwijderd]"
 _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 _TEXT_FIELDS = (models.CharField, models.TextField)
+# An address not preceded by a character of a local part, nor followed by one of a domain.
+_ADDRESS_NEEDLE = r"(?<![\w.!#$%&'*+/=?^`{{|}}~-]){}(?![\w-]|\.[\w-])"
+_NAME_NEEDLE = r"(?<!\w){}(?!\w)"
 
 
 def _iso(value: datetime.date | datetime.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _normalised(address: str) -> str:
+    return address.strip().lower()
+
+
 def _addresses(user: User) -> list[str]:
-    """Every e-mail address of the user, lower case: the login and allauth's addresses."""
-    emails = {user.email} | set(
-        EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+    """The user's verified e-mail addresses, normalised (trimmed, lower case).
+
+    Only verified ones: allauth lets a resident add an address that belongs to someone else
+    (it stays unverified), and mail, offers or invitations to that address are not theirs.
+    The login address `user.email` counts only through its verified allauth row, never alone.
+    """
+    emails = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    return sorted({_normalised(email) for email in emails if email.strip()})
+
+
+def _email_in(field: str, addresses: Iterable[str]) -> In:
+    """The field, trimmed and in lower case, is one of the (normalised) addresses."""
+    return In(Lower(Trim(field)), list(addresses))
+
+
+def _parsed_addresses(values: Iterable[str]) -> set[str]:
+    """The normalised addresses in address-header values (plain or `Name <address>`)."""
+    # One value at a time: a malformed value then cannot hide the addresses of the others.
+    return {
+        _normalised(address)
+        for value in values
+        for _name, address in getaddresses([value])
+        if address.strip()
+    }
+
+
+def _mails_naming(
+    addresses: list[str],
+    fields: tuple[str, ...] = ("to", "cc", "bcc"),
+    among: models.QuerySet[OutgoingMail] | None = None,
+) -> list[OutgoingMail]:
+    """Mails (of `among`, by default all) with one of the addresses, exactly, in one of the
+    address fields (by default the recipients), oldest first; one query for any number of
+    addresses."""
+    if not addresses:
+        return []
+    joined: F | Func = F(fields[0])
+    for field in fields[1:]:
+        joined = Func(joined, F(field), function="array_cat")
+    text = Func(joined, Value(" "), function="array_to_string", output_field=models.TextField())
+    # A cheap pre-selection in the database (a field that holds an address contains it as a
+    # substring, in any case), then the exact test in Python: "ann@x.nl" is in "joann@x.nl".
+    candidates = (OutgoingMail.objects.all() if among is None else among).annotate(
+        address_text=text
     )
-    return sorted({email.strip().lower() for email in emails if email})
-
-
-def _any_iexact(field: str, values: Iterable[str]) -> Q:
-    query = Q(pk__in=[])
-    for value in values:
-        query |= Q(**{f"{field}__iexact": value})
-    return query
-
-
-def _mails_to(addresses: list[str]) -> models.QuerySet[OutgoingMail]:
-    """Mails with one of the addresses among the recipients (plain or `Name <address>`)."""
-    recipients = Func(
-        Func(Func(F("to"), F("cc"), function="array_cat"), F("bcc"), function="array_cat"),
-        Value(" "),
-        function="array_to_string",
-        output_field=models.TextField(),
+    candidates = candidates.filter(
+        reduce(operator.or_, (Q(address_text__icontains=address) for address in addresses))
     )
-    query = Q(pk__in=[])
-    for address in addresses:
-        query |= Q(recipients__icontains=address)
-    return OutgoingMail.objects.annotate(recipients=recipients).filter(query)
+    wanted = set(addresses)
+    return [
+        mail
+        for mail in candidates.order_by("created_at", "pk")
+        if _parsed_addresses(value for field in fields for value in getattr(mail, field)) & wanted
+    ]
 
 
 def _history_models() -> list[type[models.Model]]:
@@ -235,7 +275,7 @@ def account_export(*, user: User) -> dict[str, Any]:
                 "consent_to_pass_on_address": offer.consent,
                 "sent_at": _iso(offer.created_at),
             }
-            for offer in HelpOffer.objects.filter(_any_iexact("email", addresses))
+            for offer in HelpOffer.objects.filter(_email_in("email", addresses))
             .select_related("need__initiative")
             .order_by("pk")
         ],
@@ -246,7 +286,7 @@ def account_export(*, user: User) -> dict[str, Any]:
                 "sent_at": _iso(invitation.created_at),
                 "accepted_at": _iso(invitation.accepted_at),
             }
-            for invitation in OwnerInvitation.objects.filter(_any_iexact("email", addresses))
+            for invitation in OwnerInvitation.objects.filter(_email_in("email", addresses))
             .select_related("initiative")
             .order_by("pk")
         ],
@@ -260,7 +300,12 @@ def account_export(*, user: User) -> dict[str, Any]:
             for event in InitiativeEvent.objects.filter(actor=user).order_by("created_at", "pk")
         ],
         "change_history": history,
-        "mails": [mail_export(mail) for mail in _mails_to(addresses).order_by("created_at", "pk")],
+        # Never a mail with a secret link (password reset, address confirmation, invitation):
+        # an export is a file that travels, and the link would still work.
+        "mails": [
+            mail_export(mail)
+            for mail in _mails_naming(addresses, among=OutgoingMail.objects.filter(sensitive=False))
+        ],
     }
 
 
@@ -277,17 +322,13 @@ def account_can_delete(user: User) -> str | None:
     return None
 
 
-def _redact_text(
-    model: type[models.Model], fields: Iterable[str], needles: Iterable[str], base: Q | None = None
-) -> int:
-    """Replaces every occurrence of the needles in the fields (any case) by "[verwijderd]";
-    returns the number of rows changed."""
+def _redact_text(model: type[models.Model], fields: Iterable[str], needles: Iterable[str]) -> int:
+    """Replaces every match of the needles (regular expressions, see `_needles`) in the fields,
+    in any case, by "[verwijderd]"; returns the number of rows changed."""
     changed: set[Any] = set()
     for field in fields:
         for needle in needles:
-            rows = model._default_manager.filter(**{f"{field}__icontains": needle})
-            if base is not None:
-                rows = rows.filter(base)
+            rows = model._default_manager.filter(**{f"{field}__iregex": needle})
             ids = list(rows.values_list("pk", flat=True))
             if not ids:
                 continue
@@ -295,7 +336,7 @@ def _redact_text(
                 **{
                     field: Func(
                         F(field),
-                        Value(re.escape(needle)),
+                        Value(needle),
                         Value(REDACTED),
                         Value("gi"),
                         function="regexp_replace",
@@ -315,10 +356,15 @@ def _text_fields(model: type[models.Model]) -> list[str]:
 
 
 def _needles(user: User, addresses: list[str]) -> list[str]:
-    """What names the person in free text: their addresses, and their full name when it has
-    at least two words (a lone first name would redact other people's text too)."""
+    """What names the person in free text, as regular expressions (the same in Python and
+    PostgreSQL): their addresses, and their full name when it has at least two words (a lone
+    first name would redact other people's text too); each only as a whole, so that
+    "ann@x.nl" leaves "joann@x.nl" alone."""
     name = " ".join(user.full_name.split())
-    return addresses + ([name] if len(name.split()) >= 2 else [])
+    names = [name] if len(name.split()) >= 2 else []
+    return [_ADDRESS_NEEDLE.format(re.escape(address)) for address in addresses] + [
+        _NAME_NEEDLE.format(re.escape(name)) for name in names
+    ]
 
 
 def _sole_owned_initiative_erase(initiative: Initiative, counts: dict[str, int]) -> None:
@@ -380,7 +426,7 @@ def _ownerships_hand_over(user: User, addresses: list[str], counts: dict[str, in
         counts["initiatives_handed_over"] += 1
         # The private contact block (name, e-mail, phone, postcode) was this person's: it goes,
         # and the remaining owners give a new one.
-        if initiative.contact_email.lower() in addresses or (
+        if _normalised(initiative.contact_email) in addresses or (
             user.full_name and initiative.contact_name == user.full_name
         ):
             for field in Initiative.PRIVATE_FIELDS:
@@ -405,9 +451,13 @@ def _history_redact(user: User, needles: list[str], counts: dict[str, int]) -> N
 def _mails_erase(addresses: list[str], needles: list[str], counts: dict[str, int]) -> None:
     """Mails to the person are deleted (sent or not); other mails that name them (a help
     offer relayed with their reply-to address) lose the address and the name."""
-    counts["mails_deleted"] += _mails_to(addresses).delete()[0]
-    for mail in OutgoingMail.objects.filter(reply_to__overlap=addresses):
-        mail.reply_to = [address for address in mail.reply_to if address.lower() not in addresses]
+    mails_to = [mail.pk for mail in _mails_naming(addresses)]
+    counts["mails_deleted"] += OutgoingMail.objects.filter(pk__in=mails_to).delete()[0]
+    wanted = set(addresses)
+    for mail in _mails_naming(addresses, fields=("reply_to",)):
+        mail.reply_to = [
+            address for address in mail.reply_to if not _parsed_addresses([address]) & wanted
+        ]
         mail.save(update_fields=["reply_to"])
     counts["mails_redacted"] += _redact_text(
         OutgoingMail, ["subject", "body", "html_body"], needles
@@ -462,10 +512,10 @@ def account_delete(*, user: User) -> AccountErasure:
     )
     _ownerships_hand_over(user, addresses, counts)
     counts["help_offers_deleted"] += HelpOffer.objects.filter(
-        _any_iexact("email", addresses)
+        _email_in("email", addresses)
     ).delete()[0]
     counts["invitations_deleted"] += OwnerInvitation.objects.filter(
-        _any_iexact("email", addresses)
+        _email_in("email", addresses)
     ).delete()[0]
     _history_redact(user, needles, counts)
     counts["initiative_events_redacted"] = _redact_text(InitiativeEvent, ["reason"], needles)

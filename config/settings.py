@@ -216,6 +216,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Buurtbeurs] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_PREVENT_ENUMERATION = True
+# Marks mails with a reset, confirmation or login link as sensitive for the outbox.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Brute-force protection: failed logins are counted in the (database) cache, so the limit
 # holds across web processes and keeps working while Redis is down.
 ACCOUNT_RATE_LIMITS = {
@@ -253,6 +255,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Buurtbeurs <noreply@buur
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where "a published initiative was edited" and "submitted for moderation" notices go.
 STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
+# Days a delivered mail keeps its text in the outbox (and so in every backup); then beat's
+# outbox-purge empties it and keeps recipients, subject and dates. Mails with a secret link
+# (password reset, confirmation, invitation) go sooner. Undelivered mail is never emptied.
+OUTBOX_SENSITIVE_RETENTION_DAYS = env.int("OUTBOX_SENSITIVE_RETENTION_DAYS", default=7)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
 
 # --- Passwords ----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -428,6 +435,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": WORKER_HEARTBEAT_SECONDS},
     },
     "outbox-sweep": {"task": "outbox.tasks.outbox_sweep", "schedule": 60},
+    "outbox-purge": {"task": "outbox.tasks.outbox_purge", "schedule": crontab(minute=40)},
     "handprint-sweep": {
         "task": "impact.tasks.handprint_sweep",
         "schedule": HANDPRINT_SWEEP_INTERVAL_SECONDS,

@@ -8,13 +8,20 @@ from django.utils import translation
 
 from accounts.models import User
 from initiatives.models import HelpOffer, Initiative, OwnerInvitation
+from outbox.services import mail_mark_sensitive
 
 
 def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _send(template: str, context: dict, to: list[str], reply_to: list[str] | None = None) -> None:
+def _send(
+    template: str,
+    context: dict,
+    to: list[str],
+    reply_to: list[str] | None = None,
+    sensitive: bool = False,
+) -> None:
     if not to:
         return
     # Mails are written in the platform's first language: we do not know the reader's.
@@ -25,12 +32,15 @@ def _send(template: str, context: dict, to: list[str], reply_to: list[str] | Non
         body = render_to_string(f"mail/{template}.txt", context)
     # One message per recipient: nobody learns another recipient's address.
     for address in to:
-        EmailMessage(
+        message = EmailMessage(
             subject=f"[Buurtbeurs] {subject}",
             body=body,
             to=[address],
             reply_to=reply_to,
-        ).send()
+        )
+        if sensitive:
+            mail_mark_sensitive(message)
+        message.send()
 
 
 def _owner_emails(initiative: Initiative) -> list[str]:
@@ -77,7 +87,8 @@ def owner_invitation(invitation: OwnerInvitation) -> None:
         "inviter": invitation.invited_by,
         "accept_url": _absolute(reverse("owner_invitation_accept", args=[invitation.token])),
     }
-    _send("owner_invitation", context, [invitation.email])
+    # The accept link works for whoever holds the address: never exported, purged early.
+    _send("owner_invitation", context, [invitation.email], sensitive=True)
 
 
 def owners_help_offered(offer: HelpOffer) -> None:

@@ -25,9 +25,19 @@ class SentFilter(admin.SimpleListFilter):
 
 @admin.register(OutgoingMail)
 class OutgoingMailAdmin(admin.ModelAdmin):
-    # The list leaves the bodies out (personal data); staff who open one mail see everything.
-    list_display = ["recipients", "subject", "created_at", "sent_at", "attempts", "last_error"]
-    list_filter = [SentFilter]
+    # The list leaves the bodies out (personal data); staff who open one mail see its text,
+    # unless it holds a secret link (password reset, confirmation, invitation): with that link
+    # anyone with view rights could take over the account or the invitation.
+    list_display = [
+        "recipients",
+        "subject",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+        "sensitive",
+    ]
+    list_filter = [SentFilter, "sensitive"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     actions = ["retry_now"]
@@ -44,10 +54,20 @@ class OutgoingMailAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
         "next_attempt_at",
+        "sensitive",
+        "purged_at",
         "body",
         "html_body",
     ]
-    readonly_fields = ["recipients", "copies", "blind_copies", "reply_addresses"]
+    readonly_fields = ["recipients", "copies", "blind_copies", "reply_addresses", "text_hidden"]
+    _TEXT_FIELDS = ("body", "html_body")
+
+    def get_fields(self, request: HttpRequest, obj: OutgoingMail | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and obj.sensitive:
+            fields = [field for field in fields if field not in self._TEXT_FIELDS]
+            fields.append("text_hidden")
+        return fields
 
     # The queue is written by the mail backend and the worker only: staff look and retry.
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -74,6 +94,10 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     @admin.display(description=_("reply to"))
     def reply_addresses(self, mail: OutgoingMail) -> str:
         return ", ".join(mail.reply_to)
+
+    @admin.display(description=_("text"))
+    def text_hidden(self, mail: OutgoingMail) -> str:
+        return _("Not shown: this mail holds a secret link.")
 
     @admin.action(description=_("Retry sending now"), permissions=["view"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -25,6 +25,15 @@ class OutgoingMail(models.Model):
     attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    # Set from the sender's SENSITIVE_HEADER when queued: the body holds a secret link or code
+    # (password reset, address confirmation, co-owner invitation). Never exported, not shown
+    # in the admin, purged soon after delivery.
+    sensitive = models.BooleanField(
+        _("contains a secret link"),
+        default=False,
+        help_text=_("The text holds a password reset, confirmation or invitation link."),
+    )
+    purged_at = models.DateTimeField(_("text removed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing mail")
@@ -36,6 +45,12 @@ class OutgoingMail(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(sent_at__isnull=True),
                 name="outbox_unsent_due_idx",
+            ),
+            # The hourly purge asks "sent before the cut-off, text still there".
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(sent_at__isnull=False, purged_at__isnull=True),
+                name="outbox_sent_unpurged_idx",
             ),
         ]
 

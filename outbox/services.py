@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import formatdate, make_msgid
 from typing import Any
 
@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from outbox.models import OutgoingMail
@@ -19,10 +20,20 @@ logger = logging.getLogger(__name__)
 RETRY_FIRST_DELAY = timedelta(minutes=1)
 RETRY_MAX_DELAY = timedelta(hours=6)
 
+# A sender marks a mail whose text holds a secret (a one-time link or code) with this header;
+# the queue turns it into OutgoingMail.sensitive and never delivers the header itself.
+SENSITIVE_HEADER = "X-Buurtbeurs-Sensitive"
 
-@transaction.atomic
+
+def mail_mark_sensitive(message: EmailMessage) -> EmailMessage:
+    """Marks the message as carrying a secret link or code, before it is sent; returns it."""
+    message.extra_headers[SENSITIVE_HEADER] = "1"
+    return message
+
+
 def mail_export(mail: OutgoingMail) -> dict[str, Any]:
-    """A queued or sent mail as it appears in a person's AVG export (JSON-serialisable)."""
+    """A queued or sent mail as it appears in a person's AVG export (JSON-serialisable); the
+    caller leaves sensitive mails out."""
     return {
         "to": list(mail.to),
         "subject": mail.subject,
@@ -80,6 +91,24 @@ def mail_retry(*, mail_ids: Iterable[int]) -> int:
         next_attempt_at=timezone.now()
     )
     return _deliver_until_failure(mail_ids=sorted(ids))
+
+
+def mail_texts_purge(*, now: datetime | None = None) -> int:
+    """Empties the text (plain and HTML) of delivered mails once their retention has passed:
+    OUTBOX_SENSITIVE_RETENTION_DAYS for mails with a secret link, OUTBOX_RETENTION_DAYS for
+    all (the shorter one wins). Returns how many mails it emptied.
+
+    Undelivered mails keep their text, or they could never be sent. The row stays, with its
+    recipients, subject and dates, as the record that the mail was sent.
+    """
+    now = now or timezone.now()
+    sensitive_until = now - timedelta(days=settings.OUTBOX_SENSITIVE_RETENTION_DAYS)
+    until = now - timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    return (
+        OutgoingMail.objects.filter(sent_at__isnull=False, purged_at__isnull=True)
+        .filter(Q(sent_at__lt=until) | Q(sensitive=True, sent_at__lt=sensitive_until))
+        .update(body="", html_body="", purged_at=now)
+    )
 
 
 def _deliver_until_failure(*, mail_ids: Iterable[int]) -> int:
@@ -143,6 +172,10 @@ def _row_from_message(message: EmailMessage) -> OutgoingMail:
     if message.content_subtype == "html" and not html_body:
         body, html_body = "", body
     headers = {str(name): str(value) for name, value in message.extra_headers.items()}
+    sensitive = any(name.lower() == SENSITIVE_HEADER.lower() for name in headers)
+    headers = {
+        name: value for name, value in headers.items() if name.lower() != SENSITIVE_HEADER.lower()
+    }
     names = {name.lower() for name in headers}
     # Fixed when queued, not per attempt: the Date is when the sender acted, and a retry
     # after an ambiguous failure carries the same Message-ID.
@@ -160,6 +193,7 @@ def _row_from_message(message: EmailMessage) -> OutgoingMail:
         bcc=[str(address) for address in message.bcc],
         reply_to=[str(address) for address in message.reply_to],
         headers=headers,
+        sensitive=sensitive,
     )
 
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from outbox.services import mail_deliver, mail_deliver_due
+from outbox.services import mail_deliver, mail_deliver_due, mail_texts_purge
 
 
 @shared_task(name="outbox.tasks.outbox_deliver", ignore_result=True)
@@ -13,3 +13,9 @@ def outbox_deliver(mail_ids: list[int]) -> int:
 def outbox_sweep() -> int:
     """Delivers mail whose send was never enqueued or failed and is now due (beat, every minute)."""
     return mail_deliver_due()
+
+
+@shared_task(name="outbox.tasks.outbox_purge", ignore_result=True)
+def outbox_purge() -> int:
+    """Empties the text of delivered mails past their retention (beat, every hour)."""
+    return mail_texts_purge()

@@ -42,6 +42,9 @@ NAME = "Zoë Wisselbeek-Avgmarker"
 PHONE = "+31 6 5550 1234"
 POSTCODE = "1234 ZW"
 MARKERS = (EMAIL, SECOND_EMAIL, NAME, "avg-marker.invalid", "Wisselbeek", PHONE, POSTCODE)
+# Someone else's address that Zoë added to her account without verifying it (allauth lets
+# her): what was sent to it or from it is the neighbour's, never Zoë's.
+CLAIMED = "buurvrouw@example.org"
 
 
 def _with_owners(initiative: Initiative, *people: tuple[User, str]) -> Initiative:
@@ -57,6 +60,7 @@ def zoe(settings, client):
     user = UserFactory(email=EMAIL, full_name=NAME)
     EmailAddress.objects.create(user=user, email=EMAIL, verified=True, primary=True)
     EmailAddress.objects.create(user=user, email=SECOND_EMAIL, verified=True, primary=False)
+    EmailAddress.objects.create(user=user, email=CLAIMED, verified=False, primary=False)
     OfficerGrant.objects.create(user=user, municipality=MunicipalityFactory())
     api_token_create(user=user, name="Mijn dashboard")
     Authenticator.objects.create(
@@ -117,6 +121,30 @@ def zoe(settings, client):
         from_email="noreply@example.org",
         to=[f"{NAME} <{SECOND_EMAIL}>"],
         sent_at=timezone.now(),
+    )
+    OutgoingMail.objects.create(
+        subject="Wachtwoord opnieuw instellen",
+        body="https://buurtbeurs.test/accounts/password/reset/key/zoe-geheim/",
+        from_email="noreply@example.org",
+        to=[EMAIL],
+        sensitive=True,
+    )
+    # The neighbour's data at the address Zoë claimed.
+    OutgoingMail.objects.create(
+        subject="Voor de buurvrouw",
+        body="https://buurtbeurs.test/accounts/password/reset/key/buurvrouw-geheim/",
+        from_email="noreply@example.org",
+        to=[CLAIMED],
+    )
+    OwnerInvitation.objects.create(
+        initiative=InitiativeFactory(published=True), email=CLAIMED, token="uitnodiging-buurvrouw"
+    )
+    HelpOffer.objects.create(
+        need=NeedFactory(initiative=InitiativeFactory(published=True)),
+        name="De Buurvrouw",
+        email=CLAIMED,
+        message="Bericht van de buurvrouw",
+        consent=True,
     )
     # The member administration's history: a change Zoë made, and an earlier version of a
     # contact person that held her address.
@@ -186,7 +214,7 @@ def test_the_export_holds_every_kind_of_data_about_the_person(zoe, bob):
         category for category in EXPORTED_CATEGORIES if not data[category]
     ]
     assert data["account"]["email"] == EMAIL and data["account"]["full_name"] == NAME
-    assert {a["email"] for a in data["email_addresses"]} == {EMAIL, SECOND_EMAIL}
+    assert {a["email"] for a in data["email_addresses"]} == {EMAIL, SECOND_EMAIL, CLAIMED}
     assert {(i["name"], i["role"]) for i in data["initiatives"]} == {
         ("Zoë's buurttuin", "owner"),
         ("Zoë's concept", "owner"),
@@ -199,7 +227,9 @@ def test_the_export_holds_every_kind_of_data_about_the_person(zoe, bob):
     assert len(data["activity_reports"]) == 2
     assert data["help_offers_sent"][0]["message"] == "Ik kan zaterdag helpen."
     assert data["change_history"][0]["table"] == "members.HistoricalContactPerson"
+    # Not the password reset mail: its link would still work.
     assert {m["subject"] for m in data["mails"]} == {f"Welkom {NAME}", "Al verstuurd"}
+    assert {i["email"] for i in data["co_owner_invitations_received"]} == {SECOND_EMAIL}
 
 
 def test_the_export_never_holds_token_keys_or_another_persons_data(zoe, bob):
@@ -210,6 +240,10 @@ def test_the_export_never_holds_token_keys_or_another_persons_data(zoe, bob):
     assert '"seed"' not in text
     for foreign in ("bob.ander@example.org", "Bob Anderpersoon", "Bobs repaircafé", "Bobs sleutel"):
         assert foreign not in text
+    # Nothing sent to or from the address she added without verifying it, and no secret link.
+    for foreign in ("Voor de buurvrouw", "uitnodiging-buurvrouw", "Bericht van de buurvrouw"):
+        assert foreign not in text
+    assert "/password/reset/key/" not in text
 
 
 def test_the_download_is_an_uncached_json_attachment(client, zoe):
@@ -308,9 +342,17 @@ def test_after_deletion_no_table_in_the_database_holds_the_persons_data(zoe):
     assert AccountErasure.objects.get() == erasure
     assert erasure.user_number == zoe.pk
     assert erasure.counts["api_tokens_deleted"] == 1
-    assert erasure.counts["email_addresses_deleted"] == 2
+    assert erasure.counts["email_addresses_deleted"] == 3
     assert erasure.counts["officer_grants_deleted"] == 1
-    assert erasure.counts["mails_deleted"] == 2
+    assert erasure.counts["mails_deleted"] == 3
+
+
+def test_deletion_leaves_the_data_of_an_address_the_person_never_verified(zoe):
+    account_delete(user=zoe)
+
+    assert OutgoingMail.objects.filter(to=[CLAIMED], subject="Voor de buurvrouw").exists()
+    assert OwnerInvitation.objects.filter(email=CLAIMED, token="uitnodiging-buurvrouw").exists()
+    assert HelpOffer.objects.filter(email=CLAIMED, message="Bericht van de buurvrouw").exists()
 
 
 def test_the_erasure_record_holds_no_personal_data(zoe):
