@@ -204,6 +204,14 @@ STORAGES = {
     },
 }
 
+# --- What one resident may make the platform do -------------------------------------------
+# Invitations mail any address the owner types: a day's allowance keeps the platform from being
+# a spam relay while covering a board inviting all its members. Photos: a profile shows a few;
+# the per-day count also bounds a remove-and-upload loop (each upload costs a decode).
+INVITATIONS_PER_USER_PER_DAY = env.int("INVITATIONS_PER_USER_PER_DAY", default=20)
+PHOTOS_PER_INITIATIVE = env.int("PHOTOS_PER_INITIATIVE", default=20)
+PHOTO_UPLOADS_PER_USER_PER_DAY = env.int("PHOTO_UPLOADS_PER_USER_PER_DAY", default=50)
+
 # --- Accounts (django-allauth) -----------------------------------------------------------
 # E-mail is the login; an address must be verified before the account can be used.
 AUTHENTICATION_BACKENDS = [
