@@ -27,6 +27,10 @@ MAX_PIXELS = 52_000_000
 # These keep one upload's peak memory under 150 MB (tests/test_upload_limits.py); a 4K
 # screenshot (8.3 MP) still fits as PNG.
 MAX_PIXELS_FULL_DECODE = {"PNG": 12_000_000, "WEBP": 8_000_000}
+# A JPEG in several scans (progressive, as "save for web" writes them) makes libjpeg hold every
+# DCT coefficient of the whole image, up to 6 bytes a pixel, at any decoding scale. Cameras
+# write one scan.
+MAX_PIXELS_MULTI_SCAN = 16_000_000
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 # Longest side in pixels; smaller photos are never enlarged.
 RENDITIONS = {"large": 1600, "thumb": 480}
@@ -71,6 +75,17 @@ def _not_an_image() -> ValidationError:
     )
 
 
+def _jpeg_scan_count(upload: UploadedFile) -> int:
+    """The number of start-of-scan markers: in entropy-coded data every 0xFF is followed by 0x00
+    or a restart marker, so each 0xFF 0xDA is a real one. Reads 1 MB at a time."""
+    upload.seek(0)
+    count, previous = 0, b""
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        count += (previous + chunk).count(b"\xff\xda")
+        previous = chunk[-1:]
+    return count
+
+
 def validate_image_upload(upload: UploadedFile) -> None:
     """Returns only if `upload` is a complete JPEG, PNG or WebP image within the size and pixel
     limits; otherwise raises ValidationError with code too_large, not_an_image,
@@ -99,6 +114,12 @@ def validate_image_upload(upload: UploadedFile) -> None:
                 if width * height > _pixel_limit(image_format):
                     raise _too_many_pixels(_pixel_limit(image_format))
                 image.verify()
+            if (
+                image_format == "JPEG"
+                and width * height > MAX_PIXELS_MULTI_SCAN
+                and _jpeg_scan_count(upload) > 1
+            ):
+                raise _too_many_pixels(MAX_PIXELS_MULTI_SCAN)
             # verify() leaves the image unusable, and it does not decode JPEG data at all;
             # decoding all the data is what catches truncated or corrupt pixel data. A JPEG
             # is read at 1/8 scale: every byte is still decoded, in 1/64 of the memory.

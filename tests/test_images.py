@@ -280,6 +280,18 @@ def test_the_webp_pixel_limit_applies_to_real_images(monkeypatch):
     assert error.value.code == "too_many_pixels"
 
 
+def test_a_progressive_jpeg_has_the_lower_multi_scan_limit(monkeypatch):
+    # A progressive JPEG makes libjpeg buffer the whole image, whatever scale it decodes at.
+    monkeypatch.setattr(images, "MAX_PIXELS_MULTI_SCAN", 100 * 100)
+    image = Image.effect_noise((101, 100), 40).convert("RGB")
+
+    with pytest.raises(ValidationError) as error:
+        validate_image_upload(upload(encode(image, "JPEG", progressive=True)))
+    validate_image_upload(upload(encode(image, "JPEG")))  # one scan: within MAX_PIXELS
+
+    assert error.value.code == "too_many_pixels"
+
+
 def test_a_large_jpeg_is_reduced_while_decoding_and_keeps_its_colours():
     # Given a 6000×4000 JPEG: left half red, right half blue
     image = Image.new("RGB", (6000, 4000), BLUE)

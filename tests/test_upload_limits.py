@@ -24,7 +24,7 @@ from django.utils import translation
 from PIL import ExifTags, Image, ImageDraw
 
 from common import ratelimit
-from common.images import MAX_PIXELS_FULL_DECODE
+from common.images import MAX_PIXELS_FULL_DECODE, MAX_PIXELS_MULTI_SCAN
 from initiatives.models import InitiativePhoto, OwnerInvitation
 from initiatives.services import owner_invite, photo_add
 from tests.factories import InitiativeFactory, UserFactory
@@ -262,6 +262,21 @@ def test_a_50_megapixel_phone_jpeg_is_processed_within_the_memory_budget(tmp_pat
     # Then memory stays within the budget and the large rendition is upright at 1600 px
     assert peak < MAX_PEAK_MB, f"peak {peak} MB"
     assert (width, height) == (1200, 1600)
+
+
+def test_the_largest_accepted_progressive_jpeg_is_processed_within_the_memory_budget(
+    tmp_path, warm_up
+):
+    # Given a progressive JPEG at the multi-scan limit, without chroma subsampling (the most
+    # coefficients libjpeg must buffer)
+    size = (4000, MAX_PIXELS_MULTI_SCAN // 4000)
+    path = tmp_path / "web.jpg"
+    write_photo(path, size, "JPEG", progressive=True, subsampling=0)
+
+    peak, width, _height = peak_megabytes(path, warm_up)
+
+    assert peak < MAX_PEAK_MB, f"peak {peak} MB"
+    assert width == 1600
 
 
 @pytest.mark.parametrize(
