@@ -18,11 +18,24 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A JPEG is decoded at a reduced scale (1/2 to 1/8, see _decode_for), so its memory does not
+# grow with its pixels: the limit admits today's 48–50 MP phone cameras.
+MAX_PIXELS = 52_000_000
+# PNG and WebP can only be decoded at full size, and resizing with transparency copies that
+# once more; WebP's decoder holds the pixels three times over (libwebp, a bytes copy, Pillow).
+# These keep one upload's peak memory under 150 MB (tests/test_upload_limits.py); a 4K
+# screenshot (8.3 MP) still fits as PNG.
+MAX_PIXELS_FULL_DECODE = {"PNG": 12_000_000, "WEBP": 8_000_000}
+# A JPEG in several scans (progressive, as "save for web" writes them) makes libjpeg hold every
+# DCT coefficient of the whole image, up to 6 bytes a pixel, at any decoding scale. Cameras
+# write one scan.
+MAX_PIXELS_MULTI_SCAN = 16_000_000
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 # Longest side in pixels; smaller photos are never enlarged.
 RENDITIONS = {"large": 1600, "thumb": 480}
+# Modes that resize well as they are; others (palette, 16-bit, CMYK…) become RGB(A) first.
+_RESIZABLE_MODES = {"RGB", "RGBA", "L"}
 
 RENDITION_CONTENT_TYPE = "image/jpeg"
 JPEG_QUALITY = 85
@@ -43,11 +56,15 @@ class Rendition:
     content_type: str
 
 
-def _too_many_pixels() -> ValidationError:
+def _pixel_limit(image_format: str) -> int:
+    return MAX_PIXELS if image_format == "JPEG" else MAX_PIXELS_FULL_DECODE[image_format]
+
+
+def _too_many_pixels(limit: int) -> ValidationError:
     return ValidationError(
         _("This photo has more than %(max)s million pixels. Upload a smaller version."),
         code="too_many_pixels",
-        params={"max": MAX_PIXELS // 1_000_000},
+        params={"max": limit // 1_000_000},
     )
 
 
@@ -56,6 +73,17 @@ def _not_an_image() -> ValidationError:
         _("This file is not a photo we can read. Upload a JPEG, PNG or WebP image."),
         code="not_an_image",
     )
+
+
+def _jpeg_scan_count(upload: UploadedFile) -> int:
+    """The number of start-of-scan markers: in entropy-coded data every 0xFF is followed by 0x00
+    or a restart marker, so each 0xFF 0xDA is a real one. Reads 1 MB at a time."""
+    upload.seek(0)
+    count, previous = 0, b""
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        count += (previous + chunk).count(b"\xff\xda")
+        previous = chunk[-1:]
+    return count
 
 
 def validate_image_upload(upload: UploadedFile) -> None:
@@ -83,21 +111,44 @@ def validate_image_upload(upload: UploadedFile) -> None:
                         code="unsupported_format",
                         params={"format": image_format},
                     )
-                if width * height > MAX_PIXELS:
-                    raise _too_many_pixels()
+                if width * height > _pixel_limit(image_format):
+                    raise _too_many_pixels(_pixel_limit(image_format))
                 image.verify()
+            if (
+                image_format == "JPEG"
+                and width * height > MAX_PIXELS_MULTI_SCAN
+                and _jpeg_scan_count(upload) > 1
+            ):
+                raise _too_many_pixels(MAX_PIXELS_MULTI_SCAN)
             # verify() leaves the image unusable, and it does not decode JPEG data at all;
-            # a full decode is what catches truncated or corrupt pixel data.
+            # decoding all the data is what catches truncated or corrupt pixel data. A JPEG
+            # is read at 1/8 scale: every byte is still decoded, in 1/64 of the memory.
             upload.seek(0)
             with Image.open(upload) as image:
+                image.draft(None, (1, 1))
                 image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             # Pillow's own, looser limit (or its warning, where warnings are errors).
-            raise _too_many_pixels() from error
+            raise _too_many_pixels(MAX_PIXELS) from error
         except _UNREADABLE as error:
             raise _not_an_image() from error
     finally:
         upload.seek(0)
+
+
+def _decode_for(image: Image.Image, longest_side: int) -> Image.Image:
+    """The image reduced to at most `longest_side`, decoded without a full-size copy where the
+    format allows it (JPEG: libjpeg scales while decoding, to at least the target size)."""
+    scale = longest_side / max(image.size)
+    if scale < 1:
+        image.draft(None, (max(1, int(image.width * scale)), max(1, int(image.height * scale))))
+    if image.mode not in _RESIZABLE_MODES:
+        # Palette images would resize with nearest-neighbour only. This copy is full-size only
+        # for PNG, within its MAX_PIXELS_FULL_DECODE (a CMYK JPEG is already reduced here).
+        image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+    # reduce() by whole factors, then a fair resample: no full-size copy is made.
+    image.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
+    return image
 
 
 def _flatten_to_rgb(image: Image.Image) -> Image.Image:
@@ -117,7 +168,9 @@ def make_renditions(upload: UploadedFile) -> dict[str, Rendition]:
     validate_image_upload(upload)
     try:
         with Image.open(upload) as original:
-            upright = _flatten_to_rgb(ImageOps.exif_transpose(original))
+            # Reduced before turning and flattening, so those copies are rendition-sized.
+            reduced = _decode_for(original, max(RENDITIONS.values()))
+            upright = _flatten_to_rgb(ImageOps.exif_transpose(reduced))
     finally:
         upload.seek(0)
 

@@ -4,6 +4,7 @@ Every value has a safe development default; production sets DEBUG=0, SECRET_KEY,
 ALLOWED_HOSTS, DATABASE_URL and REDIS_URL. docs/configuration.md lists them all.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # One warning per process when a proxy forwards requests that TRUSTED_PROXY_COUNT ignores.
+    "common.proxies.UncountedProxyWarningMiddleware",
     # Content-Security-Policy on every response, static files and error pages included.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -201,6 +204,14 @@ STORAGES = {
     },
 }
 
+# --- What one resident may make the platform do -------------------------------------------
+# Invitations mail any address the owner types: a day's allowance keeps the platform from being
+# a spam relay while covering a board inviting all its members. Photos: a profile shows a few;
+# the per-day count also bounds a remove-and-upload loop (each upload costs a decode).
+INVITATIONS_PER_USER_PER_DAY = env.int("INVITATIONS_PER_USER_PER_DAY", default=20)
+PHOTOS_PER_INITIATIVE = env.int("PHOTOS_PER_INITIATIVE", default=20)
+PHOTO_UPLOADS_PER_USER_PER_DAY = env.int("PHOTO_UPLOADS_PER_USER_PER_DAY", default=50)
+
 # --- Accounts (django-allauth) -----------------------------------------------------------
 # E-mail is the login; an address must be verified before the account can be used.
 AUTHENTICATION_BACKENDS = [
@@ -275,7 +286,11 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many reverse proxies append to X-Forwarded-For (rate limits need the visitor's address).
+# allauth counts failed logins per address with its own setting; derived here so the two never
+# disagree (unset, every visitor behind the proxy shared one login-failure bucket). Requests
+# that carry X-Forwarded-For while this is 0 are logged once (common/proxies.py).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
@@ -426,6 +441,21 @@ AREA_REFRESH_DELAY_SECONDS = env.float("AREA_REFRESH_DELAY_SECONDS", default=5)
 PIPELINE_STALE_ALERT_SECONDS = env.float("PIPELINE_STALE_ALERT_SECONDS", default=900)
 # The broker queues whose length /health/ready/ and /health/metrics/ report.
 CELERY_QUEUES_WATCHED = ["celery"]
+
+# --- Metrics access ------------------------------------------------------------------------
+# /health/metrics/ answers a scraper with this bearer token, or one from these networks (the
+# visitor's address past TRUSTED_PROXY_COUNT proxies); anyone else gets 403. /health/ and
+# /health/ready/ stay open for load balancers.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        # A typo must stop the start-up, not turn every scrape into a 500.
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from _error
 
 CELERY_BEAT_SCHEDULE = {
     # The worker writes a timestamp that /health/ready/ reads: proof that tasks really run.

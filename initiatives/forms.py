@@ -157,7 +157,7 @@ class InitiativeForm(AccessibleModelForm):
 
 class PhotoForm(AccessibleForm):
     image = forms.ImageField(
-        label=_("Photo"), help_text=_("JPEG, PNG or WebP, at most 10 MB. We remove location data.")
+        label=_("Photo"), help_text=_("JPEG, PNG or WebP, at most 20 MB. We remove location data.")
     )
     alt_text = forms.CharField(
         label=_("What is in the photo?"),

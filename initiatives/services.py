@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from common.images import make_renditions, save_renditions
+from common.ratelimit import rate_limit_hit
 from impact.services import areas_mark_stale, handprint_inputs_changed
 from initiatives import notifications
 from initiatives.models import (
@@ -267,6 +269,17 @@ def initiative_archive(*, initiative: Initiative, user: User) -> Initiative:
     return initiative
 
 
+# --- Per-user allowances ---------------------------------------------------------------------
+
+
+def _daily_allowance(key: str, limit: int, message: str) -> None:
+    """Counts one use of `key` (per 24 hours, in the shared database cache) or raises
+    ValidationError(code="daily_limit") with `message` once `limit` is used up. Inside the
+    caller's transaction: a refused or failed write does not count."""
+    if not rate_limit_hit(key, limit=limit, window_seconds=24 * 60 * 60):
+        raise ValidationError(message, code="daily_limit", params={"limit": limit})
+
+
 # --- Co-owners ------------------------------------------------------------------------------
 
 
@@ -278,6 +291,14 @@ def owner_invite(*, initiative: Initiative, inviter: User, email: str) -> OwnerI
     email = email.strip().lower()
     if initiative.ownerships.filter(user__email__iexact=email).exists():
         raise ValidationError({"email": _("This person is already an owner.")})
+    _daily_allowance(
+        f"owner-invite:{inviter.pk}",
+        settings.INVITATIONS_PER_USER_PER_DAY,
+        _(
+            "You have already sent %(limit)s invitations today. "
+            "You can invite more people tomorrow."
+        ),
+    )
     invitation, _created = OwnerInvitation.objects.update_or_create(
         initiative=initiative,
         email=email,
@@ -370,9 +391,29 @@ def help_offer_send(*, need: Need, name: str, email: str, message: str, consent:
 def photo_add(
     *, initiative: Initiative, user: User, image: UploadedFile, alt_text: str
 ) -> InitiativePhoto:
-    """Stores re-encoded renditions (no metadata, fresh names) and adds them to the profile."""
+    """Stores re-encoded renditions (no metadata, fresh names) and adds them to the profile;
+    refuses (ValidationError, nothing stored) beyond PHOTOS_PER_INITIATIVE or the user's
+    PHOTO_UPLOADS_PER_USER_PER_DAY."""
     if not can_edit(user, initiative):
         raise PermissionDenied
+    # The lock makes concurrent uploads to one initiative count one after the other.
+    Initiative.objects.select_for_update().filter(pk=initiative.pk).first()
+    limit = settings.PHOTOS_PER_INITIATIVE
+    if initiative.photos.count() >= limit:
+        raise ValidationError(
+            _(
+                "This initiative already has %(limit)s photos, the maximum. "
+                "Remove a photo before you add another."
+            ),
+            code="too_many_photos",
+            params={"limit": limit},
+        )
+    # Counted in addition: removing and uploading again costs the same decoding every time.
+    _daily_allowance(
+        f"photo-upload:{user.pk}",
+        settings.PHOTO_UPLOADS_PER_USER_PER_DAY,
+        _("You have already added %(limit)s photos today. You can add more tomorrow."),
+    )
     stored = save_renditions(make_renditions(image), folder=f"initiatives/{initiative.pk}")
     return InitiativePhoto.objects.create(
         initiative=initiative,

@@ -411,14 +411,18 @@ def photo_upload(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = _editable(request, slug)
     form = PhotoForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        services.photo_add(
-            initiative=initiative,
-            user=request.user,
-            image=form.cleaned_data["image"],
-            alt_text=form.cleaned_data["alt_text"],
-        )
-        messages.success(request, _("The photo is added."))
-        return redirect(initiative)
+        try:
+            services.photo_add(
+                initiative=initiative,
+                user=request.user,
+                image=form.cleaned_data["image"],
+                alt_text=form.cleaned_data["alt_text"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The photo is added."))
+            return redirect(initiative)
     return render(request, "initiatives/photo_form.html", {"form": form, "initiative": initiative})
 
 

@@ -1,6 +1,7 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from ops.permissions import can_scrape_metrics
 from ops.services import probe_database, probe_pipeline, probe_redis, probe_worker
 
 
@@ -36,7 +37,11 @@ def ready(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    """The pipeline's figures in Prometheus' text format, for a scraper and its alerts."""
+    """The pipeline's figures in Prometheus' text format, for a scraper and its alerts; 403 for
+    anyone without the token or outside the allowed networks (queue depths and worker ages
+    tell an attacker when an outage or a flood works)."""
+    if not can_scrape_metrics(request):
+        return HttpResponseForbidden("Forbidden\n", content_type="text/plain")
     pipeline = probe_pipeline()
     database_answers = "stale_handprints" in pipeline
     worker = probe_worker() if database_answers else {}

@@ -206,7 +206,7 @@ def test_file_over_the_size_limit_is_too_large():
 
     assert error.value.code == "too_large"
     with translation.override("en"):
-        assert error.value.messages == ["The photo is larger than 10 MB."]
+        assert error.value.messages == ["The photo is larger than 20 MB."]
 
 
 def test_size_limit_is_checked_against_the_current_setting(monkeypatch):
@@ -241,6 +241,74 @@ def test_png_with_a_bad_checksum_is_refused():
 )
 def test_header_claiming_too_many_pixels_is_refused_before_decoding(width, height):
     assert rejection_code(png_claiming_size(width, height), "bomb.png") == "too_many_pixels"
+
+
+def jpeg_claiming_size(width: int, height: int) -> bytes:
+    """A small JPEG whose frame header (SOF0) claims the given dimensions."""
+    data = bytearray(encode(Image.new("RGB", (8, 8), RED), "JPEG"))
+    sof = data.index(b"\xff\xc0")
+    # Marker (2) + length (2) + precision (1), then height and width.
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def test_a_jpeg_header_above_52_megapixels_is_refused_before_decoding():
+    with pytest.raises(ValidationError) as error:
+        validate_image_upload(upload(jpeg_claiming_size(8_000, 6_600)))
+
+    assert error.value.code == "too_many_pixels"
+    with translation.override("en"):
+        assert "more than 52 million pixels" in error.value.messages[0]
+
+
+def test_a_png_has_a_lower_pixel_limit_than_a_jpeg():
+    # 16 MP: within the JPEG limit, but a PNG is decoded at full size.
+    with pytest.raises(ValidationError) as error:
+        validate_image_upload(upload(png_claiming_size(4_000, 4_000), "graph.png"))
+
+    assert error.value.code == "too_many_pixels"
+    with translation.override("en"):
+        assert "more than 12 million pixels" in error.value.messages[0]
+
+
+def test_the_webp_pixel_limit_applies_to_real_images(monkeypatch):
+    monkeypatch.setitem(images.MAX_PIXELS_FULL_DECODE, "WEBP", 100 * 100)
+
+    with pytest.raises(ValidationError) as error:
+        make_renditions(upload(encode(Image.new("RGB", (101, 100)), "WEBP"), "photo.webp"))
+
+    assert error.value.code == "too_many_pixels"
+
+
+def test_a_progressive_jpeg_has_the_lower_multi_scan_limit(monkeypatch):
+    # A progressive JPEG makes libjpeg buffer the whole image, whatever scale it decodes at.
+    monkeypatch.setattr(images, "MAX_PIXELS_MULTI_SCAN", 100 * 100)
+    image = Image.effect_noise((101, 100), 40).convert("RGB")
+
+    with pytest.raises(ValidationError) as error:
+        validate_image_upload(upload(encode(image, "JPEG", progressive=True)))
+    validate_image_upload(upload(encode(image, "JPEG")))  # one scan: within MAX_PIXELS
+
+    assert error.value.code == "too_many_pixels"
+
+
+def test_a_large_jpeg_is_reduced_while_decoding_and_keeps_its_colours():
+    # Given a 6000×4000 JPEG: left half red, right half blue
+    image = Image.new("RGB", (6000, 4000), BLUE)
+    image.paste(RED, (0, 0, 3000, 4000))
+
+    # When it is turned into renditions
+    renditions = make_renditions(upload(encode(image, "JPEG", quality=90)))
+
+    # Then each has the exact rendition size and the same picture
+    assert {key: (r.width, r.height) for key, r in renditions.items()} == {
+        "large": (1600, 1067),
+        "thumb": (480, 320),
+    }
+    with opened(renditions["large"]) as result:
+        left, right = result.getpixel((200, 500)), result.getpixel((1400, 500))
+    assert left[0] > 240 and left[2] < 15
+    assert right[2] > 240 and right[0] < 15
 
 
 def test_pixel_limit_applies_to_real_images(monkeypatch):
