@@ -1,14 +1,18 @@
-"""A database outage answers 503 with Retry-After, quickly, instead of a 500 per request."""
+"""Request guards: a database outage answers 503 with Retry-After, quickly, instead of a 500
+per request; a NUL byte in a path, query or form value answers 400 before any view runs."""
 
 import logging
 import sys
 from collections.abc import Callable
 
+from django.core.exceptions import BadRequest
 from django.core.signals import got_request_exception
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +97,51 @@ class DatabaseUnavailableMiddleware:
         # A warning, not an error with a traceback per request: an outage would flood the log.
         logger.warning("database unavailable: %s %s: %s", request.method, request.path, exception)
         return database_unavailable_response(request)
+
+
+# Stands for the path in NulByteMiddleware's findings: a path is no parameter to blame.
+PATH = object()
+
+
+def _nul_parameter(request: HttpRequest) -> object | None:
+    """PATH, the name of the first query or form parameter holding a NUL byte, or None.
+
+    Only decoded values are looked at: request.FILES (uploaded file parts) is never read.
+    """
+    if "\x00" in request.path:
+        return PATH
+    for values in (request.GET, request.POST):
+        for name, items in values.lists():
+            if "\x00" in name or any("\x00" in item for item in items):
+                return name
+    return None
+
+
+class NulByteMiddleware:
+    """Answers 400 (the 400 page, or the API's JSON error) to a NUL byte in a decoded path,
+    query or form value.
+
+    PostgreSQL text cannot hold NUL, and Django guards only its CharField against one: a NUL in
+    a choice of a ModelChoiceField (a gemeente), in a path parameter (a token, a method code) or
+    in any value a view filters on reached a query and raised DataError, a 500. One check here
+    covers every view, present and future; per-field validators would miss path parameters and
+    every hand-written lookup. Uploaded files are not inspected: photos and spreadsheets hold NUL
+    bytes legitimately, and the raw body is never read.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        parameter = _nul_parameter(request)
+        if parameter is None:
+            return self.get_response(request)
+        if is_api_request(request):
+            # The shape of common.api.exception_handler's 400s.
+            message = str(ProhibitNullCharactersValidator.message)
+            errors = {} if parameter is PATH else {parameter: message}
+            return JsonResponse(
+                {"detail": str(ValidationError.default_detail), "errors": errors}, status=400
+            )
+        # Django answers with handler400: the site's own 400 page, in its layout.
+        raise BadRequest("NUL byte in the path or a parameter")
