@@ -20,6 +20,12 @@ logger = logging.getLogger(__name__)
 # restart or fail-over takes about this long.
 RETRY_AFTER_SECONDS = 10
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+# SQLSTATEs that mean the connection is gone or refused: class 08 (connection exception) and
+# the server shutting down or starting up. Any other OperationalError (a statement timeout, a
+# value too long for a search vector, a full disk) is a bug or an overload: a 500 with its
+# traceback, never a 503 that hides it.
+CONNECTION_SQLSTATE_CLASS = "08"
+CONNECTION_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, starting
 UNAVAILABLE_DETAIL = _("The service is briefly unavailable. Try again in a minute.")
 
 # Last resort when 503.html itself cannot be rendered: bilingual, no template, no database.
@@ -30,6 +36,25 @@ UNAVAILABLE_FALLBACK = (
     '<p lang="en">Temporarily unavailable. Please try again in a minute.</p>'
     '<p><a href="/">Buurtbeurs</a></p></main></body></html>'
 )
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means PostgreSQL is unreachable (a 503), not a failed statement.
+
+    Django's error wraps the driver's (psycopg) as its cause, which carries the SQLSTATE. An
+    error without one never got an answer from the server (refused, timed out, connection
+    closed): that is an outage too.
+    """
+    if not isinstance(exc, DATABASE_UNAVAILABLE):
+        return False
+    if isinstance(exc, InterfaceError):
+        return True  # Django's "connection already closed"
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return (
+        sqlstate is None
+        or sqlstate.startswith(CONNECTION_SQLSTATE_CLASS)
+        or sqlstate in CONNECTION_SQLSTATES
+    )
 
 
 def is_api_request(request: HttpRequest) -> bool:
@@ -65,7 +90,8 @@ def _note_database_unavailable(
     sender: object, request: HttpRequest | None = None, **kwargs: object
 ) -> None:
     """Marks the request when Django turns a database error into a 500 (see the middleware)."""
-    if request is not None and isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+    error = sys.exc_info()[1]
+    if request is not None and error is not None and is_database_unavailable(error):
         request.database_unavailable = True
 
 
@@ -92,7 +118,7 @@ class DatabaseUnavailableMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, DATABASE_UNAVAILABLE):
+        if not is_database_unavailable(exception):
             return None
         # A warning, not an error with a traceback per request: an outage would flood the log.
         logger.warning("database unavailable: %s %s: %s", request.method, request.path, exception)
