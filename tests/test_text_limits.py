@@ -211,40 +211,22 @@ def test_only_connection_level_errors_mean_the_database_is_unavailable(error, un
 
 
 @pytest.mark.urls(__name__)
-def test_a_page_with_a_non_connection_database_error_is_a_500_not_a_503(settings):
+@pytest.mark.parametrize("prefix", ["", "/api"], ids=["page", "api"])
+def test_a_non_connection_database_error_is_a_500_not_a_503(settings, prefix):
     settings.DEBUG = False
 
-    response = Client(raise_request_exception=False).get("/test-fout/tsvector/")
+    response = Client(raise_request_exception=False).get(f"{prefix}/test-fout/tsvector/")
 
     assert response.status_code == 500
     assert "Retry-After" not in response
 
 
 @pytest.mark.urls(__name__)
-def test_a_page_whose_database_shuts_down_is_still_a_503(settings):
+@pytest.mark.parametrize("prefix", ["", "/api"], ids=["page", "api"])
+def test_a_database_that_shuts_down_is_still_a_503(settings, prefix):
     settings.DEBUG = False
 
-    response = Client(raise_request_exception=False).get("/test-fout/afgesloten/")
-
-    assert response.status_code == 503
-    assert response["Retry-After"].isdigit()
-
-
-@pytest.mark.urls(__name__)
-def test_an_api_view_with_a_non_connection_database_error_is_a_500_not_a_503(settings):
-    settings.DEBUG = False
-
-    response = Client(raise_request_exception=False).get("/api/test-fout/tsvector/")
-
-    assert response.status_code == 500
-    assert "Retry-After" not in response
-
-
-@pytest.mark.urls(__name__)
-def test_an_api_view_whose_database_shuts_down_is_still_a_503(settings):
-    settings.DEBUG = False
-
-    response = Client(raise_request_exception=False).get("/api/test-fout/afgesloten/")
+    response = Client(raise_request_exception=False).get(f"{prefix}/test-fout/afgesloten/")
 
     assert response.status_code == 503
     assert response["Retry-After"].isdigit()
