@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common.middleware import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, retry_later
+from common.middleware import UNAVAILABLE_DETAIL, is_database_unavailable, retry_later
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
-    unavailable = isinstance(exc, DATABASE_UNAVAILABLE)
+    unavailable = is_database_unavailable(exc)
     if unavailable:
         # PostgreSQL is down or restarting: a quick 503 the client may retry, not a 500.
         logger.warning("database unavailable: %s", exc)

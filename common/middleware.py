@@ -1,14 +1,18 @@
-"""A database outage answers 503 with Retry-After, quickly, instead of a 500 per request."""
+"""Request guards: a database outage answers 503 with Retry-After, quickly, instead of a 500
+per request; a NUL byte in a path, query or form value answers 400 before any view runs."""
 
 import logging
 import sys
 from collections.abc import Callable
 
+from django.core.exceptions import BadRequest
 from django.core.signals import got_request_exception
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +20,12 @@ logger = logging.getLogger(__name__)
 # restart or fail-over takes about this long.
 RETRY_AFTER_SECONDS = 10
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+# SQLSTATEs that mean the connection is gone or refused: class 08 (connection exception) and
+# the server shutting down or starting up. Any other OperationalError (a statement timeout, a
+# value too long for a search vector, a full disk) is a bug or an overload: a 500 with its
+# traceback, never a 503 that hides it.
+CONNECTION_SQLSTATE_CLASS = "08"
+CONNECTION_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, starting
 UNAVAILABLE_DETAIL = _("The service is briefly unavailable. Try again in a minute.")
 
 # Last resort when 503.html itself cannot be rendered: bilingual, no template, no database.
@@ -26,6 +36,25 @@ UNAVAILABLE_FALLBACK = (
     '<p lang="en">Temporarily unavailable. Please try again in a minute.</p>'
     '<p><a href="/">Buurtbeurs</a></p></main></body></html>'
 )
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means PostgreSQL is unreachable (a 503), not a failed statement.
+
+    Django's error wraps the driver's (psycopg) as its cause, which carries the SQLSTATE. An
+    error without one never got an answer from the server (refused, timed out, connection
+    closed): that is an outage too.
+    """
+    if not isinstance(exc, DATABASE_UNAVAILABLE):
+        return False
+    if isinstance(exc, InterfaceError):
+        return True  # Django's "connection already closed"
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return (
+        sqlstate is None
+        or sqlstate.startswith(CONNECTION_SQLSTATE_CLASS)
+        or sqlstate in CONNECTION_SQLSTATES
+    )
 
 
 def is_api_request(request: HttpRequest) -> bool:
@@ -61,7 +90,8 @@ def _note_database_unavailable(
     sender: object, request: HttpRequest | None = None, **kwargs: object
 ) -> None:
     """Marks the request when Django turns a database error into a 500 (see the middleware)."""
-    if request is not None and isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+    error = sys.exc_info()[1]
+    if request is not None and error is not None and is_database_unavailable(error):
         request.database_unavailable = True
 
 
@@ -88,8 +118,56 @@ class DatabaseUnavailableMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, DATABASE_UNAVAILABLE):
+        if not is_database_unavailable(exception):
             return None
         # A warning, not an error with a traceback per request: an outage would flood the log.
         logger.warning("database unavailable: %s %s: %s", request.method, request.path, exception)
         return database_unavailable_response(request)
+
+
+# Stands for the path in NulByteMiddleware's findings: a path is no parameter to blame.
+PATH = object()
+
+
+def _nul_parameter(request: HttpRequest) -> object | None:
+    """PATH, the name of the first query or form parameter holding a NUL byte, or None.
+
+    Only decoded values are looked at: request.FILES (uploaded file parts) is never read.
+    """
+    if "\x00" in request.path:
+        return PATH
+    for values in (request.GET, request.POST):
+        for name, items in values.lists():
+            if "\x00" in name or any("\x00" in item for item in items):
+                return name
+    return None
+
+
+class NulByteMiddleware:
+    """Answers 400 (the 400 page, or the API's JSON error) to a NUL byte in a decoded path,
+    query or form value.
+
+    PostgreSQL text cannot hold NUL, and Django guards only its CharField against one: a NUL in
+    a choice of a ModelChoiceField (a gemeente), in a path parameter (a token, a method code) or
+    in any value a view filters on reached a query and raised DataError, a 500. One check here
+    covers every view, present and future; per-field validators would miss path parameters and
+    every hand-written lookup. Uploaded files are not inspected: photos and spreadsheets hold NUL
+    bytes legitimately, and the raw body is never read.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        parameter = _nul_parameter(request)
+        if parameter is None:
+            return self.get_response(request)
+        if is_api_request(request):
+            # The shape of common.api.exception_handler's 400s.
+            message = str(ProhibitNullCharactersValidator.message)
+            errors = {} if parameter is PATH else {parameter: message}
+            return JsonResponse(
+                {"detail": str(ValidationError.default_detail), "errors": errors}, status=400
+            )
+        # Django answers with handler400: the site's own 400 page, in its layout.
+        raise BadRequest("NUL byte in the path or a parameter")

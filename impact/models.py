@@ -9,11 +9,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from common.constraints import text_max_length
 from common.i18n import BilingualNameMixin
 from initiatives.models import Initiative
 from sdgs.models import Goal
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# Free text limits (characters), in model, admin forms and the database (issue 14).
+CHANGES_MAX_LENGTH = 10_000
+VALUE_SOURCE_MAX_LENGTH = 2_000
 
 
 class Indicator(BilingualNameMixin, models.Model):
@@ -45,13 +49,16 @@ class MethodVersion(models.Model):
         blank=True,
         help_text=_("Once published, a version can no longer change: make a new version."),
     )
-    changes = models.TextField(_("what changed"), blank=True)
+    changes = models.TextField(_("what changed"), blank=True, max_length=CHANGES_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-valid_from"]
         verbose_name = _("method version")
         verbose_name_plural = _("method versions")
+        constraints = [
+            text_max_length("changes", CHANGES_MAX_LENGTH, name="method_version_changes_length"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
@@ -79,7 +86,9 @@ class MethodIndicator(models.Model):
         _("unit value central (€)"), null=True, blank=True, **MONEY
     )
     unit_value_high = models.DecimalField(_("unit value high (€)"), null=True, blank=True, **MONEY)
-    value_source = models.TextField(_("source of the unit values"), blank=True)
+    value_source = models.TextField(
+        _("source of the unit values"), blank=True, max_length=VALUE_SOURCE_MAX_LENGTH
+    )
     deadweight = models.DecimalField(_("deadweight"), max_digits=5, decimal_places=4, default=0)
     attribution = models.DecimalField(_("attribution"), max_digits=5, decimal_places=4, default=1)
     split = models.CharField(_("split over SDGs"), max_length=5, choices=Split.choices)
@@ -96,6 +105,9 @@ class MethodIndicator(models.Model):
         verbose_name_plural = _("indicators of method versions")
         constraints = [
             models.UniqueConstraint(fields=["version", "indicator"], name="method_indicator_once"),
+            text_max_length(
+                "value_source", VALUE_SOURCE_MAX_LENGTH, name="method_indicator_source_length"
+            ),
             models.CheckConstraint(
                 condition=Q(deadweight__gte=0, deadweight__lte=1)
                 & Q(attribution__gte=0, attribution__lte=1),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import AccessibleForm, AccessibleModelForm, MonthField
 from common.images import validate_image_upload
-from initiatives.models import HelpOffer, Initiative, Need, Theme
+from initiatives.models import REASON_MAX_LENGTH, HelpOffer, Initiative, Need, Theme
 from initiatives.services import validate_activity, validate_goal_selection
 from places.models import District, Municipality, Neighbourhood
 from places.validators import normalize_postcode
@@ -243,5 +243,7 @@ class InviteForm(AccessibleForm):
 
 class ReasonForm(AccessibleForm):
     reason = forms.CharField(
-        label=_("Reason (sent to the owners)"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason (sent to the owners)"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from common.constraints import text_max_length
 from common.i18n import BilingualNameMixin
 from places.models import District, Municipality, Neighbourhood
 from places.validators import validate_postcode
@@ -23,6 +24,12 @@ MAX_SDGS = 5
 SEARCH_CONFIG = "dutch_unaccent"
 MAX_MONTHLY_PEOPLE = 100_000
 HOURS_IN_A_MONTH = 744  # 31 × 24: nobody volunteers more than every hour of the month.
+# Free text limits (characters), in model, forms, serializers and the database (issue 14):
+# about four pages for a profile; a few paragraphs for the rest. docs/api.md lists them.
+DESCRIPTION_MAX_LENGTH = 10_000
+NEED_DESCRIPTION_MAX_LENGTH = 2_000
+HELP_MESSAGE_MAX_LENGTH = 4_000
+REASON_MAX_LENGTH = 2_000
 
 
 class Theme(BilingualNameMixin, models.Model):
@@ -97,7 +104,7 @@ class Initiative(models.Model):
     name = models.CharField(_("name"), max_length=150)
     slug = models.SlugField(_("web address"), max_length=160, unique=True, editable=False)
     summary = models.CharField(_("summary"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     themes = models.ManyToManyField(
         Theme, related_name="initiatives", blank=True, verbose_name=_("themes")
@@ -158,7 +165,9 @@ class Initiative(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
-    return_reason = models.TextField(_("reason for returning"), blank=True)
+    return_reason = models.TextField(
+        _("reason for returning"), blank=True, max_length=REASON_MAX_LENGTH
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
@@ -200,6 +209,12 @@ class Initiative(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="initiative_published_has_date",
+            ),
+            text_max_length(
+                "description", DESCRIPTION_MAX_LENGTH, name="initiative_description_length"
+            ),
+            text_max_length(
+                "return_reason", REASON_MAX_LENGTH, name="initiative_return_reason_length"
             ),
         ]
         indexes = [
@@ -354,13 +369,16 @@ class InitiativeEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=REASON_MAX_LENGTH)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("history entry")
         verbose_name_plural = _("history")
+        constraints = [
+            text_max_length("reason", REASON_MAX_LENGTH, name="initiative_event_reason_length"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.initiative_id} {self.action} {self.created_at:%Y-%m-%d}"
@@ -384,7 +402,9 @@ class Need(models.Model):
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="needs")
     kind = models.CharField(_("kind of need"), max_length=12, choices=Kind.choices)
     title = models.CharField(_("what is needed"), max_length=150)
-    description = models.TextField(_("more about it"), blank=True)
+    description = models.TextField(
+        _("more about it"), blank=True, max_length=NEED_DESCRIPTION_MAX_LENGTH
+    )
     amount = models.CharField(
         _("how much"), max_length=100, blank=True, help_text=_("For example “€ 500” or “3 people”.")
     )
@@ -404,6 +424,9 @@ class Need(models.Model):
                 condition=Q(status="open", closed_at__isnull=True)
                 | (~Q(status="open") & Q(closed_at__isnull=False)),
                 name="need_closed_has_date",
+            ),
+            text_max_length(
+                "description", NEED_DESCRIPTION_MAX_LENGTH, name="need_description_length"
             ),
         ]
         indexes = [
@@ -425,7 +448,7 @@ class HelpOffer(models.Model):
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="offers")
     name = models.CharField(_("your name"), max_length=150)
     email = models.EmailField(_("your e-mail address"))
-    message = models.TextField(_("your message"), max_length=4000)
+    message = models.TextField(_("your message"), max_length=HELP_MESSAGE_MAX_LENGTH)
     consent = models.BooleanField(_("the initiative may receive my e-mail address to answer me"))
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
@@ -435,6 +458,7 @@ class HelpOffer(models.Model):
         verbose_name_plural = _("offers of help")
         constraints = [
             models.CheckConstraint(condition=Q(consent=True), name="help_offer_has_consent"),
+            text_max_length("message", HELP_MESSAGE_MAX_LENGTH, name="help_offer_message_length"),
         ]
 
     def __str__(self) -> str:

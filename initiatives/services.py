@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -28,6 +29,7 @@ from initiatives.models import (
     HOURS_IN_A_MONTH,
     MAX_MONTHLY_PEOPLE,
     MAX_SDGS,
+    REASON_MAX_LENGTH,
     ActivityReport,
     ActivityReportRevision,
     HelpOffer,
@@ -222,6 +224,8 @@ def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Tell the owners why, so they can improve it.")})
+    # The moderation buttons post the reason without a form: the limit is checked here.
+    MaxLengthValidator(REASON_MAX_LENGTH)(reason)
     return reason
 
 

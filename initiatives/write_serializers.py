@@ -16,8 +16,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from initiatives.models import (
+    DESCRIPTION_MAX_LENGTH,
     HOURS_IN_A_MONTH,
     MAX_MONTHLY_PEOPLE,
+    NEED_DESCRIPTION_MAX_LENGTH,
     ActivityReport,
     Initiative,
     Need,
@@ -136,7 +138,9 @@ class InitiativeInput(StrictSerializer):
 
     name = serializers.CharField(max_length=150)
     summary = serializers.CharField(max_length=300)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH
+    )
     kind = serializers.ChoiceField(choices=Initiative.Kind.choices)
     municipality = CodeField(
         queryset=Municipality.objects.active(), help_text="CBS code, e.g. GM0363."
@@ -271,7 +275,9 @@ class InitiativeWriteOutput(serializers.ModelSerializer):
 class NeedInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=Need.Kind.choices)
     title = serializers.CharField(max_length=150, help_text="What is needed.")
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=NEED_DESCRIPTION_MAX_LENGTH
+    )
     amount = serializers.CharField(
         required=False, allow_blank=True, max_length=100, help_text="E.g. “€ 500”, “3 people”."
     )

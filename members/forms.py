@@ -9,7 +9,13 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.models import FIRST_DUES_YEAR, Dues, MemberOrganisation, Membership
+from members.models import (
+    FIRST_DUES_YEAR,
+    REASON_MAX_LENGTH,
+    Dues,
+    MemberOrganisation,
+    Membership,
+)
 from members.services import LAST_DUES_YEAR
 
 Status = Membership.Status
@@ -102,6 +108,7 @@ class ReasonForm(forms.Form):
 
     reason = forms.CharField(
         label=_("Reason"),
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("Recorded with the membership and visible to LSA staff only."),
     )

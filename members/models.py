@@ -13,12 +13,16 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.constraints import text_max_length
 from initiatives.models import Initiative
 from places.models import District, Municipality
 from places.validators import validate_postcode
 
 KVK_NUMBER = RegexValidator(r"^\d{8}$", _("A KvK number has exactly 8 digits."))
 FIRST_DUES_YEAR = 1990
+# Free text limits (characters), in model, forms and the database (issue 14; docs/members.md).
+STORY_MAX_LENGTH = 5_000
+REASON_MAX_LENGTH = 2_000
 
 
 class MemberOrganisation(models.Model):
@@ -63,7 +67,10 @@ class MemberOrganisation(models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     story = models.TextField(
-        _("story"), blank=True, help_text=_("A few sentences for the public member directory.")
+        _("story"),
+        blank=True,
+        max_length=STORY_MAX_LENGTH,
+        help_text=_("A few sentences for the public member directory."),
     )
     photo = models.ImageField(_("photo"), upload_to="members/", blank=True)
     photo_alt = models.CharField(_("description of the photo"), max_length=200, blank=True)
@@ -96,6 +103,7 @@ class MemberOrganisation(models.Model):
                 name="member_kvk_eight_digits",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="member_name_not_empty"),
+            text_max_length("story", STORY_MAX_LENGTH, name="member_story_length"),
         ]
         indexes = [models.Index(fields=["type", "municipality"])]
 
@@ -166,7 +174,10 @@ class Membership(models.Model):
     suspended_on = models.DateField(_("suspended on"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     reason = models.TextField(
-        _("reason"), blank=True, help_text=_("Why it was suspended or ended.")
+        _("reason"),
+        blank=True,
+        max_length=REASON_MAX_LENGTH,
+        help_text=_("Why it was suspended or ended."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -201,6 +212,7 @@ class Membership(models.Model):
                 condition=~Q(status="suspended") | Q(suspended_on__isnull=False),
                 name="membership_suspended_has_date",
             ),
+            text_max_length("reason", REASON_MAX_LENGTH, name="membership_reason_length"),
             models.CheckConstraint(
                 condition=Q(started_on__isnull=True) | Q(started_on__gte=F("applied_on")),
                 name="membership_starts_after_application",

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
@@ -27,6 +28,7 @@ from accounts.models import User
 from members import notifications
 from members.models import (
     FIRST_DUES_YEAR,
+    REASON_MAX_LENGTH,
     ContactErasure,
     ContactPerson,
     Dues,
@@ -82,6 +84,7 @@ def _reason(reason: str, message: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(message, code="reason_required")
+    MaxLengthValidator(REASON_MAX_LENGTH)(reason)  # imports pass reasons without a form
     return reason
 
 
