@@ -9,6 +9,25 @@ os.environ.setdefault("STATIC_MANIFEST", "0")
 # Tests log staff and officers in without an authenticator; tests/test_mfa.py turns it on.
 os.environ.setdefault("MFA_REQUIRED_FOR_STAFF", "0")
 
+
+def _redis_url_of_this_worker(url: str, worker: str) -> str:
+    """pytest-xdist worker gwN gets Redis database base+1+N: throttles, queues and the sweep's
+    marks of one worker never meet another's. pytest-django already gives each worker its own
+    test database (test_<name>_gwN)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    index = int(worker.removeprefix("gw"))
+    # Database 15 is tests/test_health.py's private queue; 14 databases are enough workers.
+    return urlunsplit(parts._replace(path=f"/{(base + 1 + index) % 14}"))
+
+
+if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    os.environ["REDIS_URL"] = _redis_url_of_this_worker(
+        os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), os.environ["PYTEST_XDIST_WORKER"]
+    )
+
 from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -229,6 +229,19 @@ def run(_arguments: list[str] | None = None) -> int:
             say("stopped.")
 
 
+def _parallel(pytest_args: list[str]) -> list[str]:
+    """pytest-xdist options: TEST_WORKERS processes (default: one per core), each with its own
+    test database and Redis database (config/settings_test.py); none when the caller chose."""
+    chosen = any(
+        arg in ("-n", "--numprocesses", "no:xdist") or arg.startswith(("-n=", "--numprocesses="))
+        for arg in pytest_args
+    ) or any(arg.startswith("-n") and arg[2:].isdigit() for arg in pytest_args)
+    workers = os.environ.get("TEST_WORKERS", "auto")
+    if chosen or workers in ("0", "1"):
+        return []
+    return ["-n", workers, "--dist", "loadgroup"]
+
+
 def test(pytest_args: list[str]) -> int:
     """`make test`: the whole suite against real PostgreSQL and Redis."""
     with ExitStack() as stack:
@@ -243,7 +256,7 @@ def test(pytest_args: list[str]) -> int:
             return 2
         env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
         browser_prerequisites()
-        command = [sys.executable, "-m", "pytest", *pytest_args]
+        command = [sys.executable, "-m", "pytest", *_parallel(pytest_args), *pytest_args]
         return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
 
 

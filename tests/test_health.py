@@ -1,3 +1,4 @@
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -69,7 +70,9 @@ def test_heartbeat_is_one_row_per_worker():
 
 # --- The handprint pipeline: stale handprints, the broker queue, a running recompute ---------
 
-QUEUE_DB = 15  # a Redis database of its own, emptied here: the counts are exact
+# A Redis database of its own, emptied here so the counts are exact; one per xdist worker,
+# counting down from 15 while config/settings_test.py counts the workers' own up from 1.
+QUEUE_DB = 15 - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 
 
 @pytest.fixture
