@@ -39,6 +39,7 @@ from initiatives.models import (
     Theme,
 )
 from initiatives.permissions import can_edit, is_staff_moderator
+from initiatives.validators import first_of_month, validate_report_month
 from places.models import District
 
 THEMES_CSV = Path(__file__).resolve().parent / "data" / "themes.csv"
@@ -397,22 +398,20 @@ def photo_remove(*, photo: InitiativePhoto, user: User) -> None:
 # --- Monthly activity ------------------------------------------------------------------------
 
 
-def first_of_month(value: datetime.date) -> datetime.date:
-    return value.replace(day=1)
-
-
-def month_has_started(month: datetime.date) -> bool:
-    """False for months after the current one (Europe/Amsterdam): nothing to report yet."""
-    return first_of_month(month) <= first_of_month(timezone.localdate())
-
-
 def validate_activity(
-    *, month: datetime.date, volunteer_hours: Decimal, active_volunteers: int, people_reached: int
+    *,
+    month: datetime.date,
+    founded_year: int | None,
+    volunteer_hours: Decimal,
+    active_volunteers: int,
+    people_reached: int,
 ) -> None:
     """Raises a ValidationError per field for impossible figures; saves nothing."""
-    errors: dict[str, str] = {}
-    if not month_has_started(month):
-        errors["month"] = _("You cannot report a month that has not started yet.")
+    errors: dict[str, object] = {}
+    try:
+        validate_report_month(month, founded_year=founded_year)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
     if volunteer_hours < 0:
         errors["volunteer_hours"] = _("Hours cannot be negative.")
     if active_volunteers < 0:
@@ -456,6 +455,7 @@ def activity_report_save(
     month = first_of_month(month)
     validate_activity(
         month=month,
+        founded_year=initiative.founded_year,
         volunteer_hours=volunteer_hours,
         active_volunteers=active_volunteers,
         people_reached=people_reached,
