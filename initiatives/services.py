@@ -158,15 +158,30 @@ def initiative_update(
     if not can_edit(user, initiative):
         raise PermissionDenied
     initiative = Initiative.objects.select_for_update(no_key=True).get(pk=initiative.pk)
+    placed = _placement(initiative)
     for name, value in fields.items():
         setattr(initiative, name, value)
     initiative.full_clean(exclude=["slug"])
     initiative.save()
     _set_relations(initiative, themes=themes, goals=goals, areas_served=areas_served)
     if initiative.status == Status.PUBLISHED:
+        if _placement(initiative) != placed:
+            # The old area loses the initiative's figures and the new one gains them; the mark
+            # is one for all areas (the rebuild is set-wise), so it covers both.
+            areas_mark_stale()
         _event(initiative, user, InitiativeEvent.Action.EDITED)
         notifications.staff_published_initiative_edited(initiative, user)
     return initiative
+
+
+def _placement(initiative: Initiative) -> tuple:
+    """Where the initiative counts in area totals: its location and the wijken it serves."""
+    return (
+        initiative.municipality_id,
+        initiative.district_id,
+        initiative.neighbourhood_id,
+        frozenset(initiative.areas_served.values_list("pk", flat=True)),
+    )
 
 
 def _locked(initiative: Initiative, *allowed: str) -> Initiative:
