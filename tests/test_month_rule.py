@@ -54,7 +54,7 @@ def owner():
 
 
 @pytest.fixture
-def initiative(owner):
+def initiative(reference_data, owner):
     return InitiativeFactory(published=True, owner=owner, founded_year=FOUNDED)
 
 
