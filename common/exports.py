@@ -3,6 +3,9 @@
 Rows are consumed one at a time (pass a `.iterator()`), so an export of the whole country
 never sits in memory: CSV streams straight to the client; XLSX is written by openpyxl's
 write-only workbook to a temporary file that is deleted when the response is closed.
+
+CSV has no cell types, so text a spreadsheet would run as a formula gets a leading apostrophe
+there; XLSX cells are typed, so text is stored exactly as it is, as a text cell.
 """
 
 import csv
@@ -15,6 +18,8 @@ from typing import Any
 
 from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
 FORMATS = ("csv", "xlsx")
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
@@ -38,20 +43,19 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> Any:
+def _plain(value: Any) -> Any:
+    """None as empty; booleans, numbers and dates as themselves; anything else as text."""
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if isinstance(value, bool | int | float | Decimal | datetime.date):
         return value
-    if isinstance(value, int | float | Decimal | datetime.date):
-        return value
-    return neutralise(str(value))
+    return str(value)
 
 
 def _rows(rows: Iterable[Any], columns: Sequence[Column]) -> Iterator[list[Any]]:
     yield [str(column.header) for column in columns]
     for row in rows:
-        yield [_cell(column.value(row)) for column in columns]
+        yield [_plain(column.value(row)) for column in columns]
 
 
 class _Echo:
@@ -59,14 +63,36 @@ class _Echo:
         return value
 
 
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, Decimal | float):
+        return str(value).replace(".", ",")
+    # A CSV file has no cell types: the apostrophe is the only way to keep a formula text.
+    return neutralise(value)
+
+
 def _csv_lines(table: Iterator[list[Any]]) -> Iterator[str]:
     # The BOM and the semicolon make Excel with Dutch settings open the file in columns.
     writer = csv.writer(_Echo(), delimiter=";")
     yield "\ufeff"
     for line in table:
-        yield writer.writerow(
-            [str(v).replace(".", ",") if isinstance(v, Decimal | float) else v for v in line]
-        )
+        yield writer.writerow([_csv_cell(value) for value in line])
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """The value as openpyxl should store it: text always as a text cell, exactly as given."""
+    if not isinstance(value, str):
+        return value
+    # openpyxl refuses control characters (a 500 for one stray byte in a name): drop them.
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith(FORMULA_PREFIXES) and value not in ERROR_CODES:
+        return value  # openpyxl types any other string as text already
+    # openpyxl would store "=…" as a formula and "#N/A" as an error; typed as text it is
+    # never evaluated, and the quote prefix keeps Excel from reading it as a formula when
+    # someone edits the cell. No apostrophe in the value: that is CSV's guard, not XLSX's.
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def export_response(
@@ -84,7 +110,7 @@ def export_response(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(filename[:31])
     for line in table:
-        sheet.append(line)
+        sheet.append([_xlsx_cell(sheet, value) for value in line])
     target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
     workbook.save(target)
     target.seek(0)

@@ -28,6 +28,7 @@ from impact.models import (
 )
 from impact.scoring import Handprint, MonthInput, compute, periods_for
 from initiatives.models import ActivityReport, InitiativeGoal
+from initiatives.validators import validate_report_month
 
 logger = logging.getLogger(__name__)
 AREA_LOCK_KEY = 7_301_202  # pg advisory lock: one area rebuild at a time, on any machine
@@ -343,7 +344,6 @@ def indicator_quantity_save(
 
     from impact.models import Indicator
     from initiatives.permissions import can_edit
-    from initiatives.services import month_has_started
 
     if not can_edit(user, initiative):
         raise PermissionDenied
@@ -353,8 +353,7 @@ def indicator_quantity_save(
     if quantity < 0:
         raise ValidationError({"quantity": _("A quantity cannot be negative.")})
     month = month.replace(day=1)
-    if not month_has_started(month):
-        raise ValidationError({"month": _("You cannot report a month that has not started yet.")})
+    validate_report_month(month, founded_year=initiative.founded_year)
     handprint_inputs_changed(initiative_id=initiative.pk)
     row, _ = IndicatorQuantity.objects.update_or_create(
         initiative=initiative,

@@ -273,7 +273,7 @@ ACTIVITY_DESCRIPTION = (
     " A correction replaces the month's figures and keeps the old ones in `history`; the "
     "Social Handprint is marked stale and recomputed in the background. Limits: at most 744 "
     "hours per active volunteer, at most 100,000 volunteers or people a month; the month "
-    "must have started."
+    "lies between January of the founding year (never before 2000) and the current month."
 )
 
 
@@ -363,7 +363,9 @@ class ActivityListView(generics.GenericAPIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         initiative = _editable(request, slug)
-        data = _input(request, ActivityReportInput).validated_data
+        data = _input(
+            request, ActivityReportInput, context={"initiative": initiative}
+        ).validated_data
         return _save_report(request, initiative, data["month"], data)
 
 
@@ -405,5 +407,7 @@ class ActivityMonthView(generics.GenericAPIView):
     def put(self, request: Request, slug: str, month: str) -> Response:
         initiative = _editable(request, slug)
         first_day = self._month(month)
-        data = _input(request, ActivityFigures, context={"month": first_day}).validated_data
+        data = _input(
+            request, ActivityFigures, context={"month": first_day, "initiative": initiative}
+        ).validated_data
         return _save_report(request, initiative, first_day, data)

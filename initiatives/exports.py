@@ -37,6 +37,13 @@ class ContactAccess:
             return True
         return initiative.consent_share_contact and initiative.municipality_id in self.officer_of
 
+    def sees_consent(self, initiative: Initiative) -> bool:
+        """The consent is the owner's choice towards their gemeente: it is the business of staff,
+        the owner and that gemeente's officers (for whom it explains a blank contact) only."""
+        if self.staff or initiative.pk in self.owned:
+            return True
+        return initiative.municipality_id in self.officer_of
+
 
 def _names(items: list) -> str:
     return ", ".join(str(item) for item in items)
@@ -70,14 +77,17 @@ def export_columns(user: AnyUser) -> list[Column]:
         def private(attribute: str):  # noqa: ANN202
             return lambda i: getattr(i, attribute) if access.allows(i) else ""
 
+        def consent(initiative: Initiative) -> str:
+            # Blank, not absent, for other rows: every file of the export has one shape.
+            if not access.sees_consent(initiative):
+                return ""
+            return _("yes") if initiative.consent_share_contact else _("no")
+
         columns += [
             Column(_("Contact person"), private("contact_name")),
             Column(_("Contact e-mail"), private("contact_email")),
             Column(_("Contact phone"), private("contact_phone")),
-            Column(
-                _("Contact details shared with the municipality"),
-                lambda i: _("yes") if i.consent_share_contact else _("no"),
-            ),
+            Column(_("Contact details shared with the municipality"), consent),
         ]
     return columns
 

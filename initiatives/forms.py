@@ -220,6 +220,10 @@ class ActivityReportForm(AccessibleForm):
     active_volunteers = forms.IntegerField(label=_("Active volunteers"), min_value=0)
     people_reached = forms.IntegerField(label=_("People reached"), min_value=0)
 
+    def __init__(self, *args: object, founded_year: int | None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.founded_year = founded_year
+
     def clean(self) -> dict:
         data = super().clean()
         if self.errors:
@@ -227,6 +231,7 @@ class ActivityReportForm(AccessibleForm):
         try:
             validate_activity(
                 month=data["month"],
+                founded_year=self.founded_year,
                 volunteer_hours=data["volunteer_hours"],
                 active_volunteers=data["active_volunteers"],
                 people_reached=data["people_reached"],

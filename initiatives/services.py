@@ -43,6 +43,7 @@ from initiatives.models import (
     Theme,
 )
 from initiatives.permissions import can_edit, is_staff_moderator
+from initiatives.validators import first_of_month, validate_report_month
 from places.models import District
 
 THEMES_CSV = Path(__file__).resolve().parent / "data" / "themes.csv"
@@ -161,15 +162,30 @@ def initiative_update(
     if not can_edit(user, initiative):
         raise PermissionDenied
     initiative = Initiative.objects.select_for_update(no_key=True).get(pk=initiative.pk)
+    placed = _placement(initiative)
     for name, value in fields.items():
         setattr(initiative, name, value)
     initiative.full_clean(exclude=["slug"])
     initiative.save()
     _set_relations(initiative, themes=themes, goals=goals, areas_served=areas_served)
     if initiative.status == Status.PUBLISHED:
+        if _placement(initiative) != placed:
+            # The old area loses the initiative's figures and the new one gains them; the mark
+            # is one for all areas (the rebuild is set-wise), so it covers both.
+            areas_mark_stale()
         _event(initiative, user, InitiativeEvent.Action.EDITED)
         notifications.staff_published_initiative_edited(initiative, user)
     return initiative
+
+
+def _placement(initiative: Initiative) -> tuple:
+    """Where the initiative counts in area totals: its location and the wijken it serves."""
+    return (
+        initiative.municipality_id,
+        initiative.district_id,
+        initiative.neighbourhood_id,
+        frozenset(initiative.areas_served.values_list("pk", flat=True)),
+    )
 
 
 def _locked(initiative: Initiative, *allowed: str) -> Initiative:
@@ -442,22 +458,20 @@ def photo_remove(*, photo: InitiativePhoto, user: User) -> None:
 # --- Monthly activity ------------------------------------------------------------------------
 
 
-def first_of_month(value: datetime.date) -> datetime.date:
-    return value.replace(day=1)
-
-
-def month_has_started(month: datetime.date) -> bool:
-    """False for months after the current one (Europe/Amsterdam): nothing to report yet."""
-    return first_of_month(month) <= first_of_month(timezone.localdate())
-
-
 def validate_activity(
-    *, month: datetime.date, volunteer_hours: Decimal, active_volunteers: int, people_reached: int
+    *,
+    month: datetime.date,
+    founded_year: int | None,
+    volunteer_hours: Decimal,
+    active_volunteers: int,
+    people_reached: int,
 ) -> None:
     """Raises a ValidationError per field for impossible figures; saves nothing."""
-    errors: dict[str, str] = {}
-    if not month_has_started(month):
-        errors["month"] = _("You cannot report a month that has not started yet.")
+    errors: dict[str, object] = {}
+    try:
+        validate_report_month(month, founded_year=founded_year)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
     if volunteer_hours < 0:
         errors["volunteer_hours"] = _("Hours cannot be negative.")
     if active_volunteers < 0:
@@ -501,6 +515,7 @@ def activity_report_save(
     month = first_of_month(month)
     validate_activity(
         month=month,
+        founded_year=initiative.founded_year,
         volunteer_hours=volunteer_hours,
         active_volunteers=active_volunteers,
         people_reached=people_reached,

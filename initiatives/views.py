@@ -342,7 +342,7 @@ def help_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def activity(request: HttpRequest, slug: str) -> HttpResponse:
     """The owner's monthly figures: a form to report or correct a month, and the history."""
     initiative = _editable(request, slug)
-    form = ActivityReportForm(request.POST or None)
+    form = ActivityReportForm(request.POST or None, founded_year=initiative.founded_year)
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_report_save(

@@ -349,7 +349,11 @@ class ActivityFigures(StrictSerializer):
 
     def validate(self, attrs: dict) -> dict:
         try:
-            validate_activity(month=self.month_of(attrs), **attrs_figures(attrs))
+            validate_activity(
+                month=self.month_of(attrs),
+                founded_year=self.context["initiative"].founded_year,
+                **attrs_figures(attrs),
+            )
         except DjangoValidationError as exc:
             raise django_errors(exc) from exc
         return attrs
@@ -364,7 +368,9 @@ def attrs_figures(attrs: dict) -> dict:
 class ActivityReportInput(ActivityFigures):
     """A month's report with its month: a new month, or a correction of a reported one."""
 
-    month = MonthField(help_text="YYYY-MM; the month must have started.")
+    month = MonthField(
+        help_text="YYYY-MM; from January of the founding year (2000 at the earliest) to now."
+    )
 
     def month_of(self, attrs: dict) -> datetime.date:
         return attrs["month"]
