@@ -23,10 +23,15 @@ def _redis_url_of_this_worker(url: str, worker: str) -> str:
     return urlunsplit(parts._replace(path=f"/{(base + 1 + index) % 14}"))
 
 
-if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+# Once per worker: processes a test starts (gunicorn, Celery) inherit both the worker's name and
+# the URL already chosen, or a private server's URL the test gives them; neither is moved again.
+if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw") and not os.environ.get(
+    "BUURTBEURS_REDIS_OF_WORKER"
+):
     os.environ["REDIS_URL"] = _redis_url_of_this_worker(
         os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), os.environ["PYTEST_XDIST_WORKER"]
     )
+    os.environ["BUURTBEURS_REDIS_OF_WORKER"] = os.environ["PYTEST_XDIST_WORKER"]
 
 from config.settings import *  # noqa: E402,F403
 
