@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.files.storage import storages
@@ -277,3 +278,19 @@ def test_a_member_photo_that_is_no_image_is_refused_in_the_admin(client, staff, 
     organisation.refresh_from_db()
     assert not organisation.photo
     assert not (roots["media"] / "members").exists()
+
+
+# --- Deployment -------------------------------------------------------------------------------
+
+
+def test_compose_keeps_private_files_on_a_volume_of_their_own_for_every_process_that_uses_them():
+    root = Path(settings.BASE_DIR)
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    services = compose["services"]
+    # PRIVATE_MEDIA_ROOT defaults to BASE_DIR / "private", /app/private in the image.
+    # The web process stores uploads, the worker reads and purges them, set-up moves old ones.
+    for name in ("web", "worker", "setup"):
+        assert "private:/app/private" in services[name]["volumes"], name
+        assert "media:/app/media" in services[name]["volumes"], name
+    assert "private" in compose["volumes"]
+    assert "move_import_files" in (root / "bin" / "setup").read_text()
