@@ -23,6 +23,7 @@ from members.models import MemberOrganisation
 from members.permissions import LSA_STAFF_GROUP
 from tests.factories import MunicipalityFactory, UserFactory
 from tests.member_factories import MemberOrganisationFactory
+from tests.photos import gps_exif
 
 pytestmark = pytest.mark.django_db
 
@@ -197,14 +198,8 @@ def test_the_beat_purges_old_import_files(settings, roots):
 
 
 def _jpeg_with_gps() -> bytes:
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "Camera"
+    exif = gps_exif()
     exif[ExifTags.Base.ImageDescription] = "Jan Jansen thuis"
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (52.0, 5.0, 30.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (4.0, 53.0, 10.0)
     buffer = io.BytesIO()
     Image.new("RGB", (900, 600), (40, 160, 60)).save(
         buffer, format="JPEG", exif=exif.tobytes(), comment=b"Dorpsstraat 12"
