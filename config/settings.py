@@ -193,6 +193,10 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 # Files with personal data (member import uploads) live outside MEDIA_ROOT, so neither Django
 # nor a proxy serving MEDIA_ROOT can hand them out; no URL leads there (issue #14).
 PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private"))
+if Path(PRIVATE_MEDIA_ROOT).resolve().is_relative_to(Path(MEDIA_ROOT).resolve()):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("PRIVATE_MEDIA_ROOT must lie outside MEDIA_ROOT, which is public.")
 # An import file is deleted once applied; one never applied is deleted this many days after
 # its upload (its job has expired after a day anyway).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=1)

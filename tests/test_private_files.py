@@ -6,6 +6,8 @@ import datetime
 import io
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -289,3 +291,23 @@ def test_compose_keeps_private_files_on_a_volume_of_their_own_for_every_process_
         assert "media:/app/media" in services[name]["volumes"], name
     assert "private" in compose["volumes"]
     assert "move_import_files" in (root / "bin" / "setup").read_text()
+
+
+@pytest.mark.slow
+def test_the_site_refuses_to_start_with_the_private_root_inside_the_public_one(tmp_path):
+    env = {
+        **os.environ,
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "media" / "private"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "PRIVATE_MEDIA_ROOT must lie outside MEDIA_ROOT" in result.stderr
