@@ -8,6 +8,7 @@ from django.utils import translation
 
 from accounts.models import User
 from initiatives.models import HelpOffer, Initiative, OwnerInvitation
+from initiatives.permissions import moderators
 
 
 def _absolute(path: str) -> str:
@@ -42,7 +43,7 @@ def _owner_emails(initiative: Initiative) -> list[str]:
 def _staff_emails() -> list[str]:
     if settings.STAFF_NOTIFY_EMAILS:
         return list(settings.STAFF_NOTIFY_EMAILS)
-    return list(User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True))
+    return list(moderators().order_by("pk").values_list("email", flat=True))
 
 
 def _initiative_context(initiative: Initiative) -> dict:
