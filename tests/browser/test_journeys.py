@@ -68,12 +68,16 @@ def celery_worker(transactional_db, settings) -> Iterator:
 
 @pytest.fixture
 def lsa_staff_group() -> Group:
-    """The group migration members/0002 creates (a flush by an earlier test removes it)."""
+    """The group migrations members/0002 and initiatives/0005 fill (a flush by an earlier test
+    removes it)."""
     migration = importlib.import_module("members.migrations.0002_lsa_staff_group")
     group, _ = Group.objects.get_or_create(name=LSA_STAFF_GROUP)
     group.permissions.set(
         Permission.objects.filter(
             content_type__app_label="members", codename__in=migration._codenames()
+        )
+        | Permission.objects.filter(
+            content_type__app_label="initiatives", codename="moderate_initiative"
         )
     )
     return group
