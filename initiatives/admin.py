@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.admin_actions import answered, ask, run_steps
+from common.admin_widgets import SafeAutocompleteMixin
 from initiatives import services
 from initiatives.forms import ReasonForm
 from initiatives.models import (
@@ -32,7 +33,7 @@ class ThemeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name_nl"]}
 
 
-class OwnershipInline(admin.TabularInline):
+class OwnershipInline(SafeAutocompleteMixin, admin.TabularInline):
     model = Ownership
     extra = 0
     autocomplete_fields = ["user"]
@@ -74,7 +75,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     """Profile text is edited here; the status only through the actions, which call the same
     services as /moderatie/ (published_at, the event, the stale marks, the owners' mail)."""
 

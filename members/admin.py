@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin_actions import Step, answered, ask, run_steps
+from common.admin_widgets import SafeAutocompleteMixin
 from members import services
 from members.forms import (
     ContactInlineFormSet,
@@ -223,7 +224,7 @@ class DuesInline(admin.TabularInline):
 
 
 @admin.register(MemberOrganisation)
-class MemberOrganisationAdmin(SimpleHistoryAdmin):
+class MemberOrganisationAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     form = MemberOrganisationAdminForm
     # Set explicitly so an import/export mixin extends it instead of replacing it.
     change_list_template = "admin/members/memberorganisation/change_list.html"
@@ -669,7 +670,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Dues)
-class DuesAdmin(SimpleHistoryAdmin):
+class DuesAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     form = DuesAdminForm
     list_display = [
         "organisation",
@@ -718,7 +719,7 @@ class DuesAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ContactPerson)
-class ContactPersonAdmin(SimpleHistoryAdmin):
+class ContactPersonAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     """Personal data. Besides editing: export everything about a person (JSON) and erase them;
     deleting a person is an erasure too, so no removed person stays in the history."""
 
