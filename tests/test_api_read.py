@@ -501,6 +501,22 @@ def test_anonymous_cannot_write_to_read_endpoints(api, garden):
         "opendata/municipalities/GM%00363.csv",
     ],
 )
+def test_null_characters_in_codes_in_the_path_are_400_not_500(api, path):
+    # A NUL byte anywhere in a path is refused once, before any view (common/middleware.py).
+    response = api.get(f"{API}{path}")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "places/municipalities/GM03/",
+        "places/districts/WK03631A/",
+        "places/neighbourhoods/BU0363/",
+        "opendata/municipalities/GM036X.json",
+    ],
+)
 def test_malformed_codes_in_the_path_are_404_not_500(api, path):
     assert api.get(f"{API}{path}").status_code == 404
 

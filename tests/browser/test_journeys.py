@@ -369,10 +369,11 @@ def test_an_officer_goes_from_the_gemeente_to_a_wijk_and_exports_contacts_where_
     page.goto("/initiatieven/?municipality=GM0363")
     rows = _csv_download(page, page.locator(".downloads").get_by_role("link", name="CSV"))
 
-    # Then consent to share with Amsterdam does not reach Utrecht's officer
+    # Then consent to share with Amsterdam does not reach Utrecht's officer, nor does the
+    # consent itself: it belongs to staff, the owners and Amsterdam's officers
     assert list(rows) == ["Buurtkeuken Jordaan"]
     assert rows["Buurtkeuken Jordaan"]["Contactpersoon"] == ""
-    assert rows["Buurtkeuken Jordaan"]["Contactgegevens gedeeld met de gemeente"] == "ja"
+    assert rows["Buurtkeuken Jordaan"]["Contactgegevens gedeeld met de gemeente"] == ""
 
 
 # --- 3. LSA staff in /beheer/ ------------------------------------------------------------------
