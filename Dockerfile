@@ -16,7 +16,8 @@ RUN pip install -c constraints.txt .
 COPY --chown=buurtbeurs:buurtbeurs . .
 # collectstatic needs settings but no database; a throwaway key is enough at build time.
 RUN SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --noinput --verbosity 0 \
-    && mkdir -p /app/media && chown buurtbeurs:buurtbeurs /app/media
+    && mkdir -p /app/media /app/private && chown buurtbeurs:buurtbeurs /app/media /app/private \
+    && chmod 700 /app/private
 
 USER buurtbeurs
 EXPOSE 8000

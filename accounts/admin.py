@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserChangeAdminForm, UserCreationAdminForm
 from accounts.models import AccountErasure, OfficerGrant, User
+from common.admin_widgets import SafeAutocompleteMixin
 
 
-class OfficerGrantInline(admin.TabularInline):
+class OfficerGrantInline(SafeAutocompleteMixin, admin.TabularInline):
     """Makes the user a municipal officer: read access and, with consent, contact details."""
 
     model = OfficerGrant
@@ -61,7 +62,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(OfficerGrant)
-class OfficerGrantAdmin(admin.ModelAdmin):
+class OfficerGrantAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["user", "municipality", "granted_by", "granted_at"]
     search_fields = ["user__email", "municipality__name", "municipality__code"]
     autocomplete_fields = ["user", "municipality"]

@@ -35,7 +35,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(
         _("LSA staff"),
         default=False,
-        help_text=_("Staff can log into the administration and moderate initiatives."),
+        help_text=_(
+            "Staff can log into the administration. Moderation and member data also need "
+            "the group LSA-medewerkers."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

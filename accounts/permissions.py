@@ -11,6 +11,8 @@ def sees_personal_data(user: User | AnonymousUser) -> bool:
     """Staff and municipal officers: their accounts open other people's personal data."""
     if not (user.is_authenticated and user.is_active):
         return False
+    # Staff status, not the moderation permission: it opens /beheer/ (the outbox, accounts)
+    # whatever the groups, and every moderator is staff (initiatives.permissions.is_moderator).
     return user.is_staff or user.is_superuser or user.officer_grants.exists()
 
 

@@ -196,8 +196,19 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 # Serve uploads from Django (small deployments); off when a proxy or object storage does it.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Files with personal data (member import uploads) live outside MEDIA_ROOT, so neither Django
+# nor a proxy serving MEDIA_ROOT can hand them out; no URL leads there (issue #14).
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private"))
+if Path(PRIVATE_MEDIA_ROOT).resolve().is_relative_to(Path(MEDIA_ROOT).resolve()):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("PRIVATE_MEDIA_ROOT must lie outside MEDIA_ROOT, which is public.")
+# An import file is deleted once applied; one never applied is deleted this many days after
+# its upload (its job has expired after a day anyway).
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "common.storage.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -474,6 +485,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": HANDPRINT_SWEEP_INTERVAL_SECONDS,
     },
     "areas-sweep": {"task": "impact.tasks.areas_sweep", "schedule": 60},
+    "members-import-files-purge": {
+        "task": "members.tasks.import_files_purge",
+        "schedule": crontab(minute=40, hour="*"),
+    },
     # After the month rolls over or a new method version becomes valid: one set-wise job.
     "handprint-recompute-if-due": {
         "task": "impact.tasks.recompute_if_due",

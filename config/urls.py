@@ -41,10 +41,7 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     # Uploaded photos are re-encoded JPEGs under fresh names; served with their real type.
+    # Files with personal data are kept outside MEDIA_ROOT (PRIVATE_MEDIA_ROOT) and have no URL.
     urlpatterns += [
-        re_path(
-            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
-            media_serve,
-            {"document_root": settings.MEDIA_ROOT},
-        )
+        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", media_serve)
     ]

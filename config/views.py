@@ -1,8 +1,16 @@
 """Project-level pages that belong to no single app."""
 
 import logging
+import posixpath
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseServerError
+from django.conf import settings
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+)
 from django.shortcuts import render
 from django.template import loader
 from django.template.loader import select_template
@@ -29,9 +37,17 @@ def text_page(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, template.template.name)
 
 
-def media_serve(request: HttpRequest, path: str, document_root: str) -> HttpResponse:
-    """Serves uploaded media; never as HTML or script, whatever a file's name says."""
-    response = serve(request, path, document_root=document_root)
+# The upload_to folders of photos. Nothing else under MEDIA_ROOT is served: a file put there by
+# mistake (or an import file of an older release, see `manage.py move_import_files`) stays private.
+PUBLIC_MEDIA_FOLDERS = ("initiatives/", "members/")
+
+
+def media_serve(request: HttpRequest, path: str) -> HttpResponse:
+    """Serves uploaded photos; never as HTML or script, whatever a file's name says."""
+    # The same normalisation as serve() applies, so "initiatives/../x" cannot slip past.
+    if not posixpath.normpath(path).lstrip("/").startswith(PUBLIC_MEDIA_FOLDERS):
+        raise Http404
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response["Content-Disposition"] = "inline"

@@ -27,7 +27,7 @@ from common.api import conditional
 from common.api_docs import error_responses
 from initiatives import services
 from initiatives.models import ActivityReport, Initiative, Need
-from initiatives.permissions import can_edit, can_view, is_staff_moderator
+from initiatives.permissions import can_edit, can_view, is_moderator
 from initiatives.write_serializers import (
     MONTH_PATTERN,
     ActivityFigures,
@@ -282,7 +282,7 @@ def _readable_activity(request: Request, slug: str) -> Initiative:
     if not request.user.is_authenticated:
         raise exceptions.NotAuthenticated
     initiative = _visible(request, slug)
-    if not (can_edit(request.user, initiative) or is_staff_moderator(request.user)):
+    if not (can_edit(request.user, initiative) or is_moderator(request.user)):
         raise exceptions.PermissionDenied(_("Only the owners and LSA staff see monthly figures."))
     return initiative
 

@@ -10,7 +10,7 @@ from accounts.models import OfficerGrant
 from common.exports import Column
 from initiatives.filters import with_hours_last_12_months
 from initiatives.models import Initiative, InitiativeGoal, Need
-from initiatives.permissions import AnyUser, is_staff_moderator
+from initiatives.permissions import AnyUser, is_moderator
 
 CHUNK = 1000
 
@@ -19,7 +19,7 @@ class ContactAccess:
     """Whose contact details a viewer may export: the rule of `can_see_contact`, set-wise."""
 
     def __init__(self, user: AnyUser) -> None:
-        self.staff = is_staff_moderator(user)
+        self.staff = is_moderator(user)
         self.officer_of: set[str] = set()
         self.owned: set[int] = set()
         if user.is_authenticated and user.is_active and not self.staff:

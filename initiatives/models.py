@@ -196,6 +196,10 @@ class Initiative(models.Model):
         ordering = ["name"]
         verbose_name = _("initiative")
         verbose_name_plural = _("initiatives")
+        # Held by the group "LSA-medewerkers" (migration 0005); see initiatives.permissions.
+        permissions = [
+            ("moderate_initiative", _("Can moderate initiatives and see their contact details")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "submitted", "published", "archived"]),

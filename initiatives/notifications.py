@@ -8,6 +8,7 @@ from django.utils import translation
 
 from accounts.models import User
 from initiatives.models import HelpOffer, Initiative, OwnerInvitation
+from initiatives.permissions import moderators
 from outbox.services import mail_mark_sensitive
 
 
@@ -52,7 +53,7 @@ def _owner_emails(initiative: Initiative) -> list[str]:
 def _staff_emails() -> list[str]:
     if settings.STAFF_NOTIFY_EMAILS:
         return list(settings.STAFF_NOTIFY_EMAILS)
-    return list(User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True))
+    return list(moderators().order_by("pk").values_list("email", flat=True))
 
 
 def _initiative_context(initiative: Initiative) -> dict:

@@ -42,7 +42,7 @@ from initiatives.models import (
     Ownership,
     Theme,
 )
-from initiatives.permissions import can_edit, is_staff_moderator
+from initiatives.permissions import can_edit, is_moderator
 from initiatives.validators import first_of_month, validate_report_month
 from places.models import District
 
@@ -217,15 +217,15 @@ def initiative_submit(*, initiative: Initiative, user: User) -> Initiative:
     return initiative
 
 
-def _require_staff(user: User) -> None:
-    if not is_staff_moderator(user):
+def _require_moderator(user: User) -> None:
+    if not is_moderator(user):
         raise PermissionDenied
 
 
 @transaction.atomic
 def initiative_publish(*, initiative: Initiative, staff: User) -> Initiative:
     """Publishes a submitted initiative and tells its owners."""
-    _require_staff(staff)
+    _require_moderator(staff)
     initiative = _locked(initiative, Status.SUBMITTED)
     initiative.status = Status.PUBLISHED
     initiative.published_at = timezone.now()
@@ -248,7 +248,7 @@ def _reason(reason: str) -> str:
 @transaction.atomic
 def initiative_return(*, initiative: Initiative, staff: User, reason: str) -> Initiative:
     """Sends a submitted initiative back to draft with the staff's reason, by e-mail too."""
-    _require_staff(staff)
+    _require_moderator(staff)
     reason = _reason(reason)
     initiative = _locked(initiative, Status.SUBMITTED)
     initiative.status = Status.DRAFT
@@ -262,7 +262,7 @@ def initiative_return(*, initiative: Initiative, staff: User, reason: str) -> In
 @transaction.atomic
 def initiative_unpublish(*, initiative: Initiative, staff: User, reason: str) -> Initiative:
     """Takes a published initiative offline (back to draft) with a reason for the owners."""
-    _require_staff(staff)
+    _require_moderator(staff)
     reason = _reason(reason)
     initiative = _locked(initiative, Status.PUBLISHED)
     initiative.status = Status.DRAFT
@@ -278,7 +278,7 @@ def initiative_unpublish(*, initiative: Initiative, staff: User, reason: str) ->
 @transaction.atomic
 def initiative_archive(*, initiative: Initiative, user: User) -> Initiative:
     """Archives a published initiative: still reachable, marked, out of lists and totals."""
-    if not (can_edit(user, initiative) or is_staff_moderator(user)):
+    if not (can_edit(user, initiative) or is_moderator(user)):
         raise PermissionDenied
     initiative = _locked(initiative, Status.PUBLISHED)
     initiative.status = Status.ARCHIVED

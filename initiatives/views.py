@@ -36,7 +36,7 @@ from initiatives.forms import (
     ReasonForm,
 )
 from initiatives.models import Initiative, InitiativePhoto, Need
-from initiatives.permissions import can_edit, can_see_contact, can_view, is_staff_moderator
+from initiatives.permissions import can_edit, can_see_contact, can_view, is_moderator
 from initiatives.selectors import (
     activity_of,
     initiative_for_profile,
@@ -167,8 +167,8 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "goal_links": initiative.goal_links.all(),
             "is_owner": owner,
             "show_contact": can_see_contact(request.user, initiative),
-            "is_staff_moderator": is_staff_moderator(request.user),
-            "reason_form": ReasonForm() if is_staff_moderator(request.user) else None,
+            "is_moderator": is_moderator(request.user),
+            "reason_form": ReasonForm() if is_moderator(request.user) else None,
             "handprint": handprint_profile(initiative, owner=owner),
         },
     )
@@ -251,7 +251,7 @@ def initiative_submit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def initiative_archive(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = _visible(request, slug)
-    if not (can_edit(request.user, initiative) or is_staff_moderator(request.user)):
+    if not (can_edit(request.user, initiative) or is_moderator(request.user)):
         raise PermissionDenied
     return _lifecycle(
         request,
@@ -454,14 +454,14 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if not is_staff_moderator(request.user):
+def _moderators_only(request: HttpRequest) -> None:
+    if not is_moderator(request.user):
         raise PermissionDenied
 
 
 @login_required
 def moderation(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
+    _moderators_only(request)
     return render(
         request,
         "initiatives/moderation.html",
@@ -473,7 +473,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 @login_required
 def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     """Publish, return (with reason) or unpublish (with reason): staff only."""
-    _staff_only(request)
+    _moderators_only(request)
     initiative = get_object_or_404(Initiative, slug=slug)
     reason = request.POST.get("reason", "")
     actions = {

@@ -27,7 +27,7 @@ from initiatives.models import (
 )
 from initiatives.services import validate_activity, validate_goal_selection
 from places.models import District, Municipality, Neighbourhood
-from places.validators import normalize_postcode
+from places.validators import cbs_code_hint, is_cbs_code, normalize_postcode
 
 MONTH_FORMAT = "%Y-%m"
 MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -82,22 +82,29 @@ def django_errors(exc: DjangoValidationError) -> serializers.ValidationError:
 # --- Initiatives -----------------------------------------------------------------------------
 
 
-CBS_CODE = re.compile(r"[A-Z]{2}[0-9]{2,8}")
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
 class CodeField(serializers.PrimaryKeyRelatedField):
-    """A place by its CBS code, active places only."""
+    """A place of one level (`kind`: GM, WK, BU) by its CBS code, active places only."""
 
     default_error_messages = {
         "does_not_exist": _("Unknown or inactive CBS code: {pk_value}."),
         "incorrect_type": _("Give a CBS code as text, e.g. GM0363."),
+        "malformed": _("Not a valid CBS code: {hint}."),
     }
 
+    def __init__(self, *, kind: str, **kwargs: object) -> None:
+        self.kind = kind
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data: object) -> object:
-        # Checked before the lookup: a NUL byte or a lone surrogate never reaches the database.
-        if not isinstance(data, str) or not CBS_CODE.fullmatch(data):
+        if not isinstance(data, str):
             self.fail("incorrect_type")
+        # The shared rule, checked before the lookup (a NUL byte or a lone surrogate never
+        # reaches the database); the message does not quote the value, which may be unprintable.
+        if not is_cbs_code(data, self.kind):
+            self.fail("malformed", hint=cbs_code_hint(self.kind))
         return super().to_internal_value(data)
 
 
@@ -143,21 +150,24 @@ class InitiativeInput(StrictSerializer):
     )
     kind = serializers.ChoiceField(choices=Initiative.Kind.choices)
     municipality = CodeField(
-        queryset=Municipality.objects.active(), help_text="CBS code, e.g. GM0363."
+        kind="GM", queryset=Municipality.objects.active(), help_text="CBS code, e.g. GM0363."
     )
     district = CodeField(
+        kind="WK",
         queryset=District.objects.active(),
         required=False,
         allow_null=True,
         help_text="CBS code of the wijk (in the municipality), e.g. WK036301.",
     )
     neighbourhood = CodeField(
+        kind="BU",
         queryset=Neighbourhood.objects.active(),
         required=False,
         allow_null=True,
         help_text="CBS code of the buurt (in the wijk), e.g. BU03630101.",
     )
     areas_served = CodeField(
+        kind="WK",
         queryset=District.objects.active(),
         many=True,
         required=False,

@@ -7,17 +7,15 @@ is recorded by django-simple-history ("Geschiedenis" on each object). Actions ca
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -27,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin_actions import Step, answered, ask, run_steps
+from common.admin_widgets import SafeAutocompleteMixin
 from members import services
 from members.forms import (
     ContactInlineFormSet,
@@ -128,69 +128,6 @@ def dashboard_figures(*, year: int) -> dict[str, Any]:
     }
 
 
-# --- Action helpers ----------------------------------------------------------------------
-
-Step = tuple[str, Callable[[], object]]
-
-
-def _run_steps(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    steps: Iterable[Step],
-    done: Callable[[int], str],
-) -> None:
-    """Runs each step (its own transaction); reports how many succeeded and which were refused
-    and why. A refusal does not undo the others."""
-    succeeded, refused = 0, []
-    for label, step in steps:
-        try:
-            step()
-        except ValidationError as error:
-            refused.append(f"{label}: {' '.join(error.messages)}")
-        else:
-            succeeded += 1
-    if succeeded:
-        modeladmin.message_user(request, done(succeeded), messages.SUCCESS)
-    if refused:
-        modeladmin.message_user(
-            request,
-            ngettext(
-                "%(count)d refused: %(reasons)s",
-                "%(count)d refused: %(reasons)s",
-                len(refused),
-            )
-            % {"count": len(refused), "reasons": " · ".join(refused)},
-            messages.WARNING,
-        )
-
-
-def _ask(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet,
-    *,
-    action: str,
-    title: str,
-    form: Form,
-) -> TemplateResponse:
-    """The intermediate page of an action: the selected objects and the form's questions."""
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "form": form,
-        "objects": queryset,
-        "action": action,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "opts": modeladmin.model._meta,
-        "media": modeladmin.media + form.media,
-    }
-    return TemplateResponse(request, "admin/members/action_form.html", context)
-
-
-def _answered(request: HttpRequest) -> bool:
-    return "confirm" in request.POST
-
-
 # --- Filters -----------------------------------------------------------------------------
 
 
@@ -287,7 +224,7 @@ class DuesInline(admin.TabularInline):
 
 
 @admin.register(MemberOrganisation)
-class MemberOrganisationAdmin(SimpleHistoryAdmin):
+class MemberOrganisationAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     form = MemberOrganisationAdminForm
     # Set explicitly so an import/export mixin extends it instead of replacing it.
     change_list_template = "admin/members/memberorganisation/change_list.html"
@@ -445,7 +382,7 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
             )
             for organisation in queryset
         ]
-        _run_steps(
+        run_steps(
             self,
             request,
             steps,
@@ -466,7 +403,7 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
     ) -> None:
         """An action without questions: one service call per organisation's membership."""
         steps = self._membership_steps(queryset, lambda m: service(membership=m, by=request.user))
-        _run_steps(self, request, steps, done)
+        run_steps(self, request, steps, done)
 
     @admin.action(description=_("Membership: activate (from today)"), permissions=["membership"])
     def membership_activate(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -493,15 +430,15 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
     ) -> TemplateResponse | None:
         """An action that first asks a reason and a date (suspend, end), then changes each
         organisation's membership with them."""
-        form = ReasonForm(request.POST if _answered(request) else None, date_label=date_label)
-        if _answered(request) and form.is_valid():
+        form = ReasonForm(request.POST if answered(request) else None, date_label=date_label)
+        if answered(request) and form.is_valid():
             data = form.cleaned_data
             steps = self._membership_steps(
                 queryset, lambda m: change(m, data["reason"], data["on"])
             )
-            _run_steps(self, request, steps, done)
+            run_steps(self, request, steps, done)
             return None
-        return _ask(self, request, queryset, action=action, title=title, form=form)
+        return ask(self, request, queryset, action=action, title=title, form=form)
 
     @admin.action(description=_("Membership: suspend…"), permissions=["membership"])
     def membership_suspend(
@@ -555,8 +492,8 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Dues: invoice…"), permissions=["dues"])
     def dues_invoice(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
-        form = DuesInvoiceForm(request.POST if _answered(request) else None)
-        if _answered(request) and form.is_valid():
+        form = DuesInvoiceForm(request.POST if answered(request) else None)
+        if answered(request) and form.is_valid():
             data = form.cleaned_data
             steps = [
                 (
@@ -571,7 +508,7 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
                 )
                 for organisation in queryset
             ]
-            _run_steps(
+            run_steps(
                 self,
                 request,
                 steps,
@@ -585,14 +522,14 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
                 ),
             )
             return None
-        return _ask(
+        return ask(
             self, request, queryset, action="dues_invoice", title=_("Invoice dues"), form=form
         )
 
     @admin.action(description=_("Dues: mark paid…"), permissions=["dues"])
     def dues_mark_paid(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
-        form = DuesPaidForYearForm(request.POST if _answered(request) else None)
-        if _answered(request) and form.is_valid():
+        form = DuesPaidForYearForm(request.POST if answered(request) else None)
+        if answered(request) and form.is_valid():
             data = form.cleaned_data
             dues = {
                 row.organisation_id: row
@@ -614,9 +551,9 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
                             ),
                         )
                     )
-            _run_steps(self, request, steps, _dues_paid_message)
+            run_steps(self, request, steps, _dues_paid_message)
             return None
-        return _ask(
+        return ask(
             self,
             request,
             queryset,
@@ -642,7 +579,7 @@ class MemberOrganisationAdmin(SimpleHistoryAdmin):
                         lambda d=row: services.dues_send_reminder(dues=d, by=request.user),
                     )
                 )
-        _run_steps(self, request, steps, _reminders_message)
+        run_steps(self, request, steps, _reminders_message)
 
     # Dashboard
 
@@ -733,7 +670,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Dues)
-class DuesAdmin(SimpleHistoryAdmin):
+class DuesAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     form = DuesAdminForm
     list_display = [
         "organisation",
@@ -753,8 +690,8 @@ class DuesAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Mark paid…"), permissions=["change"])
     def mark_paid(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
-        form = DuesPaidForm(request.POST if _answered(request) else None)
-        if _answered(request) and form.is_valid():
+        form = DuesPaidForm(request.POST if answered(request) else None)
+        if answered(request) and form.is_valid():
             paid_on: datetime.date = form.cleaned_data["paid_on"]
             steps = [
                 (
@@ -763,9 +700,9 @@ class DuesAdmin(SimpleHistoryAdmin):
                 )
                 for row in queryset
             ]
-            _run_steps(self, request, steps, _dues_paid_message)
+            run_steps(self, request, steps, _dues_paid_message)
             return None
-        return _ask(
+        return ask(
             self, request, queryset, action="mark_paid", title=_("Mark dues paid"), form=form
         )
 
@@ -775,14 +712,14 @@ class DuesAdmin(SimpleHistoryAdmin):
             (str(row), lambda d=row: services.dues_send_reminder(dues=d, by=request.user))
             for row in queryset
         ]
-        _run_steps(self, request, steps, _reminders_message)
+        run_steps(self, request, steps, _reminders_message)
 
 
 # --- Contact persons and erasures --------------------------------------------------------
 
 
 @admin.register(ContactPerson)
-class ContactPersonAdmin(SimpleHistoryAdmin):
+class ContactPersonAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     """Personal data. Besides editing: export everything about a person (JSON) and erase them;
     deleting a person is an erasure too, so no removed person stays in the history."""
 

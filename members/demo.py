@@ -13,10 +13,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.models import User
 from initiatives.demo import (
+    LOGINS,
     MARKER_DOMAIN,
     MARKER_MESSAGE,
     MARKER_NAME,
@@ -25,6 +28,7 @@ from initiatives.demo import (
 )
 from initiatives.models import Initiative
 from members.models import ContactPerson, Dues, MemberOrganisation, Membership
+from members.permissions import LSA_STAFF_GROUP
 from places.models import District, Municipality
 
 Type = MemberOrganisation.Type
@@ -345,6 +349,10 @@ def _contacts(org: MemberOrganisation, n: int, rng: random.Random) -> None:
 def members_demo_seed(*, seed: int = 2026) -> MembersDemoReport:
     """Creates the demo member organisations that do not exist yet; a second run adds none."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    # The demo LSA login is a superuser, but holds its rights the way real staff do as well:
+    # through the group (member data, moderation), so it keeps working if made plain staff.
+    group, _created = Group.objects.get_or_create(name=LSA_STAFF_GROUP)
+    group.user_set.add(*User.objects.filter(email=LOGINS["staff"]))
     codes = [m.municipality for m in NAMED_MEMBERS]
     known = set(Municipality.objects.filter(code__in=codes).values_list("code", flat=True))
     named = [(m, "active") for m in NAMED_MEMBERS if m.municipality in known]

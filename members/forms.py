@@ -4,11 +4,14 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.images import make_renditions
 from members.models import (
     FIRST_DUES_YEAR,
     REASON_MAX_LENGTH,
@@ -68,6 +71,14 @@ class MemberOrganisationAdminForm(forms.ModelForm):
             "photo_alt",
             "initiatives",
         ]
+
+    def clean_photo(self) -> File | None:
+        """A new photo is stored only as a re-encoded JPEG, like initiative photos: no EXIF,
+        GPS or comments, and a random name instead of the uploaded one."""
+        photo = self.cleaned_data.get("photo")
+        if isinstance(photo, UploadedFile):
+            return make_renditions(photo)["large"].content
+        return photo
 
     def clean_kvk_number(self) -> str:
         kvk_number = re.sub(r"[\s.]", "", self.cleaned_data["kvk_number"])

@@ -1,17 +1,20 @@
 """Member imports as jobs: upload, dry run, apply; the rows are processed by a Celery worker.
 
 A job is a small dict in the Django cache (the database cache, so any web process or worker
-sees it) under its id, with the uploaded file in the default storage under
-`imports/<id>.<ext>`. The dry run and the apply each run `import_data` on the whole file in
-one transaction: the dry run rolls it back, the apply commits all rows or, when any row is
-refused, none. Progress is written to the cache from a thread of its own, because that
-thread's database connection is outside the import's still uncommitted transaction.
+sees it) under its id, with the uploaded file in the private storage (PRIVATE_MEDIA_ROOT,
+outside the public media root; no URL serves it) under `imports/<id>.<ext>`. The dry run and
+the apply each run `import_data` on the whole file in one transaction: the dry run rolls it
+back, the apply commits all rows or, when any row is refused, none. Progress is written to the
+cache from a thread of its own, because that thread's database connection is outside the
+import's still uncommitted transaction.
 """
 
+import contextlib
 import csv
 import datetime
 import io
 import logging
+import os
 import threading
 import uuid
 import zipfile
@@ -23,7 +26,7 @@ import tablib
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage, storages
 from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -237,6 +240,11 @@ def job_progress(*, job_id: str) -> tuple[int, int]:
     return cache.get(_progress_key(job_id), (0, 0))
 
 
+def file_storage() -> Storage:
+    """Where uploads are kept: they hold contact names, addresses and phone numbers."""
+    return storages["private"]
+
+
 def extension_of(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
@@ -250,9 +258,9 @@ def import_start(*, user: User, filename: str, data: bytes, sheet: Sheet | None 
     extension = extension_of(filename)
     if sheet is None:
         sheet = read_sheet(data, extension)
-    _remove_old_files()
+    import_files_purge()
     job_id = str(uuid.uuid4())
-    path = default_storage.save(f"{STORAGE_DIR}/{job_id}.{extension}", ContentFile(data))
+    path = file_storage().save(f"{STORAGE_DIR}/{job_id}.{extension}", ContentFile(data))
     job = {
         "id": job_id,
         "user_id": user.pk,
@@ -316,24 +324,53 @@ def _enqueue(job: dict, *, apply: bool) -> None:
             job.update(status=Status.CHECKED, message=message)
         else:
             job.update(status=Status.FAILED, message=message)
-            default_storage.delete(job["path"])
+            file_storage().delete(job["path"])
         _save(job)
 
 
-def _remove_old_files() -> None:
-    """Uploads of abandoned jobs (older than a job lives) hold personal data: delete them."""
+def import_files_purge(*, now: datetime.datetime | None = None) -> int:
+    """Deletes every import file uploaded more than IMPORT_FILE_RETENTION_DAYS before `now`
+    (default: the current time); returns how many. Applied files are deleted at once; this
+    catches uploads whose job was abandoned, failed in a dead worker or came from an older
+    release."""
+    storage = file_storage()
     try:
-        _, names = default_storage.listdir(STORAGE_DIR)
+        _, names = storage.listdir(STORAGE_DIR)
     except FileNotFoundError:
-        return
-    limit = timezone.now() - datetime.timedelta(seconds=JOB_SECONDS)
+        return 0
+    limit = (now or timezone.now()) - datetime.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    deleted = 0
     for name in names:
         path = f"{STORAGE_DIR}/{name}"
         try:
-            if default_storage.get_modified_time(path) < limit:
-                default_storage.delete(path)
-        except (FileNotFoundError, NotImplementedError):
-            continue
+            if storage.get_modified_time(path) < limit:
+                storage.delete(path)
+                deleted += 1
+        except FileNotFoundError:
+            continue  # deleted meanwhile by the job itself or another purge
+    return deleted
+
+
+def import_files_move_from_media() -> int:
+    """Moves import files that older releases kept in the public media root (MEDIA_ROOT/imports/)
+    to the private storage under the same name, so running jobs keep their file; returns how
+    many. Safe to run again, also after an interruption: a source is deleted only once its
+    complete copy is stored, and a copy left over by an interrupted run is replaced."""
+    target = file_storage()
+    try:
+        _, names = default_storage.listdir(STORAGE_DIR)
+    except FileNotFoundError:
+        return 0
+    for name in names:
+        path = f"{STORAGE_DIR}/{name}"
+        if target.exists(path):
+            target.delete(path)
+        with default_storage.open(path, "rb") as source:
+            target.save(path, source)
+        default_storage.delete(path)
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.rmdir(default_storage.path(STORAGE_DIR))
+    return len(names)
 
 
 # --- Running (in the worker) ---------------------------------------------------------------------
@@ -409,14 +446,14 @@ def import_run(*, job_id: str, apply: bool) -> str:
         else:
             job.update(status=Status.APPLIED, apply_report=report)
     if not (job["status"] == Status.CHECKED and can_apply(job)):
-        default_storage.delete(job["path"])  # personal data: kept only while it can be applied
+        file_storage().delete(job["path"])  # personal data: kept only while it can be applied
     _save(job)
     return job["status"]
 
 
 def _run(job: dict, *, apply: bool) -> dict:
     try:
-        with default_storage.open(job["path"], "rb") as stored:
+        with file_storage().open(job["path"], "rb") as stored:
             data = stored.read()
     except FileNotFoundError:
         raise ImportFileError(_("The uploaded file is gone; upload it again.")) from None

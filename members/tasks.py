@@ -1,4 +1,4 @@
-"""Member imports in the background: thin tasks around `members.imports.import_run`."""
+"""Member imports in the background: thin tasks around `members.imports`."""
 
 from celery import shared_task
 
@@ -26,3 +26,12 @@ def member_import_check(job_id: str) -> str:
 )
 def member_import_apply(job_id: str) -> str:
     return imports.import_run(job_id=job_id, apply=True)
+
+
+PURGE = "members.tasks.import_files_purge"
+
+
+@shared_task(name=PURGE, ignore_result=True)
+def import_files_purge() -> int:
+    """Run by the beat every hour: deletes import files older than the retention period."""
+    return imports.import_files_purge()

@@ -1,5 +1,6 @@
-"""Backups of the database (pg_dump custom format) and of uploaded media (a tar.gz), and their
-restore into an empty database. Used by `manage.py backup` and `manage.py restore`.
+"""Backups of the database (pg_dump custom format) and of uploaded files (a tar.gz per root:
+MEDIA_ROOT and PRIVATE_MEDIA_ROOT), and their restore into an empty database. Used by
+`manage.py backup` and `manage.py restore`.
 
 pg_dump must be at least the server's major version and pg_restore at most one that reads the
 dump; the tools are looked up per server version: PG_BIN, then Debian's
@@ -134,8 +135,14 @@ def backup_database(database: Database, target: Path) -> Path:
     return target
 
 
+def file_roots() -> dict[str, Path]:
+    """The folders of uploaded files, by archive kind: public media, and the private files
+    (member import uploads, personal data) kept apart in an archive of their own."""
+    return {"media": Path(settings.MEDIA_ROOT), "private": Path(settings.PRIVATE_MEDIA_ROOT)}
+
+
 def backup_media(media_root: Path, target: Path) -> tuple[Path, int]:
-    """Every uploaded file under media_root into a tar.gz; returns it and the file count."""
+    """Every file under media_root (public or private) into a tar.gz; returns it and the count."""
     partial = target.with_suffix(target.suffix + ".partial")
     count = 0
     with tarfile.open(partial, "w:gz") as archive:

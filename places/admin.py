@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from common.admin_widgets import SafeAutocompleteMixin
 from places.models import District, Municipality, Neighbourhood, Province
 
 
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     search_fields = ["code", "name"]
     list_filter = ["is_active", "edition"]
     readonly_fields = ["updated_at"]

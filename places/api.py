@@ -215,7 +215,7 @@ class DistrictList(_PlaceList):
 @extend_schema_view(
     get=extend_schema(
         summary="One district",
-        description="A wijk by its CBS code (WK followed by 6 digits or letters).",
+        description="A wijk by its CBS code (WK, 4 digits, then 2 digits or 2 letters).",
         parameters=[CODE_PATH],
         examples=_example("Burgwallen-Oude Zijde", CENTRUM),
         responses={200: DistrictSerializer, **error_responses(404)},
@@ -245,7 +245,7 @@ class NeighbourhoodList(_PlaceList):
 @extend_schema_view(
     get=extend_schema(
         summary="One neighbourhood",
-        description="A buurt by its CBS code (BU followed by 8 digits or letters).",
+        description="A buurt by its CBS code (BU, its wijk code's 6 characters, 2 more).",
         parameters=[CODE_PATH],
         examples=_example("Kop Zeedijk", KOP_ZEEDIJK),
         responses={200: NeighbourhoodSerializer, **error_responses(404)},

@@ -5,11 +5,16 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# CBS codes are strings: since 2023 Amsterdam's wijk codes carry letters (WK0363AA).
+# The one rule for CBS codes (models, forms, filters, API), in the shapes the CBS issues; every
+# code of the bundled edition passes (tests/test_cbs_codes.py). Codes are strings: the gemeente
+# part is 4 digits; a wijk adds 2 digits, or since 2023 in Amsterdam 2 letters (WK0363AA),
+# never a mix; a buurt adds 2 digits or letters to its wijk's code (BU03630101, BU0363AA01).
+# The patterns are PostgreSQL-compatible too: the models' check constraints use them.
+_WIJK_PART = r"[0-9]{4}([0-9]{2}|[A-Z]{2})"
 PROVINCE_CODE_RE = r"^PV[0-9]{2}$"
 MUNICIPALITY_CODE_RE = r"^GM[0-9]{4}$"
-DISTRICT_CODE_RE = r"^WK[0-9]{4}[0-9A-Z]{2}$"
-NEIGHBOURHOOD_CODE_RE = r"^BU[0-9]{4}[0-9A-Z]{4}$"
+DISTRICT_CODE_RE = rf"^WK{_WIJK_PART}$"
+NEIGHBOURHOOD_CODE_RE = rf"^BU{_WIJK_PART}[0-9A-Z]{{2}}$"
 POSTCODE_RE = re.compile(r"^\s*([1-9][0-9]{3})\s?([A-Za-z]{2})\s*$")
 # Letter combinations PostNL never issues.
 POSTCODE_EXCLUDED_LETTERS = {"SA", "SD", "SS"}
@@ -19,13 +24,24 @@ _CODE_RULES = {
     "GM": (MUNICIPALITY_CODE_RE, _("a municipality code is GM followed by 4 digits, e.g. GM0363")),
     "WK": (
         DISTRICT_CODE_RE,
-        _("a district code is WK followed by 6 digits or letters, e.g. WK036301 or WK0363AA"),
+        _(
+            "a district code is WK followed by 4 digits and then 2 digits or 2 letters, "
+            "e.g. WK036301 or WK0363AA"
+        ),
     ),
     "BU": (
         NEIGHBOURHOOD_CODE_RE,
-        _("a neighbourhood code is BU followed by 8 digits or letters, e.g. BU03630101"),
+        _(
+            "a neighbourhood code is BU followed by the 6 characters of its district code and "
+            "2 digits or letters, e.g. BU03630101 or BU0363AA01"
+        ),
     ),
 }
+
+
+def cbs_code_hint(kind: str) -> str:
+    """What a code of `kind` (PV, GM, WK, BU) looks like, for an error that cannot quote it."""
+    return str(_CODE_RULES[kind][1])
 
 
 def validate_cbs_code(value: str, kind: str | None = None) -> None:

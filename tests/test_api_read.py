@@ -18,7 +18,12 @@ from tests.factories import (
     NeedFactory,
     UserFactory,
 )
-from tests.member_factories import ContactPersonFactory, DuesFactory, MemberOrganisationFactory
+from tests.member_factories import (
+    ContactPersonFactory,
+    DuesFactory,
+    MemberOrganisationFactory,
+    lsa_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -306,7 +311,7 @@ def test_detail_for_anonymous_has_open_needs_but_no_contact(api, garden):
 
 
 def test_detail_shows_contact_to_owner_and_staff(garden, owner):
-    for user in (owner, UserFactory(is_staff=True)):
+    for user in (owner, lsa_staff()):
         body = _client_for(user).get(f"{API}initiatives/{garden.slug}/").json()
         assert body["contact"]["contact_email"] == f"x@{MARKER}"
 
@@ -341,7 +346,7 @@ def test_draft_is_visible_to_owner_and_staff_only(api, owner):
     assert _client_for(UserFactory()).get(url).status_code == 404
     assert _client_for(_officer_of(draft)).get(url).status_code == 404
     assert _client_for(owner).get(url).json()["status"] == "draft"
-    assert _client_for(UserFactory(is_staff=True)).get(url).status_code == 200
+    assert _client_for(lsa_staff()).get(url).status_code == 200
 
 
 def test_archived_initiative_stays_reachable(api):
@@ -494,6 +499,22 @@ def test_anonymous_cannot_write_to_read_endpoints(api, garden):
         "places/neighbourhoods/BU%0003630000/",
         "opendata/municipalities/GM%00363.json",
         "opendata/municipalities/GM%00363.csv",
+    ],
+)
+def test_null_characters_in_codes_in_the_path_are_400_not_500(api, path):
+    # A NUL byte anywhere in a path is refused once, before any view (common/middleware.py).
+    response = api.get(f"{API}{path}")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "places/municipalities/GM03/",
+        "places/districts/WK03631A/",
+        "places/neighbourhoods/BU0363/",
+        "opendata/municipalities/GM036X.json",
     ],
 )
 def test_malformed_codes_in_the_path_are_404_not_500(api, path):

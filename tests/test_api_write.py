@@ -31,6 +31,7 @@ from tests.factories import (
     NeedFactory,
     UserFactory,
 )
+from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,7 @@ def officer(initiative):
 
 @pytest.fixture
 def staff():
-    return UserFactory(is_staff=True)
+    return lsa_staff()
 
 
 @pytest.fixture

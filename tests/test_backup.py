@@ -1,4 +1,5 @@
-"""A backup restores into an empty database with every record, and media with every file."""
+"""A backup restores into an empty database with every record, and media and private files
+with every file."""
 
 from __future__ import annotations
 
@@ -68,8 +69,21 @@ def media(settings, tmp_path) -> Path:
     return root
 
 
+@pytest.fixture
+def private(settings, tmp_path) -> Path:
+    root = tmp_path / "private"
+    (root / "imports").mkdir(parents=True)
+    (root / "imports" / "job.csv").write_bytes(b"naam;e-mail\nBuurtvereniging;jan@example.org\n")
+    settings.PRIVATE_MEDIA_ROOT = str(root)
+    return root
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
 def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
-    cbs_places, reference_data, media, empty_database, tmp_path, settings
+    cbs_places, reference_data, media, private, empty_database, tmp_path, settings
 ):
     # Given a platform with demo initiatives, reports, handprints, members and uploaded files
     demo_seed(count=30, months=4)
@@ -83,7 +97,9 @@ def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
     call_command("backup", output=str(tmp_path / "backups"))
     [dump] = (tmp_path / "backups").glob("buurtbeurs-database-*.dump")
     [archive] = (tmp_path / "backups").glob("buurtbeurs-media-*.tar.gz")
+    [private_archive] = (tmp_path / "backups").glob("buurtbeurs-private-*.tar.gz")
     settings.MEDIA_ROOT = str(tmp_path / "restored-media")
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "restored-private")
     call_command(
         "restore",
         str(dump),
@@ -92,6 +108,7 @@ def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
             f"{empty_database.name}"
         ),
         media=str(archive),
+        private=str(private_archive),
     )
 
     # Then every table holds exactly the same rows, sequences continue where they were,
@@ -99,13 +116,10 @@ def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
     assert after.keys() == before.keys()
     assert {t: v for t, v in after.items() if v != before[t]} == {}
     assert _sequences(empty_database) == _sequences(source)
-    # and every uploaded file is back, byte for byte
-    restored = tmp_path / "restored-media"
-    originals = sorted(p.relative_to(media) for p in media.rglob("*") if p.is_file())
-    assert sorted(p.relative_to(restored) for p in restored.rglob("*") if p.is_file()) == (
-        originals
-    )
-    assert all((restored / p).read_bytes() == (media / p).read_bytes() for p in originals)
+    # and every uploaded file is back, byte for byte, the private ones in the private root
+    assert len(_files(media)) == 2 and len(_files(private)) == 1
+    assert _files(tmp_path / "restored-media") == _files(media)
+    assert _files(tmp_path / "restored-private") == _files(private)
 
 
 def test_restore_refuses_a_database_that_is_not_empty(tmp_path, media):

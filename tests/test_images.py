@@ -21,6 +21,7 @@ from common.images import (
     save_renditions,
     validate_image_upload,
 )
+from tests.photos import gps_exif
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -67,14 +68,8 @@ def camera_jpeg() -> bytes:
     """A 3200×1600 camera photo stored sideways (orientation 6) with GPS, XMP and a comment."""
     image = Image.new("RGB", (3200, 1600), BLUE)
     image.paste(RED, (0, 0, 1600, 1600))  # the stored left half, the visual top
-    exif = Image.Exif()
+    exif = gps_exif()
     exif[ExifTags.Base.Orientation] = 6
-    exif[ExifTags.Base.Make] = "Camera"
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (52.0, 5.0, 30.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (4.0, 53.0, 10.0)
     content = encode(
         image, "JPEG", exif=exif.tobytes(), comment=b"home address", xmp=b"<x:xmpmeta/>"
     )

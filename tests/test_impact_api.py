@@ -9,7 +9,8 @@ from impact.scoring import month_add
 from impact.services import areas_refresh, handprint_inputs_changed, handprint_recompute
 from initiatives.models import ActivityReport, InitiativeGoal
 from places.models import District
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import InitiativeFactory
+from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,7 @@ def test_area_aggregates_sum_published_initiatives_per_level(client, computed):
 def test_archiving_takes_an_initiative_out_of_area_totals(client, computed):
     from initiatives.services import initiative_archive
 
-    initiative_archive(initiative=computed[1], user=UserFactory(is_staff=True))
+    initiative_archive(initiative=computed[1], user=lsa_staff())
     assert AreaState.objects.get().computed_version < AreaState.objects.get().inputs_version
     areas_refresh()
     data = client.get("/api/v1/impact/areas/GM0344/").json()

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from initiatives import services
 from initiatives.models import Initiative, InitiativeEvent, InitiativeGoal
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def resident():
 
 @pytest.fixture
 def staff():
-    return UserFactory(email="lsa@example.org", is_staff=True)
+    return lsa_staff(email="lsa@example.org")
 
 
 def _create(user, name="Buurthuis De Linde", goals=(11,)):

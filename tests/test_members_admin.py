@@ -5,7 +5,6 @@ import datetime
 import json
 import re
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
@@ -22,6 +21,7 @@ from members.models import (
     MemberOrganisation,
     Membership,
 )
+from tests.admin_forms import rendered_form_data
 from tests.factories import MunicipalityFactory, ProvinceFactory, UserFactory
 from tests.member_factories import (
     ContactPersonFactory,
@@ -275,7 +275,7 @@ def test_action_suspend_asks_for_the_reason(staff_client, staff):
 
     question = _act(staff_client, ORGANISATIONS, "membership_suspend", [organisation])
     assert question.status_code == 200
-    assert question.templates[0].name == "admin/members/action_form.html"
+    assert question.templates[0].name == "admin/action_form.html"
 
     _act(
         staff_client,
@@ -349,7 +349,7 @@ def test_action_end_without_a_reason_asks_again_and_changes_nothing(staff_client
         on="2025-06-30",
     )
 
-    assert response.templates[0].name == "admin/members/action_form.html"
+    assert response.templates[0].name == "admin/action_form.html"
     assert "This field is required." in response.content.decode()
     membership.refresh_from_db()
     assert membership.status == Status.ACTIVE
@@ -542,44 +542,6 @@ def test_a_contact_added_in_the_inline_is_recorded_with_who(staff_client, staff)
     assert_recorded(contact, staff, history_type="+")
 
 
-class _FormReader(HTMLParser):
-    """What a browser would post for the change form as it was rendered."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.data: dict[str, list[str]] = {}
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def _add(self, name: str, value: str) -> None:
-        if "__prefix__" not in name:
-            self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001, ANN201
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "file"):
-            if attrs.get("type") != "checkbox" or "checked" in attrs:
-                self._add(name, attrs.get("value") or ("on" if "checked" in attrs else ""))
-        elif tag == "select" and name:
-            self._select = name
-        elif tag == "option" and self._select and "selected" in attrs:
-            self._add(self._select, attrs.get("value", ""))
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self._add(name, "")
-
-    def handle_endtag(self, tag):  # noqa: ANN001, ANN201
-        if tag == "select":
-            self._select = None
-        if tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):  # noqa: ANN001, ANN201
-        if self._textarea:
-            self.data[self._textarea][-1] += data
-
-
 def test_the_full_change_form_saves_as_rendered_with_memberships_and_dues(staff_client, staff):
     organisation = MemberOrganisationFactory(name="Buurtbedrijf NuDe Toekomst")
     MembershipFactory(organisation=organisation, ended=True)
@@ -587,9 +549,7 @@ def test_the_full_change_form_saves_as_rendered_with_memberships_and_dues(staff_
     DuesFactory(organisation=organisation, year=2024, paid=True)
     ContactPersonFactory(organisation=organisation, is_primary=True)
     url = reverse("admin:members_memberorganisation_change", args=[organisation.pk])
-    reader = _FormReader()
-    reader.feed(staff_client.get(url).content.decode())
-    data = {name: values for name, values in reader.data.items() if name != "csrfmiddlewaretoken"}
+    data = rendered_form_data(staff_client.get(url).content.decode())
     data["dues-0-amount"] = ["80.00"]
 
     response = staff_client.post(url, data)

@@ -16,7 +16,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
@@ -42,8 +41,9 @@ IMPORT_URL = "/beheer/members/import/"
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
-    """Uploaded files go to a folder of this test."""
-    settings.MEDIA_ROOT = str(tmp_path)
+    """Uploaded files go to folders of this test."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
 
 
 def _lsa_staff(**kwargs: object):
@@ -408,7 +408,7 @@ def test_apply_saves_every_row_with_the_importing_user_in_the_history(
     assert existing.city == "Groningen"
     assert existing.history.latest().history_user == lsa_staff
     # The upload held personal data: gone once applied.
-    assert not default_storage.exists(job["path"])
+    assert not imports.file_storage().exists(job["path"])
 
 
 def test_the_applied_page_says_what_was_saved(staff_client, queued, places):

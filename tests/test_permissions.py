@@ -1,7 +1,7 @@
 """Who may do what, per role × action, through the web pages.
 
 Roles: anonymous, resident (the initiator), other resident (owns another initiative),
-co-owner, officer (of the initiative's gemeente), staff (LSA).
+co-owner, officer (of the initiative's gemeente), staff (LSA, in the group LSA-medewerkers).
 """
 
 import pytest
@@ -9,6 +9,7 @@ import pytest
 from accounts.models import OfficerGrant
 from initiatives.models import ActivityReport, Initiative, Need, Ownership
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def world():
         "other_resident": UserFactory(),
         "co_owner": UserFactory(),
         "officer": UserFactory(),
-        "staff": UserFactory(is_staff=True),
+        "staff": lsa_staff(),
     }
     InitiativeFactory(municipality=municipality, published=True, owner=people["other_resident"])
     OfficerGrant.objects.create(user=people["officer"], municipality=municipality)

@@ -9,6 +9,7 @@ from PIL import ExifTags, Image
 
 from initiatives.models import InitiativePhoto
 from tests.factories import InitiativeFactory, UserFactory
+from tests.photos import gps_exif
 
 pytestmark = pytest.mark.django_db
 
@@ -39,15 +40,10 @@ def owner_client(client, owner):
 
 def jpeg_with_gps() -> bytes:
     """A 900×600 JPEG whose EXIF says where it was taken."""
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "Camera"
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (52.0, 5.0, 30.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (4.0, 53.0, 10.0)
     buffer = io.BytesIO()
-    Image.new("RGB", (900, 600), (40, 160, 60)).save(buffer, format="JPEG", exif=exif.tobytes())
+    Image.new("RGB", (900, 600), (40, 160, 60)).save(
+        buffer, format="JPEG", exif=gps_exif().tobytes()
+    )
     content = buffer.getvalue()
     assert Image.open(io.BytesIO(content)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
     return content

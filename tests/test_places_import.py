@@ -159,7 +159,8 @@ def test_command_refuses_a_bad_file_in_one_line(tmp_path, cbs_places):
         call_command("import_places", districts=bad)
     assert str(error.value) == (
         "Nothing imported. wijken.csv, line 2: “WK12” is geen geldige CBS-code: een wijkcode is "
-        "WK gevolgd door 6 cijfers of letters, bijvoorbeeld WK036301 of WK0363AA."
+        "WK gevolgd door 4 cijfers en dan 2 cijfers of 2 letters, bijvoorbeeld WK036301 of "
+        "WK0363AA."
     )
 
 

@@ -1,5 +1,6 @@
 """No personal data on public pages: every private field of the demo data carries a marker,
-and no page or API response an anonymous visitor can reach shows any of them."""
+and no page, API response, export or uploaded file an anonymous visitor can reach shows any of
+them."""
 
 import io
 import re
@@ -7,17 +8,34 @@ import re
 import openpyxl
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.forms.models import model_to_dict
 from django.urls import resolve, reverse
+from PIL import ExifTags, Image
 
 from accounts.models import User
 from common.throttling import throttle_history_clear
 from impact.models import MethodVersion
-from initiatives.demo import LOGINS, PRIVATE_MARKERS, demo_seed
+from initiatives.demo import (
+    LOGINS,
+    MARKER_DOMAIN,
+    MARKER_NAME,
+    MARKER_PHONE,
+    MARKER_POSTCODE,
+    PRIVATE_MARKERS,
+    demo_seed,
+)
 from initiatives.models import ActivityReport, Initiative, Need, Theme
+from members import tasks as member_tasks
 from members.demo import members_demo_seed
+from members.forms import MemberOrganisationAdminForm
+from members.permissions import LSA_STAFF_GROUP
 from members.selectors import directory_members
 from places.models import District, Municipality, Neighbourhood, Province
+from tests.factories import InitiativeFactory, UserFactory
+from tests.member_factories import MemberOrganisationFactory
 from tests.urlconf import url_patterns
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +195,7 @@ def _with_filters(municipality: str, theme: str) -> dict[str, list[str]]:
 
 # Routes no anonymous request can reach, with why; the test checks they really refuse.
 NOT_SCANNED = {
-    None: "uploaded photos (re-encoded JPEG files, no text)",
+    None: "uploaded files: scanned file by file in test_no_uploaded_file_shows_private_data",
     "set_language": "POST only: sets the language cookie",
 }
 
@@ -303,6 +321,8 @@ PUBLIC_ROUTES = {
     "api_area",
     "api_schema",
     "api_docs",
+    # The list's CSV and XLSX export, read cell by cell like the area exports above.
+    "initiative_export",
 }
 
 
@@ -313,6 +333,102 @@ def test_the_markers_are_really_in_the_data_the_scan_looks_for(client, demo):
     html = client.get(initiative.get_absolute_url()).content.decode()
     # Then the same scan finds the markers: a leak would not go unnoticed.
     assert set(_markers_in(html)) >= {"prive-marker.invalid", "+31 6 9999"}
+
+
+def test_the_markers_are_really_in_the_exports_the_scan_reads(client, demo):
+    # Given a staff member, whose export has the contact columns
+    client.force_login(User.objects.get(email=LOGINS["staff"]))
+    for fmt in FORMATS:
+        response = client.get(reverse("initiative_export", kwargs={"fmt": fmt}))
+        # Then the scan's reading of the file finds the markers
+        assert set(_markers_in(_text_of(response))) >= {"prive-marker.invalid"}, fmt
+
+
+# --- Every uploaded file, requested as an anonymous visitor -----------------------------------
+
+
+def _jpeg_telling_secrets() -> bytes:
+    """A photo whose metadata and comment hold private data, as a phone camera's may."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.ImageDescription] = f"{MARKER_NAME} thuis"
+    exif[ExifTags.Base.Artist] = f"{MARKER_NAME} {MARKER_PHONE}"
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), (40, 160, 60)).save(
+        buffer, format="JPEG", exif=exif.tobytes(), comment=MARKER_POSTCODE.encode()
+    )
+    return buffer.getvalue()
+
+
+def _member_import_file() -> bytes:
+    rows = [
+        "naam;type;gemeentecode;postcode;contactpersoon;e-mail;telefoon",
+        f"Buurtvereniging;bewonersgroep;GM0363;{MARKER_POSTCODE};{MARKER_NAME};"
+        f"jan@{MARKER_DOMAIN};{MARKER_PHONE}12345",
+    ]
+    return "\n".join(rows).encode()
+
+
+def _lsa_staff() -> User:
+    # The group is made again if a transactional test flushed it.
+    group, _ = Group.objects.get_or_create(name=LSA_STAFF_GROUP)
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="members"))
+    user = UserFactory(is_staff=True)
+    user.groups.add(group)
+    return user
+
+
+def _upload_every_kind_of_file(client, monkeypatch) -> None:
+    """A member import, an initiative photo and a member photo, each uploaded where and as
+    the site takes them, each full of private data."""
+    monkeypatch.setattr(member_tasks.member_import_check, "delay", lambda job_id: None)
+    client.force_login(_lsa_staff())
+    response = client.post(
+        reverse("members_import"),
+        {"file": SimpleUploadedFile("leden.csv", _member_import_file(), "text/csv")},
+    )
+    assert response.status_code == 302
+    organisation = MemberOrganisationFactory()
+    form = MemberOrganisationAdminForm(
+        model_to_dict(organisation, fields=MemberOrganisationAdminForm._meta.fields),
+        {"photo": SimpleUploadedFile("markeerpersoon.jpg", _jpeg_telling_secrets())},
+        instance=organisation,
+    )
+    form.save()
+    owner = UserFactory()
+    initiative = InitiativeFactory(published=True, owner=owner)
+    client.force_login(owner)
+    response = client.post(
+        reverse("photo_upload", args=[initiative.slug]),
+        {"image": SimpleUploadedFile("tuin.jpg", _jpeg_telling_secrets()), "alt_text": "Tuin"},
+    )
+    assert response.status_code == 302
+    client.logout()
+
+
+def test_no_uploaded_file_shows_private_data(client, db, settings, tmp_path, monkeypatch):
+    # Given uploads of every kind, public and private
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
+    _upload_every_kind_of_file(client, monkeypatch)
+    roots = [tmp_path / "media", tmp_path / "private"]
+    files = [
+        p.relative_to(root).as_posix() for root in roots for p in root.rglob("*") if p.is_file()
+    ]
+
+    # When an anonymous visitor requests each stored file by its name under MEDIA_URL
+    served, leaks = [], {}
+    for name in files:
+        response = client.get(f"{settings.MEDIA_URL}{name}")
+        if response.status_code != 200:
+            continue
+        served.append(name)
+        found = _markers_in(b"".join(response.streaming_content).decode("latin-1"))
+        if found:
+            leaks[name] = found
+
+    # Then nothing served carries private data, and the scan really read files: the photos
+    assert leaks == {}
+    assert len(files) == 4 and len(served) == 3, (files, served)
 
 
 def test_logged_in_residents_do_not_see_other_initiatives_private_data(client, demo):

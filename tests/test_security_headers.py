@@ -11,10 +11,8 @@ This module doubles as a URLconf (pytest.mark.urls) that adds a view which fails
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -217,20 +215,14 @@ def test_static_files_served_by_whitenoise_carry_the_policy(settings):
         assert_security_headers(response, html=False)
 
 
-def test_uploaded_media_keep_their_stricter_sandboxed_policy(client):
-    # Given a stored file that pretends to be a page, where the media URL serves from
-    pattern = next(
-        p for p in config_urls.urlpatterns if getattr(p, "default_args", {}).get("document_root")
-    )
-    folder = Path(pattern.default_args["document_root"]) / f"test-security-{uuid.uuid4().hex}"
-    folder.mkdir(parents=True)
-    (folder / "x.html").write_text("<script>alert(1)</script>")
+def test_uploaded_media_keep_their_stricter_sandboxed_policy(client, settings, tmp_path):
+    # Given a stored photo that pretends to be a page
+    settings.MEDIA_ROOT = str(tmp_path)
+    (tmp_path / "initiatives").mkdir()
+    (tmp_path / "initiatives" / "x.html").write_text("<script>alert(1)</script>")
 
-    try:
-        # When it is requested
-        response = client.get(f"/media/{folder.name}/x.html")
-    finally:
-        shutil.rmtree(folder)
+    # When it is requested
+    response = client.get("/media/initiatives/x.html")
 
     # Then the media policy forbids everything but images and sandboxes the document
     assert response.status_code == 200

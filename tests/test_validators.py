@@ -18,9 +18,9 @@ def test_valid_cbs_codes_pass(code):
     ("code", "kind", "hint"),
     [
         ("GM363", None, "GM gevolgd door 4 cijfers"),
-        ("WK03630", None, "WK gevolgd door 6 cijfers of letters"),
+        ("WK03630", None, "WK gevolgd door 4 cijfers en dan 2 cijfers of 2 letters"),
         ("wk036301", None, "is geen CBS-gebiedscode"),
-        ("GM0363", "WK", "WK gevolgd door 6"),
+        ("GM0363", "WK", "WK gevolgd door 4 cijfers"),
         ("", None, "is geen CBS-gebiedscode"),
     ],
 )

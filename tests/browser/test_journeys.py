@@ -68,12 +68,16 @@ def celery_worker(transactional_db, settings) -> Iterator:
 
 @pytest.fixture
 def lsa_staff_group() -> Group:
-    """The group migration members/0002 creates (a flush by an earlier test removes it)."""
+    """The group migrations members/0002 and initiatives/0005 fill (a flush by an earlier test
+    removes it)."""
     migration = importlib.import_module("members.migrations.0002_lsa_staff_group")
     group, _ = Group.objects.get_or_create(name=LSA_STAFF_GROUP)
     group.permissions.set(
         Permission.objects.filter(
             content_type__app_label="members", codename__in=migration._codenames()
+        )
+        | Permission.objects.filter(
+            content_type__app_label="initiatives", codename="moderate_initiative"
         )
     )
     return group
@@ -365,10 +369,11 @@ def test_an_officer_goes_from_the_gemeente_to_a_wijk_and_exports_contacts_where_
     page.goto("/initiatieven/?municipality=GM0363")
     rows = _csv_download(page, page.locator(".downloads").get_by_role("link", name="CSV"))
 
-    # Then consent to share with Amsterdam does not reach Utrecht's officer
+    # Then consent to share with Amsterdam does not reach Utrecht's officer, nor does the
+    # consent itself: it belongs to staff, the owners and Amsterdam's officers
     assert list(rows) == ["Buurtkeuken Jordaan"]
     assert rows["Buurtkeuken Jordaan"]["Contactpersoon"] == ""
-    assert rows["Buurtkeuken Jordaan"]["Contactgegevens gedeeld met de gemeente"] == "ja"
+    assert rows["Buurtkeuken Jordaan"]["Contactgegevens gedeeld met de gemeente"] == ""
 
 
 # --- 3. LSA staff in /beheer/ ------------------------------------------------------------------

@@ -1,15 +1,15 @@
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ops.backup import BackupError, Database, restore_database, restore_media
+from ops.backup import BackupError, Database, file_roots, restore_database, restore_media
 
 
 class Command(BaseCommand):
     help = (
         "Restores a `manage.py backup` dump into an EMPTY database (all or nothing) and, "
-        "optionally, the media archive into MEDIA_ROOT."
+        "optionally, the media archive into MEDIA_ROOT and the private one into "
+        "PRIVATE_MEDIA_ROOT."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -19,6 +19,9 @@ class Command(BaseCommand):
             help="The empty target database (default: the configured DATABASE_URL).",
         )
         parser.add_argument("--media", help="A media .tar.gz to unpack into MEDIA_ROOT.")
+        parser.add_argument(
+            "--private", help="A private .tar.gz to unpack into PRIVATE_MEDIA_ROOT."
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         url = options["database_url"]
@@ -26,9 +29,10 @@ class Command(BaseCommand):
         try:
             restore_database(Path(str(options["dump"])), target)
             self.stdout.write(f"database restored into {target.name!r}")
-            if options["media"]:
-                count = restore_media(Path(str(options["media"])), Path(settings.MEDIA_ROOT))
-                self.stdout.write(f"media: {count:,} files into {settings.MEDIA_ROOT}")
+            for kind, root in file_roots().items():
+                if options[kind]:
+                    count = restore_media(Path(str(options[kind])), root)
+                    self.stdout.write(f"{kind}: {count:,} files into {root}")
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS("Restore complete."))
