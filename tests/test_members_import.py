@@ -16,7 +16,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
@@ -566,6 +567,74 @@ def test_a_file_that_changes_nothing_cannot_be_applied(staff_client, queued, pla
     assert report["totals"] == {"new": 0, "update": 0, "unchanged": 1, "refused": 0}
     assert "The file changes nothing." in html
     assert "toepassen" not in html
+
+
+# --- Queries --------------------------------------------------------------------------------------
+
+
+def _member_rows(count: int, first: int = 0) -> list[dict]:
+    """New organisations with a primary contact and an active membership, as LSA imports them."""
+    return [
+        _row(
+            naam=f"Bewonersgroep {n:04d}",
+            kvk=f"{50_000_000 + n}",
+            wijkcode="WK036300",
+            contactpersoon=f"Contact {n}",
+            lidmaatschap="actief",
+            **{"e-mail": f"lid{n}@example.org", "lid sinds": "2024-01-01"},
+        )
+        for n in range(first, first + count)
+    ]
+
+
+def _queued_job(client, queued, rows: list[dict], *, apply: bool) -> str:
+    """A job whose dry run (or, with `apply`, whose apply) is queued and not yet run."""
+    job_id = _job_id(_upload(client, *_file(rows)))
+    if apply:
+        _run_queued(queued)
+        assert client.post(f"{IMPORT_URL}{job_id}/toepassen/").status_code == 302
+    queued.clear()
+    return job_id
+
+
+@pytest.mark.parametrize("apply", [False, True], ids=["dry run", "apply"])
+def test_two_hundred_new_rows_cost_no_more_queries_than_fifty(
+    staff_client, queued, places, django_assert_max_num_queries, apply
+):
+    # Given a file of 50 and a file of 200 new organisations with contact and membership
+    fifty = _queued_job(staff_client, queued, _member_rows(50), apply=apply)
+    two_hundred = _queued_job(staff_client, queued, _member_rows(200, first=1000), apply=apply)
+    with CaptureQueriesContext(connection) as queries:
+        imports.import_run(job_id=fifty, apply=apply)
+    assert len(queries) < 100
+
+    # When the 200 rows run, then they cost at most a few queries more (not a few per row)
+    with django_assert_max_num_queries(len(queries) + 10):
+        imports.import_run(job_id=two_hundred, apply=apply)
+
+    expected = imports.Status.APPLIED if apply else imports.Status.CHECKED
+    assert _job(two_hundred)["status"] == expected
+    assert MemberOrganisation.objects.count() == (250 if apply else 0)
+
+
+def test_rows_of_known_organisations_are_matched_without_queries_per_row(
+    staff_client, queued, places, django_assert_max_num_queries
+):
+    # Given 50 organisations with their contact and membership, and files naming 10 and 40
+    rows = _member_rows(50)
+    job_id = _queued_job(staff_client, queued, rows, apply=True)
+    imports.import_run(job_id=job_id, apply=True)
+    assert MemberOrganisation.objects.count() == 50
+    ten = _queued_job(staff_client, queued, rows[:10], apply=False)
+    forty = _queued_job(staff_client, queued, rows[10:], apply=False)
+    with CaptureQueriesContext(connection) as queries:
+        imports.import_run(job_id=ten, apply=False)
+
+    # When the 40 rows are checked, then they cost at most a few queries more
+    with django_assert_max_num_queries(len(queries) + 5):
+        imports.import_run(job_id=forty, apply=False)
+
+    assert _job(forty)["report"]["totals"] == {"new": 0, "update": 0, "unchanged": 40, "refused": 0}
 
 
 # --- Progress and jobs ----------------------------------------------------------------------------
