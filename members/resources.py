@@ -17,6 +17,7 @@ is saved on its own, in a savepoint of its own. Every write records the importin
 """
 
 import datetime
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
@@ -127,6 +128,10 @@ STATUS_WORDS = {
     "beeindigd": S.ENDED,
     "opgezegd": S.ENDED,
 }
+WORDS = {
+    "type": (TYPE_WORDS, MemberOrganisation.Type.choices),
+    "lidmaatschap": (STATUS_WORDS, Membership.Status.choices),
+}
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,29}$")
 
@@ -137,8 +142,16 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _words(base: dict[str, str], choices: Any) -> dict[str, str]:
-    """The fixed Dutch words plus each choice's code and label in the active language."""
+def _words(kind: str) -> dict[str, str]:
+    """The fixed Dutch words of a column ("type" or "lidmaatschap") plus each choice's code
+    and label in the active language."""
+    return _words_in(kind, translation.get_language())
+
+
+@functools.lru_cache(maxsize=32)
+def _words_in(kind: str, language: str | None) -> dict[str, str]:
+    # Once per language, not per row: folding every label costs a millisecond.
+    base, choices = WORDS[kind]
     words = dict(base)
     for value, label in choices:
         words.setdefault(fold(value), value)
@@ -174,7 +187,7 @@ class TypeWidget(widgets.Widget):
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> str:
         if not value:
             return ""
-        words = _words(TYPE_WORDS, MemberOrganisation.Type.choices)
+        words = _words("type")
         try:
             return words[fold(value)]
         except KeyError:
@@ -625,7 +638,7 @@ class MemberOrganisationResource(resources.ModelResource):
         if not word:
             errors["membership_status"] = _("Fill in the membership status too (lidmaatschap).")
             return
-        status = _words(STATUS_WORDS, Membership.Status.choices).get(fold(word))
+        status = _words("lidmaatschap").get(fold(word))
         if status is None:
             errors["membership_status"] = _(
                 "Unknown membership status “%(value)s”; use prospect or actief."

@@ -637,6 +637,53 @@ def test_rows_of_known_organisations_are_matched_without_queries_per_row(
     assert _job(forty)["report"]["totals"] == {"new": 0, "update": 0, "unchanged": 40, "refused": 0}
 
 
+def test_an_organisation_named_twice_under_its_two_keys_refuses_the_second_row(
+    staff_client, queued, places
+):
+    # Given a file that creates an organisation with a KvK number, then names it without one
+    rows = [_row(naam="Buurthuis De Boei", kvk="12345678"), _row(naam="buurthuis de boei")]
+
+    _, report = _dry_run(staff_client, queued, rows)
+
+    assert _lines(report, "new") == [2]
+    assert _reasons(report, 3) == [
+        ["", "The same organisation as on line 2 (same name and municipality); one row each."]
+    ]
+
+
+def test_a_new_active_member_has_the_history_of_an_application_and_an_activation(
+    staff_client, queued, places, lsa_staff
+):
+    job_id, _ = _dry_run(
+        staff_client, queued, [_row(lidmaatschap="actief", **{"lid sinds": "2024-01-01"})]
+    )
+
+    _apply(staff_client, queued, job_id)
+
+    membership = Membership.objects.get()
+    with translation.override(settings.LANGUAGE_CODE):
+        applied, activated = str(services.APPLIED), str(services.ACTIVATED)
+    history = membership.history.order_by("history_date", "history_id")
+    assert [
+        (h.history_type, h.status, h.started_on, h.history_change_reason, h.history_user)
+        for h in history
+    ] == [
+        ("+", "prospect", None, applied, lsa_staff),
+        ("~", "active", datetime.date(2024, 1, 1), activated, lsa_staff),
+    ]
+    assert (membership.status, membership.applied_on) == ("active", datetime.date(2024, 1, 1))
+
+
+def test_new_namesakes_in_one_file_get_different_web_addresses(staff_client, queued, places):
+    rows = [_row(naam="Buurthuis"), _row(naam="Buurthuis", gemeentecode="GM0014")]
+    job_id, _ = _dry_run(staff_client, queued, rows)
+
+    _apply(staff_client, queued, job_id)
+
+    slugs = MemberOrganisation.objects.order_by("pk").values_list("slug", flat=True)
+    assert list(slugs) == ["buurthuis", "buurthuis-groningen"]
+
+
 # --- Progress and jobs ----------------------------------------------------------------------------
 
 
