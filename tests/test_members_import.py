@@ -1044,17 +1044,7 @@ def test_two_thousand_rows_are_checked_and_applied_by_a_real_worker_with_progres
     staff = _lsa_staff(email="import@lsa.example.org")
     client.force_login(staff)
     client.cookies["taal"] = "en"
-    rows = [
-        _row(
-            naam=f"Bewonersgroep {n:04d}",
-            kvk=f"{50_000_000 + n}",
-            wijkcode="WK036300",
-            contactpersoon=f"Contact {n}",
-            lidmaatschap="actief",
-            **{"e-mail": f"lid{n}@example.org", "lid sinds": "2024-01-01"},
-        )
-        for n in range(2000)
-    ]
+    rows = _member_rows(2000)
     seen: list[str] = []
 
     def follow(job_id: str, until: set[str], seconds: float) -> dict:
