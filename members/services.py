@@ -3,15 +3,17 @@
 Every function runs in one transaction, locks the rows two staff members could change at the
 same time, and saves through the model, so django-simple-history records who (`by`), when
 and what changed. Never queryset `.update()` or `bulk_update()` on these models: that
-bypasses the record. A refused step raises ValidationError with a message for the user.
+bypasses the record; a bulk write writes its history rows itself (simple-history's
+`bulk_history_create`). A refused step raises ValidationError with a message for the user.
 
 `by` is the acting user; None only for a process without one (a management command), which
 the history then records without a user.
 """
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +44,9 @@ from outbox.services import mail_export
 Status = Membership.Status
 LAST_DUES_YEAR = 2100
 REDACTED = "[verwijderd]"
+# Rows per INSERT or UPDATE statement of a bulk write.
+BULK_BATCH_SIZE = 500
+M = TypeVar("M", bound=models.Model)
 
 
 def _today() -> datetime.date:
@@ -72,12 +77,17 @@ def _save(
     update_fields: list[str] | None = None,
 ) -> None:
     """Saves one row; its history row names `by` and says which step made the change."""
+    _attribute(instance, by=by, what=what).save(update_fields=update_fields)
+
+
+def _attribute(instance: M, *, by: User | None, what: str | Promise) -> M:
+    """Marks the instance for its next history row: made by `by`, in the step `what`."""
     if by is not None:
         instance._history_user = by  # type: ignore[attr-defined]
     # The history is read in the platform's language, whoever made the change.
     with translation.override(settings.LANGUAGE_CODE):
         instance._change_reason = str(what)  # type: ignore[attr-defined]
-    instance.save(update_fields=update_fields)
+    return instance
 
 
 def _reason(reason: str, message: str) -> str:
@@ -151,6 +161,90 @@ def membership_apply(
     )
     _save(membership, by=by, what=APPLIED)
     return membership
+
+
+@transaction.atomic
+def memberships_register(
+    *,
+    registrations: Sequence[tuple[MemberOrganisation, datetime.date, datetime.date | None]],
+    by: User | None,
+) -> list[Membership]:
+    """Registers many applications at once, each (organisation, applied_on, started_on) activated
+    from `started_on` when given: the rules and history rows of `membership_apply` and then
+    `membership_activate`, in a few queries whatever their number (the import of new members)."""
+    if not registrations:
+        return []
+    _require(by, "add_membership")
+    if any(started_on for _, _, started_on in registrations):
+        _require(by, "change_membership")
+    for _organisation, applied_on, started_on in registrations:
+        _not_in_future(applied_on, _("application date"))
+        if started_on is not None:
+            _not_in_future(started_on, _("start date"))
+            if started_on < applied_on:
+                raise ValidationError(
+                    _("The start date cannot be before the application date (%(date)s).")
+                    % {"date": _day(applied_on)},
+                    code="start_before_application",
+                )
+    organisations = {organisation.pk: organisation for organisation, _, _ in registrations}
+    # As in membership_apply: a second registration of the same organisation waits for this one.
+    list(
+        MemberOrganisation.objects.select_for_update(no_key=True)
+        .filter(pk__in=organisations)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    last_end: dict[int, datetime.date] = {}
+    for earlier in Membership.objects.filter(organisation__in=organisations):
+        if earlier.status in Membership.CURRENT:
+            raise ValidationError(
+                _("%(organisation)s already has a membership (%(status)s); end it first.")
+                % {
+                    "organisation": organisations[earlier.organisation_id],
+                    "status": earlier.get_status_display(),
+                },
+                code="membership_exists",
+            )
+        if earlier.ended_on is not None:
+            last = last_end.get(earlier.organisation_id, earlier.ended_on)
+            last_end[earlier.organisation_id] = max(last, earlier.ended_on)
+    memberships = []
+    for organisation, applied_on, started_on in registrations:
+        ended_on = last_end.get(organisation.pk)
+        if ended_on is not None and applied_on < ended_on:
+            raise ValidationError(
+                _("A new membership cannot begin before the previous one ended (%(date)s).")
+                % {"date": _day(ended_on)},
+                code="before_previous_end",
+            )
+        status = Status.PROSPECT if started_on is None else Status.ACTIVE
+        memberships.append(
+            Membership(
+                organisation=organisation,
+                status=status,
+                applied_on=applied_on,
+                started_on=started_on,
+            )
+        )
+    # Inserted as they end up; the history still shows the two steps, as membership_apply and
+    # membership_activate write them: each application, then each activation. (A bulk_update
+    # of the activations would cost seconds per thousand rows in Django's CASE expressions.)
+    Membership.objects.bulk_create(memberships, batch_size=BULK_BATCH_SIZE)
+    history = Membership.history
+    for membership in memberships:
+        membership.status, membership.started_on = Status.PROSPECT, None
+        _attribute(membership, by=by, what=APPLIED)
+    history.bulk_history_create(memberships, batch_size=BULK_BATCH_SIZE)
+    activated = []
+    for membership, (_organisation, _applied_on, started_on) in zip(
+        memberships, registrations, strict=True
+    ):
+        if started_on is not None:
+            membership.status, membership.started_on = Status.ACTIVE, started_on
+            activated.append(_attribute(membership, by=by, what=ACTIVATED))
+    history.bulk_history_create(activated, update=True, batch_size=BULK_BATCH_SIZE)
+    return memberships
 
 
 @transaction.atomic

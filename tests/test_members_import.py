@@ -16,7 +16,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
@@ -568,6 +569,121 @@ def test_a_file_that_changes_nothing_cannot_be_applied(staff_client, queued, pla
     assert "toepassen" not in html
 
 
+# --- Queries --------------------------------------------------------------------------------------
+
+
+def _member_rows(count: int, first: int = 0) -> list[dict]:
+    """New organisations with a primary contact and an active membership, as LSA imports them."""
+    return [
+        _row(
+            naam=f"Bewonersgroep {n:04d}",
+            kvk=f"{50_000_000 + n}",
+            wijkcode="WK036300",
+            contactpersoon=f"Contact {n}",
+            lidmaatschap="actief",
+            **{"e-mail": f"lid{n}@example.org", "lid sinds": "2024-01-01"},
+        )
+        for n in range(first, first + count)
+    ]
+
+
+def _queued_job(client, queued, rows: list[dict], *, apply: bool) -> str:
+    """A job whose dry run (or, with `apply`, whose apply) is queued and not yet run."""
+    job_id = _job_id(_upload(client, *_file(rows)))
+    if apply:
+        _run_queued(queued)
+        assert client.post(f"{IMPORT_URL}{job_id}/toepassen/").status_code == 302
+    queued.clear()
+    return job_id
+
+
+@pytest.mark.parametrize("apply", [False, True], ids=["dry run", "apply"])
+def test_two_hundred_new_rows_cost_no_more_queries_than_fifty(
+    staff_client, queued, places, django_assert_max_num_queries, apply
+):
+    # Given a file of 50 and a file of 200 new organisations with contact and membership
+    fifty = _queued_job(staff_client, queued, _member_rows(50), apply=apply)
+    two_hundred = _queued_job(staff_client, queued, _member_rows(200, first=1000), apply=apply)
+    with CaptureQueriesContext(connection) as queries:
+        imports.import_run(job_id=fifty, apply=apply)
+    assert len(queries) < 100
+
+    # When the 200 rows run, then they cost at most a few queries more (not a few per row)
+    with django_assert_max_num_queries(len(queries) + 10):
+        imports.import_run(job_id=two_hundred, apply=apply)
+
+    expected = imports.Status.APPLIED if apply else imports.Status.CHECKED
+    assert _job(two_hundred)["status"] == expected
+    assert MemberOrganisation.objects.count() == (250 if apply else 0)
+
+
+def test_rows_of_known_organisations_are_matched_without_queries_per_row(
+    staff_client, queued, places, django_assert_max_num_queries
+):
+    # Given 50 organisations with their contact and membership, and files naming 10 and 40
+    rows = _member_rows(50)
+    job_id = _queued_job(staff_client, queued, rows, apply=True)
+    imports.import_run(job_id=job_id, apply=True)
+    assert MemberOrganisation.objects.count() == 50
+    ten = _queued_job(staff_client, queued, rows[:10], apply=False)
+    forty = _queued_job(staff_client, queued, rows[10:], apply=False)
+    with CaptureQueriesContext(connection) as queries:
+        imports.import_run(job_id=ten, apply=False)
+
+    # When the 40 rows are checked, then they cost at most a few queries more
+    with django_assert_max_num_queries(len(queries) + 5):
+        imports.import_run(job_id=forty, apply=False)
+
+    assert _job(forty)["report"]["totals"] == {"new": 0, "update": 0, "unchanged": 40, "refused": 0}
+
+
+def test_an_organisation_named_twice_under_its_two_keys_refuses_the_second_row(
+    staff_client, queued, places
+):
+    # Given a file that creates an organisation with a KvK number, then names it without one
+    rows = [_row(naam="Buurthuis De Boei", kvk="12345678"), _row(naam="buurthuis de boei")]
+
+    _, report = _dry_run(staff_client, queued, rows)
+
+    assert _lines(report, "new") == [2]
+    assert _reasons(report, 3) == [
+        ["", "The same organisation as on line 2 (same name and municipality); one row each."]
+    ]
+
+
+def test_a_new_active_member_has_the_history_of_an_application_and_an_activation(
+    staff_client, queued, places, lsa_staff
+):
+    job_id, _ = _dry_run(
+        staff_client, queued, [_row(lidmaatschap="actief", **{"lid sinds": "2024-01-01"})]
+    )
+
+    _apply(staff_client, queued, job_id)
+
+    membership = Membership.objects.get()
+    with translation.override(settings.LANGUAGE_CODE):
+        applied, activated = str(services.APPLIED), str(services.ACTIVATED)
+    history = membership.history.order_by("history_date", "history_id")
+    assert [
+        (h.history_type, h.status, h.started_on, h.history_change_reason, h.history_user)
+        for h in history
+    ] == [
+        ("+", "prospect", None, applied, lsa_staff),
+        ("~", "active", datetime.date(2024, 1, 1), activated, lsa_staff),
+    ]
+    assert (membership.status, membership.applied_on) == ("active", datetime.date(2024, 1, 1))
+
+
+def test_new_namesakes_in_one_file_get_different_web_addresses(staff_client, queued, places):
+    rows = [_row(naam="Buurthuis"), _row(naam="Buurthuis", gemeentecode="GM0014")]
+    job_id, _ = _dry_run(staff_client, queued, rows)
+
+    _apply(staff_client, queued, job_id)
+
+    slugs = MemberOrganisation.objects.order_by("pk").values_list("slug", flat=True)
+    assert list(slugs) == ["buurthuis", "buurthuis-groningen"]
+
+
 # --- Progress and jobs ----------------------------------------------------------------------------
 
 
@@ -928,17 +1044,7 @@ def test_two_thousand_rows_are_checked_and_applied_by_a_real_worker_with_progres
     staff = _lsa_staff(email="import@lsa.example.org")
     client.force_login(staff)
     client.cookies["taal"] = "en"
-    rows = [
-        _row(
-            naam=f"Bewonersgroep {n:04d}",
-            kvk=f"{50_000_000 + n}",
-            wijkcode="WK036300",
-            contactpersoon=f"Contact {n}",
-            lidmaatschap="actief",
-            **{"e-mail": f"lid{n}@example.org", "lid sinds": "2024-01-01"},
-        )
-        for n in range(2000)
-    ]
+    rows = _member_rows(2000)
     seen: list[str] = []
 
     def follow(job_id: str, until: set[str], seconds: float) -> dict:
