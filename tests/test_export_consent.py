@@ -8,6 +8,7 @@ import pytest
 
 from accounts.models import OfficerGrant
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_an_officer_sees_consent_only_for_their_own_gemeente(
 
 
 def test_staff_see_consent_for_every_initiative(client, initiatives):
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(lsa_staff())
     rows = read_csv(client.get("/initiatieven/export.csv"))
     assert {name: row[CONSENT] for name, row in rows.items()} == {
         "Eigen tuin": "nee",
