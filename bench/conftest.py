@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from django.apps import apps as django_apps
 
-from config.celery import app as celery_app
 from impact.models import MethodVersion
 from sdgs.services import goals_load
+from tests.handprint_checks import private_broker_running
 from tests.recompute_checks import priced_version_create
-from tests.services import PrivateRedis, drop_cached_broker_pools
+from tests.services import PrivateRedis
 
 
 @pytest.fixture
@@ -27,17 +27,8 @@ def reference_data(db) -> None:
 @pytest.fixture
 def private_broker() -> Iterator[PrivateRedis]:
     """The Celery app publishes to (and workers consume from) a Redis of this bench's own."""
-    server = PrivateRedis()
-    server.start()
-    real_url = celery_app.conf.broker_url
-    celery_app.conf.broker_url = server.url
-    drop_cached_broker_pools()
-    try:
+    with private_broker_running() as server:
         yield server
-    finally:
-        celery_app.conf.broker_url = real_url
-        drop_cached_broker_pools()
-        server.stop()
 
 
 @pytest.fixture

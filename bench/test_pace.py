@@ -19,54 +19,19 @@ from decimal import Decimal
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.test import Client
-from django.utils import timezone
 
 from config.celery import app as celery_app
 from impact.models import HandprintResult, HandprintState
-from initiatives.models import ActivityReport, Initiative, InitiativeGoal
-from initiatives.services import activity_report_save
-from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+from tests.factories import MunicipalityFactory, UserFactory
+from tests.handprint_checks import initiative_with_goals as _initiative
+from tests.handprint_checks import months_ago as _months_ago
+from tests.handprint_checks import report_save as _report
+from tests.handprint_checks import stale_ids as _stale
 from tests.services import free_port, wait_until
 
 WRITER_LANES = 4
-
-
-def _months_ago(count: int) -> datetime.date:
-    first = timezone.localdate().replace(day=1)
-    index = first.year * 12 + first.month - 1 - count
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def _initiative(owner, **kwargs) -> Initiative:
-    initiative = InitiativeFactory(published=True, owner=owner, **kwargs)
-    InitiativeGoal.objects.bulk_create(
-        [
-            InitiativeGoal(initiative=initiative, goal_id=11, position=1),
-            InitiativeGoal(initiative=initiative, goal_id=3, position=2),
-        ]
-    )
-    return initiative
-
-
-def _report(initiative, owner, month: datetime.date, hours: str) -> ActivityReport:
-    return activity_report_save(
-        initiative=initiative,
-        user=owner,
-        month=month,
-        volunteer_hours=Decimal(hours),
-        active_volunteers=10,
-        people_reached=25,
-    )
-
-
-def _stale() -> list[int]:
-    return list(
-        HandprintState.objects.filter(computed_version__lt=F("inputs_version")).values_list(
-            "pk", flat=True
-        )
-    )
 
 
 @pytest.mark.django_db(transaction=True)

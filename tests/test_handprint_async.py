@@ -27,16 +27,20 @@ import time_machine
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from config.celery import app as celery_app
 from impact.models import HandprintResult, HandprintState
 from impact.services import handprint_recompute, handprint_sweep
-from initiatives.models import ActivityReport, Initiative, InitiativeGoal
-from initiatives.services import activity_report_save
-from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
-from tests.services import PrivateRedis, drop_cached_broker_pools, wait_until
+from initiatives.models import ActivityReport, Initiative
+from tests.factories import MunicipalityFactory, UserFactory
+from tests.handprint_checks import initiative_with_goals as _initiative
+from tests.handprint_checks import months_ago as _months_ago
+from tests.handprint_checks import private_broker_running, waiting_for_a_state_row_lock
+from tests.handprint_checks import report_save as _report
+from tests.handprint_checks import stale_ids as _stale
+from tests.services import PrivateRedis, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 RECOMPUTE_TASK = "impact.tasks.handprint_recompute"
@@ -55,17 +59,8 @@ ONE_BROKER_ATTEMPT_SECONDS = (
 @pytest.fixture
 def private_broker() -> Iterator[PrivateRedis]:
     """The Celery app publishes to (and workers consume from) a Redis of this test's own."""
-    server = PrivateRedis()
-    server.start()
-    real_url = celery_app.conf.broker_url
-    celery_app.conf.broker_url = server.url
-    drop_cached_broker_pools()
-    try:
+    with private_broker_running() as server:
         yield server
-    finally:
-        celery_app.conf.broker_url = real_url
-        drop_cached_broker_pools()
-        server.stop()
 
 
 def _worker(**options: object):
@@ -95,49 +90,11 @@ def handprint_timing(settings) -> None:
     settings.HANDPRINT_SWEEP_AFTER_SECONDS = 1
 
 
-def _months_ago(count: int) -> datetime.date:
-    """The first day of the month `count` months before this one (1 = last month)."""
-    first = timezone.localdate().replace(day=1)
-    index = first.year * 12 + first.month - 1 - count
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def _initiative(owner, **kwargs) -> Initiative:
-    """A published initiative with SDG 11 as primary goal and SDG 3 as second."""
-    initiative = InitiativeFactory(published=True, owner=owner, **kwargs)
-    InitiativeGoal.objects.bulk_create(
-        [
-            InitiativeGoal(initiative=initiative, goal_id=11, position=1),
-            InitiativeGoal(initiative=initiative, goal_id=3, position=2),
-        ]
-    )
-    return initiative
-
-
-def _report(initiative, owner, month: datetime.date, hours: str) -> ActivityReport:
-    return activity_report_save(
-        initiative=initiative,
-        user=owner,
-        month=month,
-        volunteer_hours=Decimal(hours),
-        active_volunteers=10,
-        people_reached=25,
-    )
-
-
 def _rolling_hours(initiative_id: int) -> Decimal | None:
     result = HandprintResult.objects.filter(
         initiative_id=initiative_id, period_kind=HandprintResult.PeriodKind.ROLLING
     ).first()
     return None if result is None else result.volunteer_hours
-
-
-def _stale() -> list[int]:
-    return list(
-        HandprintState.objects.filter(computed_version__lt=F("inputs_version")).values_list(
-            "pk", flat=True
-        )
-    )
 
 
 def _body(message: dict) -> list:
@@ -557,20 +514,6 @@ def _test_database_url() -> str:
     return f"postgres://{db['user']}{password}@{db['host']}:{db['port']}/{db['dbname']}"
 
 
-def _waiting_for_the_state_lock() -> bool:
-    """Whether some session waits for a row lock on a handprint state (SELECT … FOR UPDATE)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT count(*) FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'
-              AND query LIKE %s AND query LIKE %s
-            """,
-            ["%impact_handprintstate%", "%FOR UPDATE%"],
-        )
-        return cursor.fetchone()[0] == 1
-
-
 def _worker_subprocess(broker: PrivateRedis, log: Path) -> subprocess.Popen:
     """`celery worker` as production runs it, on the test database and the private Redis."""
     with log.open("w") as output:
@@ -625,7 +568,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_mark_for_the_sweep(
     worker = _worker_subprocess(private_broker, log)
     try:
         # When the worker is blocked mid-task, and killed there
-        assert wait_until(_waiting_for_the_state_lock, 30, interval=0.1), log.read_text()
+        assert wait_until(waiting_for_a_state_row_lock, 30, interval=0.1), log.read_text()
         assert HandprintState.objects.get(pk=initiative.pk).enqueued_at is None
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
@@ -642,7 +585,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_mark_for_the_sweep(
     assert _rolling_hours(initiative.pk) is None
 
     # When the killed session is gone, a new worker runs and the sweep finds the old mark
-    assert wait_until(lambda: not _waiting_for_the_state_lock(), 10)
+    assert wait_until(lambda: not waiting_for_a_state_row_lock(), 10)
     with _worker():
         with _past_the_sweep_threshold():
             assert handprint_sweep() == 1

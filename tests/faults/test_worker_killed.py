@@ -30,6 +30,7 @@ from tests.faults.conftest import (
     stop_process,
     wait_until,
 )
+from tests.handprint_checks import waiting_for_a_state_row_lock
 from tests.recompute_checks import (
     TODAY,
     bulk_initiatives,
@@ -93,20 +94,6 @@ def _recompute_lock_is_free() -> bool:
     return acquired
 
 
-def _waiting_in_a_chunk() -> bool:
-    """Whether a session waits for a handprint state's row lock (a chunk's SELECT … FOR UPDATE)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT count(*) FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'
-              AND query LIKE %s AND query LIKE %s
-            """,
-            ["%impact_handprintstate%", "%FOR UPDATE%"],
-        )
-        return cursor.fetchone()[0] == 1
-
-
 def _duplicate_results() -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -148,7 +135,7 @@ def test_a_recompute_all_whose_worker_is_killed_is_finished_by_the_next_worker(
         recompute_all_task.apply_async(
             args=[version.pk, TODAY.isoformat()], kwargs={"chunk_size": CHUNK_SIZE}
         )
-        blocked = wait_until(_waiting_in_a_chunk, 60, 0.05)
+        blocked = wait_until(waiting_for_a_state_row_lock, 60, 0.05)
         assert blocked, log.read_text()
         killed_at = _job().done
         os.kill(first.pid, signal.SIGKILL)
