@@ -23,6 +23,19 @@ bench-browse: $(STAMP)  ## Browsing: list, search and dashboards beside their ra
 bench-load: $(STAMP)  ## Load: locust against gunicorn, a mixed traffic beside a trivial view (BENCH_ARGS=--quick: smoke run)
 	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
+# Checks kept out of `make test` because they take long or measure the machine's pace; they
+# run with `make test`'s services (docs/performance.md, "Outside the suite").
+.PHONY: bench-pace bench-equivalence bench-thorough
+HYPOTHESIS_MODULES := tests/test_recompute_all.py tests/test_scoring.py tests/test_validators.py tests/test_api_schemathesis.py
+bench-pace: $(STAMP)  ## Speed figures the suite does not assert: a burst of saves, saves and 503s during outages
+	$(BIN)/python -m config.stack test bench/test_pace.py -p no:cacheprovider -q
+
+bench-equivalence: $(STAMP)  ## SQL recompute equals the pure function on 10,000 initiatives, every method version
+	$(BIN)/python -m config.stack test bench/test_equivalence.py -p no:cacheprovider -q -s
+
+bench-thorough: $(STAMP)  ## The property and schemathesis tests with hypothesis's larger profile
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m config.stack test $(HYPOTHESIS_MODULES) -p no:cacheprovider -q
+
 # Full-page PNGs of the main pages of the running `make run` server (BASE_URL to change).
 .PHONY: screenshots
 screenshots: $(STAMP)  ## Screenshots of the main pages into .local/screenshots/ (needs `make run`)

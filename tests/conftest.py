@@ -1,12 +1,22 @@
 import importlib
+import os
 
 import pytest
 from django.apps import apps as django_apps
+from hypothesis import settings as hypothesis_settings
 
 from common.throttling import throttle_history_clear
 from initiatives.services import themes_seed
 from places.services import bundled_paths, places_import
 from sdgs.services import goals_load
+
+# `make test` runs a fixed, reproducible number of examples; `make bench-thorough` runs many
+# more with fresh randomness (HYPOTHESIS_PROFILE=thorough). See docs/performance.md.
+hypothesis_settings.register_profile(
+    "suite", max_examples=50, deadline=None, derandomize=True, print_blob=True
+)
+hypothesis_settings.register_profile("thorough", max_examples=500, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @pytest.fixture

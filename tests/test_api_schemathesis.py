@@ -1,6 +1,7 @@
 """Schemathesis against /api/schema/: generated and malformed input never breaks the API.
 
-Every operation gets at least 50 schema-conforming and 50 malformed examples, sent in-process
+Every operation gets at least EXAMPLES schema-conforming and EXAMPLES malformed examples (10
+each under `make test`'s hypothesis profile, 100 under `make bench-thorough`'s), sent in-process
 to the WSGI application as the owner of a published initiative (token auth). Each example
 runs in a savepoint that is rolled back, so examples do not change one another's data.
 Checks: no server error, and responses conform to the schema. Every write operation must
@@ -30,7 +31,8 @@ from tests.member_factories import MemberOrganisationFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
-EXAMPLES = 50
+# A fifth of the loaded hypothesis profile's max_examples (tests/conftest.py), per strategy.
+EXAMPLES = max(settings.default.max_examples // 5, 1)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CHECKS = [not_a_server_error, response_schema_conformance]
 

@@ -23,22 +23,34 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+import time_machine
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings as django_settings
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from config.celery import app as celery_app
 from impact.models import HandprintResult, HandprintState
 from impact.services import handprint_recompute, handprint_sweep
-from initiatives.models import ActivityReport, Initiative, InitiativeGoal
-from initiatives.services import activity_report_save
-from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
-from tests.services import PrivateRedis, drop_cached_broker_pools, wait_until
+from initiatives.models import ActivityReport, Initiative
+from tests.factories import MunicipalityFactory, UserFactory
+from tests.handprint_checks import initiative_with_goals as _initiative
+from tests.handprint_checks import months_ago as _months_ago
+from tests.handprint_checks import private_broker_running, waiting_for_a_state_row_lock
+from tests.handprint_checks import report_save as _report
+from tests.handprint_checks import stale_ids as _stale
+from tests.services import PrivateRedis, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 RECOMPUTE_TASK = "impact.tasks.handprint_recompute"
 WRITER_LANES = 4
+# The worst case of one publish to a dead broker: the connect and socket timeouts of
+# CELERY_BROKER_TRANSPORT_OPTIONS. Only a retry (or a hang) takes longer.
+ONE_BROKER_ATTEMPT_SECONDS = (
+    django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"]
+    + django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"]
+)
 
 
 # --- A private Redis broker ---------------------------------------------------------------
@@ -47,17 +59,8 @@ WRITER_LANES = 4
 @pytest.fixture
 def private_broker() -> Iterator[PrivateRedis]:
     """The Celery app publishes to (and workers consume from) a Redis of this test's own."""
-    server = PrivateRedis()
-    server.start()
-    real_url = celery_app.conf.broker_url
-    celery_app.conf.broker_url = server.url
-    drop_cached_broker_pools()
-    try:
+    with private_broker_running() as server:
         yield server
-    finally:
-        celery_app.conf.broker_url = real_url
-        drop_cached_broker_pools()
-        server.stop()
 
 
 def _worker(**options: object):
@@ -87,49 +90,11 @@ def handprint_timing(settings) -> None:
     settings.HANDPRINT_SWEEP_AFTER_SECONDS = 1
 
 
-def _months_ago(count: int) -> datetime.date:
-    """The first day of the month `count` months before this one (1 = last month)."""
-    first = timezone.localdate().replace(day=1)
-    index = first.year * 12 + first.month - 1 - count
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def _initiative(owner, **kwargs) -> Initiative:
-    """A published initiative with SDG 11 as primary goal and SDG 3 as second."""
-    initiative = InitiativeFactory(published=True, owner=owner, **kwargs)
-    InitiativeGoal.objects.bulk_create(
-        [
-            InitiativeGoal(initiative=initiative, goal_id=11, position=1),
-            InitiativeGoal(initiative=initiative, goal_id=3, position=2),
-        ]
-    )
-    return initiative
-
-
-def _report(initiative, owner, month: datetime.date, hours: str) -> ActivityReport:
-    return activity_report_save(
-        initiative=initiative,
-        user=owner,
-        month=month,
-        volunteer_hours=Decimal(hours),
-        active_volunteers=10,
-        people_reached=25,
-    )
-
-
 def _rolling_hours(initiative_id: int) -> Decimal | None:
     result = HandprintResult.objects.filter(
         initiative_id=initiative_id, period_kind=HandprintResult.PeriodKind.ROLLING
     ).first()
     return None if result is None else result.volunteer_hours
-
-
-def _stale() -> list[int]:
-    return list(
-        HandprintState.objects.filter(computed_version__lt=F("inputs_version")).values_list(
-            "pk", flat=True
-        )
-    )
 
 
 def _body(message: dict) -> list:
@@ -236,34 +201,19 @@ def test_a_saved_report_reaches_the_stored_handprint_through_a_real_worker(
     assert state.stale_since is None
 
 
-@pytest.mark.worker
-@pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-def test_a_thousand_writes_over_five_seconds_cost_at_most_110_computations(
-    private_broker, settings, capsys
-):
-    # Given 100 initiatives written round-robin at up to 200 writes a second: one write per
-    # initiative every 0.5 s at full pace. The worker thread shares the GIL with the writers, so
-    # a slower machine writes more slowly (about 90 a second on the CI machine, a gap of 1.1 s):
-    # the quiet period (1.5 s) must exceed the gap, and the maximum delay (30 s) the whole
-    # burst, for the burst to count as one computation per initiative.
-    settings.HANDPRINT_QUIET_SECONDS = 1.5
-    settings.HANDPRINT_MAX_DELAY_SECONDS = 30
-    owner = UserFactory()
-    municipality = MunicipalityFactory()
-    initiatives = [_initiative(owner, municipality=municipality) for _ in range(100)]
-    expected: dict[int, dict[datetime.date, Decimal]] = {i.pk: {} for i in initiatives}
+def _burst(initiatives: list[Initiative], owner, writes: int, expected: dict) -> None:
+    """`writes` reports round-robin over the initiatives from four lanes, as fast as they go.
+
+    Every write is its own transaction through the service; `expected` gets each month's hours.
+    """
     errors: list[BaseException] = []
 
-    def writer(lane: int, started: float) -> None:
-        # Four lanes keep the pace; the writes to one initiative all go through one lane.
+    def writer(lane: int) -> None:
+        # The writes to one initiative all go through one lane, so the last one stays last.
         try:
-            for n in range(lane, 1000, WRITER_LANES):
-                delay = started + n * 0.005 - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                initiative = initiatives[n % 100]
-                month = _months_ago(1 + (n // 100 + n % 3) % 11)
+            for n in range(lane, writes, WRITER_LANES):
+                initiative = initiatives[n % len(initiatives)]
+                month = _months_ago(1 + (n // len(initiatives) + n % 3) % 11)
                 hours = Decimal(n % 7 + 1)
                 _report(initiative, owner, month, str(hours))
                 expected[initiative.pk][month] = hours
@@ -272,39 +222,129 @@ def test_a_thousand_writes_over_five_seconds_cost_at_most_110_computations(
         finally:
             connection.close()
 
-    with _worker():
-        # When: 1,000 writes, each through the service in its own transaction, over 5 s
-        started = time.monotonic()
-        lanes = [
-            threading.Thread(target=writer, args=(lane, started)) for lane in range(WRITER_LANES)
-        ]
-        for lane in lanes:
-            lane.start()
-        for lane in lanes:
-            lane.join(timeout=30)
-        writing = time.monotonic() - started
-        assert errors == []
+    lanes = [threading.Thread(target=writer, args=(lane,)) for lane in range(WRITER_LANES)]
+    for lane in lanes:
+        lane.start()
+    for lane in lanes:
+        lane.join(timeout=120)
+    assert errors == []
+    assert not any(lane.is_alive() for lane in lanes)
 
-        # Then everything settles
-        assert wait_until(lambda: not _stale(), 30, interval=0.2), f"still stale: {_stale()}"
-        settled = time.monotonic() - started
 
-    computations = HandprintState.objects.aggregate(total=Sum("computations"))["total"]
-    with capsys.disabled():
-        print(  # the figure the issue asks about, visible with -s or in the CI log
-            f"\n1000 writes in {writing:.1f} s, settled after {settled:.1f} s: "
-            f"{computations} computations"
+def _settle_after_the_quiet_period() -> None:
+    """Runs a real worker on a clock moved to one quiet period after the last write."""
+    last_write = HandprintState.objects.order_by("-last_input_at").first().last_input_at
+    quiet = datetime.timedelta(seconds=django_settings.HANDPRINT_QUIET_SECONDS)
+    with time_machine.travel(last_write + quiet, tick=True), _worker():
+        assert wait_until(lambda: not _stale(), 60, interval=0.1), f"still stale: {_stale()}"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_writes_costs_one_computation_per_initiative_per_quiet_period(
+    private_broker, settings
+):
+    # Given 40 initiatives. How fast a machine writes does not matter here: the clock that
+    # decides whether the quiet period has passed is moved by the test (the pace of the
+    # burst is measured by `make bench-pace`, bench/test_pace.py).
+    settings.HANDPRINT_QUIET_SECONDS = 1.5
+    settings.HANDPRINT_MAX_DELAY_SECONDS = 30
+    owner = UserFactory()
+    municipality = MunicipalityFactory()
+    initiatives = [_initiative(owner, municipality=municipality) for _ in range(40)]
+    expected: dict[int, dict[datetime.date, Decimal]] = {i.pk: {} for i in initiatives}
+
+    # When 400 writes are committed within one quiet period
+    _burst(initiatives, owner, 400, expected)
+
+    # Then one recompute per initiative is queued: every later write found it pending
+    queued = sorted(_body(message)[0][0] for message in private_broker.queued())
+    assert queued == sorted(expected)
+
+    # When the quiet period has passed and a worker runs
+    _settle_after_the_quiet_period()
+
+    # Then each initiative was computed exactly once, and no write was lost to the coalescing
+    def computations() -> int:
+        return HandprintState.objects.aggregate(total=Sum("computations"))["total"]
+
+    def stored() -> dict[int, Decimal]:
+        return dict(
+            HandprintResult.objects.filter(
+                period_kind=HandprintResult.PeriodKind.ROLLING
+            ).values_list("initiative_id", "volunteer_hours")
         )
-    # The writers kept a burst's pace (a stalled writer would make this test meaningless)
-    assert writing < 15
-    assert 100 <= computations <= 110
-    # and no write was lost to the coalescing
-    stored = dict(
-        HandprintResult.objects.filter(period_kind=HandprintResult.PeriodKind.ROLLING).values_list(
-            "initiative_id", "volunteer_hours"
-        )
-    )
-    assert stored == {pk: sum(months.values()) for pk, months in expected.items()}
+
+    assert computations() == 40
+    assert stored() == {pk: sum(months.values()) for pk, months in expected.items()}
+
+    # When a second burst comes in a later quiet period
+    _burst(initiatives, owner, 120, expected)
+    _settle_after_the_quiet_period()
+
+    # Then one more computation per initiative, and again every write counts
+    assert computations() == 80
+    assert stored() == {pk: sum(months.values()) for pk, months in expected.items()}
+
+
+@pytest.mark.django_db
+def test_a_recompute_inside_the_quiet_period_defers_and_the_next_one_after_it_computes(
+    private_broker, handprint_timing
+):
+    # Given a report just saved (in the test's transaction: its task is run here by hand)
+    owner = UserFactory()
+    initiative = _initiative(owner)
+    _report(initiative, owner, _months_ago(1), "12.5")
+    written = HandprintState.objects.get(pk=initiative.pk).last_input_at
+    quiet = datetime.timedelta(seconds=0.3)  # handprint_timing
+
+    # When the task runs a moment before the quiet period is over
+    with time_machine.travel(written + quiet - datetime.timedelta(milliseconds=1), tick=False):
+        outcome = handprint_recompute(initiative_id=initiative.pk)
+
+    # Then it computes nothing and looks again when the period ends
+    assert outcome == "deferred"
+    [again] = private_broker.queued()
+    assert _body(again)[0] == [initiative.pk]
+    assert HandprintState.objects.get(pk=initiative.pk).computations == 0
+
+    # When that task runs at the end of the quiet period
+    with time_machine.travel(written + quiet, tick=False):
+        outcome = handprint_recompute(initiative_id=initiative.pk)
+
+    # Then it computes, once
+    assert outcome == "computed"
+    state = HandprintState.objects.get(pk=initiative.pk)
+    assert (state.computed_version, state.computations) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_writes_that_never_pause_are_computed_once_the_maximum_delay_is_reached(
+    private_broker, handprint_timing
+):
+    # Given an initiative written to twice; the last write just now
+    owner = UserFactory()
+    initiative = _initiative(owner)
+    _report(initiative, owner, _months_ago(1), "12.5")
+    _report(initiative, owner, _months_ago(2), "1.0")
+    state = HandprintState.objects.get(pk=initiative.pk)
+    stale_for = datetime.timedelta(seconds=10)  # HANDPRINT_MAX_DELAY_SECONDS (handprint_timing)
+
+    # When a task runs just before the maximum delay, right after another write: it defers.
+    # (The write's time is set by hand: the database's now() does not travel.)
+    just_before = state.stale_since + stale_for - datetime.timedelta(milliseconds=1)
+    with time_machine.travel(just_before, tick=False):
+        HandprintState.objects.filter(pk=initiative.pk).update(last_input_at=timezone.now())
+        assert handprint_recompute(initiative_id=initiative.pk) == "deferred"
+
+    # When one runs, again right after a write, once the maximum delay is reached
+    with time_machine.travel(state.stale_since + stale_for, tick=False):
+        HandprintState.objects.filter(pk=initiative.pk).update(last_input_at=timezone.now())
+        outcome = handprint_recompute(initiative_id=initiative.pk)
+
+    # Then it computes, although the writes have not paused
+    assert outcome == "computed"
+    assert _rolling_hours(initiative.pk) == Decimal("13.5")
 
 
 @pytest.mark.worker
@@ -349,6 +389,12 @@ def test_two_simultaneous_writes_to_one_initiative_are_both_in_the_handprint(
 
 
 # --- Failures: a Redis outage, a killed worker ----------------------------------------------------
+
+
+def _past_the_sweep_threshold():
+    """The clock moved on just past HANDPRINT_SWEEP_AFTER_SECONDS: the sweep's marks are old."""
+    after = datetime.timedelta(seconds=django_settings.HANDPRINT_SWEEP_AFTER_SECONDS + 0.1)
+    return time_machine.travel(after, tick=True)
 
 
 class _Records(logging.Handler):
@@ -412,9 +458,9 @@ def test_a_redis_outage_never_breaks_a_save_and_the_sweep_catches_up_afterwards(
 
     # When Redis is back on the same port, a worker runs, and the sweep finds the old marks
     private_broker.start()
-    time.sleep(1.1)  # HANDPRINT_SWEEP_AFTER_SECONDS
     with _worker():
-        sent = handprint_sweep()
+        with _past_the_sweep_threshold():
+            sent = handprint_sweep()
 
         # Then every handprint comes up to date
         assert sent == 2
@@ -424,9 +470,10 @@ def test_a_redis_outage_never_breaks_a_save_and_the_sweep_catches_up_afterwards(
     assert _rolling_hours(computed.pk) == Decimal("3.0")
 
 
-@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_save_during_a_redis_outage_returns_within_two_seconds(private_broker, handprint_timing):
+def test_a_save_during_a_redis_outage_tries_the_broker_once_and_does_not_wait_for_it(
+    private_broker, handprint_timing, impact_warnings
+):
     # Given Redis is down
     owner = UserFactory()
     initiative = _initiative(owner)
@@ -437,9 +484,12 @@ def test_a_save_during_a_redis_outage_returns_within_two_seconds(private_broker,
     _report(initiative, owner, _months_ago(1), "12.5")
     elapsed = time.monotonic() - started
 
-    # Then the user is not kept waiting for the broker
+    # Then the publish failed once, without retrying, and left the claim for the sweep
+    assert impact_warnings == [f"could not enqueue handprint recompute {initiative.pk}"]
     assert HandprintState.objects.get(pk=initiative.pk).enqueued_at is None
-    assert elapsed < 2, f"the save took {elapsed:.2f} s"
+    # and the user was not kept waiting: a retry loop would hang here; one refused connection
+    # is over at once. (The speed of that save is measured by bench/test_pace.py.)
+    assert elapsed < ONE_BROKER_ATTEMPT_SECONDS, f"the save took {elapsed:.2f} s"
 
 
 def _database() -> dict[str, str]:
@@ -462,20 +512,6 @@ def _test_database_url() -> str:
     if db["host"].startswith("/"):  # a Unix socket directory
         return f"postgres://{db['user']}{password}@/{db['dbname']}?host={db['host']}"
     return f"postgres://{db['user']}{password}@{db['host']}:{db['port']}/{db['dbname']}"
-
-
-def _waiting_for_the_state_lock() -> bool:
-    """Whether some session waits for a row lock on a handprint state (SELECT … FOR UPDATE)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT count(*) FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'
-              AND query LIKE %s AND query LIKE %s
-            """,
-            ["%impact_handprintstate%", "%FOR UPDATE%"],
-        )
-        return cursor.fetchone()[0] == 1
 
 
 def _worker_subprocess(broker: PrivateRedis, log: Path) -> subprocess.Popen:
@@ -532,7 +568,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_mark_for_the_sweep(
     worker = _worker_subprocess(private_broker, log)
     try:
         # When the worker is blocked mid-task, and killed there
-        assert wait_until(_waiting_for_the_state_lock, 30, interval=0.1), log.read_text()
+        assert wait_until(waiting_for_a_state_row_lock, 30, interval=0.1), log.read_text()
         assert HandprintState.objects.get(pk=initiative.pk).enqueued_at is None
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
@@ -549,10 +585,10 @@ def test_a_worker_killed_mid_recompute_leaves_the_mark_for_the_sweep(
     assert _rolling_hours(initiative.pk) is None
 
     # When the killed session is gone, a new worker runs and the sweep finds the old mark
-    assert wait_until(lambda: not _waiting_for_the_state_lock(), 10)
-    time.sleep(1.1)  # HANDPRINT_SWEEP_AFTER_SECONDS
+    assert wait_until(lambda: not waiting_for_a_state_row_lock(), 10)
     with _worker():
-        assert handprint_sweep() == 1
+        with _past_the_sweep_threshold():
+            assert handprint_sweep() == 1
 
         # Then it is recomputed and nothing stays stale
         assert wait_until(lambda: not _stale(), 10), f"still stale: {_stale()}"

@@ -17,6 +17,9 @@ from tests.faults.conftest import free_port
 
 pytestmark = [pytest.mark.faults]
 
+# bin/web's gunicorn --timeout: a request that takes longer is a hang, killed with its worker.
+HANG_SECONDS = 30
+
 
 @pytest.fixture
 def refused_database(django_db_blocker, settings) -> Iterator[None]:
@@ -41,7 +44,7 @@ def refused_database(django_db_blocker, settings) -> Iterator[None]:
         ("/", {"sessionid": "x" * 32}),  # the session loads in a middleware, before the view
     ],
 )
-def test_a_page_answers_a_quick_503_page_when_the_database_refuses(
+def test_a_page_answers_a_503_page_rather_than_hanging_when_the_database_refuses(
     refused_database, path: str, cookies: dict
 ) -> None:
     # Given a visitor, with or without a session
@@ -61,8 +64,9 @@ def test_a_page_answers_a_quick_503_page_when_the_database_refuses(
     assert response["Cache-Control"] == "no-store"
     assert "<title>Temporarily unavailable · Buurtbeurs</title>" in html
     assert html.count("<main") == 1
-    # (a refused connection fails at once; the margin is for the first request's imports)
-    assert elapsed < 2, f"the 503 took {elapsed:.2f} s"
+    # and an answer rather than a hang: well within the time gunicorn gives a request before
+    # it kills the worker (how quick the 503 is: `make bench-pace`, docs/performance.md)
+    assert elapsed < HANG_SECONDS, f"the 503 took {elapsed:.2f} s"
 
 
 def test_the_api_answers_503_json_when_the_database_refuses(refused_database) -> None:

@@ -23,13 +23,14 @@ from impact.tasks import handprint_sweep_task
 from initiatives.models import ActivityReport, ActivityReportRevision, InitiativeGoal
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
 from tests.faults.conftest import PrivateRedis, wait_until
-from tests.test_recompute_all import differences, expected_figures, stored_figures
+from tests.recompute_checks import differences, expected_figures, stored_figures
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.worker]
 
 INITIATIVES = 6
 SAVES_PER_CHANNEL = 12  # web form and API each: 24 saves while Redis is down
-SAVE_BUDGET_SECONDS = 2.0
+# bin/web's gunicorn --timeout: a save that takes longer is a hang, killed with its worker.
+HANG_SECONDS = 30
 CATCH_UP_BUDGET_SECONDS = 120
 
 
@@ -111,7 +112,8 @@ def test_reports_saved_while_redis_is_down_reach_every_handprint_after_it_return
     ), statuses
     saves = len(timings)
     slowest = max(timings)
-    assert slowest < SAVE_BUDGET_SECONDS, f"slowest save took {slowest:.2f} s"
+    # and none hung waiting for the broker (how quick they are: `make bench-pace`)
+    assert slowest < HANG_SECONDS, f"slowest save took {slowest:.2f} s"
     # Each month was saved on the web, then corrected through the API: revision 2, history 1.
     reports = ActivityReport.objects.filter(initiative__in=initiatives)
     assert reports.count() == SAVES_PER_CHANNEL

@@ -1,8 +1,9 @@
 """A worker SIGKILLed in the middle of recompute-all: the task comes back and finishes the job.
 
 The worker is `celery worker` as production runs it, in a subprocess on the test database and
-a private Redis; it is killed with SIGKILL (no shutdown, no ack), and a second worker gets the
-redelivered message (acks_late + the broker's visibility timeout) and resumes the job.
+a private Redis; it is killed with SIGKILL (no shutdown, no ack) while it waits for a row lock
+the test holds in its second chunk, and a second worker gets the redelivered message
+(acks_late + the broker's visibility timeout) and resumes the job.
 """
 
 import os
@@ -12,11 +13,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 
 from impact import services
-from impact.models import HandprintResult, MethodVersion, RecomputeJob
+from impact.models import HandprintResult, HandprintState, MethodVersion, RecomputeJob
 from impact.recompute import LOCK_KEY
 from impact.tasks import recompute_all_task
 from tests.faults.conftest import (
@@ -28,7 +30,8 @@ from tests.faults.conftest import (
     stop_process,
     wait_until,
 )
-from tests.test_recompute_all import (
+from tests.handprint_checks import waiting_for_a_state_row_lock
+from tests.recompute_checks import (
     TODAY,
     bulk_initiatives,
     bulk_load_inputs,
@@ -40,8 +43,8 @@ from tests.test_recompute_all import (
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.worker]
 
-INITIATIVES = 3000
-CHUNK_SIZE = 50  # 60 committed chunks: room to kill the worker between the first and the last
+INITIATIVES = 500
+CHUNK_SIZE = 50  # 10 committed chunks; the worker is killed in the second
 VISIBILITY_TIMEOUT_SECONDS = 2
 
 
@@ -112,24 +115,34 @@ def _duplicate_results() -> list[tuple]:
 def test_a_recompute_all_whose_worker_is_killed_is_finished_by_the_next_worker(
     reference_data, private_broker: PrivateRedis, tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    # Given thousands of initiatives with reports, committed where a worker process sees them
+    # Given hundreds of initiatives with reports, committed where a worker process sees them
     version = MethodVersion.objects.get(code="2026.1")
     initiative_ids = bulk_initiatives(INITIATIVES)
     random_inputs(random.Random(9), initiative_ids)
+    # and the state row of the second chunk's first initiative held by another session, so
+    # the worker commits the first chunk and then waits in the second, however fast it is
+    HandprintState.objects.create(initiative_id=initiative_ids[CHUNK_SIZE])
+    holder = psycopg.connect(database_url_of_tests(), connect_timeout=5)
+    holder.execute(
+        "SELECT 1 FROM impact_handprintstate WHERE initiative_id = %s FOR KEY SHARE",
+        [initiative_ids[CHUNK_SIZE]],
+    )
     log = tmp_path / "workers.log"
     first = _worker(private_broker, log)
     second: subprocess.Popen | None = None
     try:
-        # When the recompute is queued and the worker is SIGKILLed between two chunks' commits
+        # When the recompute is queued and the worker is SIGKILLed inside its second chunk
         recompute_all_task.apply_async(
             args=[version.pk, TODAY.isoformat()], kwargs={"chunk_size": CHUNK_SIZE}
         )
-        started = wait_until(lambda: (job := _job()) is not None and job.done > 0, 60, 0.01)
+        blocked = wait_until(waiting_for_a_state_row_lock, 60, 0.05)
+        assert blocked, log.read_text()
+        killed_at = _job().done
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
-        assert started, log.read_text()
-        killed_at = _job().done
-        assert 0 < killed_at < INITIATIVES, f"killed too late: {killed_at} done"
+        holder.rollback()
+        # Then only the first chunk was committed
+        assert killed_at == CHUNK_SIZE, f"killed at {killed_at} done"
 
         # When the killed session is gone and a new worker starts
         assert wait_until(_recompute_lock_is_free, 30, 0.1), "the killed session kept the lock"
@@ -138,6 +151,7 @@ def test_a_recompute_all_whose_worker_is_killed_is_finished_by_the_next_worker(
         finished = wait_until(lambda: _job().status == RecomputeJob.Status.DONE, 120, interval=0.2)
         seconds = time.monotonic() - resumed
     finally:
+        holder.close()
         stop_process(first)
         stop_process(second)
 
