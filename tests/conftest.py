@@ -9,6 +9,9 @@ from common.throttling import throttle_history_clear
 from initiatives.services import themes_seed
 from places.services import bundled_paths, places_import
 from sdgs.services import goals_load
+from tests.factories import InitiativeFactory, UserFactory
+from tests.member_factories import lsa_staff
+from tests.xss_world import xss_world as build_xss_world
 
 # `make test` runs a fixed, reproducible number of examples; `make bench-thorough` runs many
 # more with fresh randomness (HYPOTHESIS_PROFILE=thorough). See docs/performance.md.
@@ -38,3 +41,31 @@ def reference_data(db) -> None:
     themes_seed()
     migration = importlib.import_module("impact.migrations.0002_method_v1_and_immutability")
     migration.load_method(django_apps, None)
+
+
+# --- The people and the initiative most tests start from ------------------------------------
+
+
+@pytest.fixture
+def owner(db):
+    """A resident: the owner of `initiative`."""
+    return UserFactory()
+
+
+@pytest.fixture
+def initiative(owner):
+    """A published initiative owned by `owner`."""
+    return InitiativeFactory(published=True, owner=owner)
+
+
+@pytest.fixture
+def staff(db):
+    """An LSA staff member (group "LSA-medewerkers"): administers members and moderates."""
+    return lsa_staff(full_name="Sanne van LSA")
+
+
+@pytest.fixture
+def xss_world(db) -> dict:
+    """Initiatives, a need, an offer, a photo, a member organisation, staff and a token: every
+    kind of row with free text, for the XSS tests (tests/xss_world.py)."""
+    return build_xss_world()

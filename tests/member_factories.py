@@ -8,10 +8,11 @@ ContactPersonFactory(organisation=org, is_primary=True)
 """
 
 import datetime
+import importlib
 from decimal import Decimal
 
 import factory
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -20,10 +21,27 @@ from members.permissions import LSA_STAFF_GROUP
 from tests.factories import MunicipalityFactory, UserFactory
 
 
+def lsa_staff_group() -> Group:
+    """The group "LSA-medewerkers" as migrations members/0002 and initiatives/0006 leave it; made
+    again with the same permissions when a transactional test has flushed it."""
+    group, created = Group.objects.get_or_create(name=LSA_STAFF_GROUP)
+    if created:
+        members = importlib.import_module("members.migrations.0002_lsa_staff_group")
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="members", codename__in=members._codenames()
+            ),
+            Permission.objects.get(
+                content_type__app_label="initiatives", codename="moderate_initiative"
+            ),
+        )
+    return group
+
+
 def lsa_staff(**fields: object) -> User:
-    """A staff user in the group "LSA-medewerkers" (created by migration members/0002)."""
+    """A staff user in the group "LSA-medewerkers": administers members and moderates."""
     user = UserFactory(is_staff=True, **fields)
-    user.groups.add(Group.objects.get(name=LSA_STAFF_GROUP))
+    user.groups.add(lsa_staff_group())
     return user
 
 

@@ -12,21 +12,11 @@ from django.utils import timezone
 
 from initiatives.models import ActivityReport, ActivityReportRevision
 from initiatives.services import activity_report_save
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 MARCH_2025 = datetime.date(2025, 3, 1)
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
-    return InitiativeFactory(published=True, owner=owner)
 
 
 def save(initiative, user, **overrides) -> ActivityReport:

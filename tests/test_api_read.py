@@ -283,11 +283,6 @@ def test_list_query_count_does_not_grow_with_page_size(api, theme, django_assert
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
 def garden(owner):
     initiative = _private(_initiative(owner=owner, goals=[15]))
     NeedFactory(initiative=initiative, title="Schoppen")

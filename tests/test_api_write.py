@@ -31,7 +31,6 @@ from tests.factories import (
     NeedFactory,
     UserFactory,
 )
-from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -40,16 +39,6 @@ MARCH_2025 = "2025-03"
 
 
 # --- Fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
-    return InitiativeFactory(published=True, owner=owner)
 
 
 @pytest.fixture
@@ -62,11 +51,6 @@ def officer(initiative):
     user = UserFactory()
     OfficerGrant.objects.create(user=user, municipality=initiative.municipality)
     return user
-
-
-@pytest.fixture
-def staff():
-    return lsa_staff()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from impact.scoring import month_add
 from impact.services import areas_refresh, handprint_inputs_changed, handprint_recompute
 from initiatives.models import ActivityReport, InitiativeGoal
 from initiatives.services import initiative_update
-from tests.factories import DistrictFactory, InitiativeFactory, MunicipalityFactory, UserFactory
+from tests.factories import DistrictFactory, InitiativeFactory, MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +40,6 @@ def places():
         "new": new,
         "new_north": DistrictFactory(code="WK930201", name="Noord", municipality=new),
     }
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from config.stack import ROOT
 from impact.models import HandprintState
 from initiatives.models import ActivityReport, Initiative, Need, Ownership
 from initiatives.services import activity_report_save
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -142,12 +142,6 @@ def server(django_db_setup) -> Iterator[str]:
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
-
-
-@pytest.fixture
-def initiative(db):
-    owner = UserFactory()
-    return InitiativeFactory(published=True, owner=owner)
 
 
 @pytest.fixture

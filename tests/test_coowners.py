@@ -17,16 +17,6 @@ INVITEE_EMAIL = "sanne.jansen@example.org"
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
-    return InitiativeFactory(published=True, owner=owner)
-
-
-@pytest.fixture
 def invitee():
     return UserFactory(email=INVITEE_EMAIL)
 

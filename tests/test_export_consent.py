@@ -37,11 +37,6 @@ def city():
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
 def initiatives(town, city, owner):
     return {
         "own": InitiativeFactory(

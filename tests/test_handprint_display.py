@@ -116,11 +116,6 @@ def _recompute(initiative) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def owner(db):
-    return UserFactory()
-
-
-@pytest.fixture
 def computed(settings, owner):
     """A published initiative (SDG 11 primary, SDG 3) with two months reported and computed.
 

@@ -1,3 +1,4 @@
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -12,3 +13,42 @@ RUFF = Path(sys.executable).parent / "ruff"
 def test_code_is_ruff_clean(args):
     result = subprocess.run([str(RUFF), *args], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_no_test_module_imports_another_test_module():
+    # Shared fixtures live in conftest.py and helpers in modules not named test_*: a test
+    # module imported elsewhere runs its fixtures and tests twice and ties the files together.
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in _imported_modules(path) if name.rsplit(".", 1)[-1].startswith("test_")
+        )
+        for path in (ROOT / "tests").rglob("*.py")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_owner_initiative_and_staff_are_declared_once():
+    declared = {
+        str(path.relative_to(ROOT)): [
+            node.name
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.FunctionDef)
+            and node.name in {"owner", "initiative", "staff"}
+            and any("fixture" in ast.unparse(decorator) for decorator in node.decorator_list)
+        ]
+        for path in (ROOT / "tests").rglob("*.py")
+    }
+    assert {path: names for path, names in declared.items() if names} == {
+        "tests/conftest.py": ["owner", "initiative", "staff"]
+    }

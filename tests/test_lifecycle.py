@@ -6,7 +6,6 @@ from django.db import IntegrityError, transaction
 from initiatives import services
 from initiatives.models import Initiative, InitiativeEvent, InitiativeGoal
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
-from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -14,11 +13,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def resident():
     return UserFactory(email="initiatiefnemer@example.org")
-
-
-@pytest.fixture
-def staff():
-    return lsa_staff(email="lsa@example.org")
 
 
 def _create(user, name="Buurthuis De Linde", goals=(11,)):

@@ -46,11 +46,6 @@ def english():
         yield
 
 
-@pytest.fixture
-def staff():
-    return lsa_staff(full_name="Sanne van LSA")
-
-
 def _client(client, user):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     if user is not None:

@@ -14,7 +14,6 @@ import time
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -23,7 +22,6 @@ from openpyxl import Workbook, load_workbook
 
 from members import imports, services
 from members.models import ContactPerson, MemberOrganisation, Membership
-from members.permissions import LSA_STAFF_GROUP
 from members.resources import COLUMNS
 from tests.factories import DistrictFactory, MunicipalityFactory, UserFactory
 from tests.member_factories import (
@@ -32,6 +30,7 @@ from tests.member_factories import (
     MemberOrganisationFactory,
     MembershipFactory,
 )
+from tests.member_factories import lsa_staff as make_lsa_staff
 from tests.test_handprint_async import _worker, private_broker  # noqa: F401 - a fixture
 
 IMPORT_URL = "/beheer/members/import/"
@@ -47,18 +46,9 @@ def media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
 
 
-def _lsa_staff(**kwargs: object):
-    """A staff account in the LSA group (which a transactional test has to create again)."""
-    group, _ = Group.objects.get_or_create(name=LSA_STAFF_GROUP)
-    group.permissions.add(*Permission.objects.filter(content_type__app_label="members"))
-    user = UserFactory(is_staff=True, **kwargs)
-    user.groups.add(group)
-    return user
-
-
 @pytest.fixture
 def lsa_staff(db):
-    return _lsa_staff(email="medewerker@lsa.example.org")
+    return make_lsa_staff(email="medewerker@lsa.example.org")
 
 
 @pytest.fixture
@@ -725,7 +715,7 @@ def _wait_for(predicate, seconds: float = 5) -> bool:
 
 def test_a_job_is_only_visible_to_whoever_started_it(staff_client, queued, places, client):
     job_id, _ = _dry_run(staff_client, queued, [_row()])
-    colleague = _lsa_staff(email="collega@lsa.example.org")
+    colleague = make_lsa_staff(email="collega@lsa.example.org")
     client.force_login(colleague)
 
     response = client.get(f"{IMPORT_URL}{job_id}/")
@@ -1041,7 +1031,7 @@ def test_two_thousand_rows_are_checked_and_applied_by_a_real_worker_with_progres
     # Given LSA staff and a file of 2,000 new organisations
     amsterdam = MunicipalityFactory(code="GM0363", name="Amsterdam")
     DistrictFactory(municipality=amsterdam, code="WK036300")
-    staff = _lsa_staff(email="import@lsa.example.org")
+    staff = make_lsa_staff(email="import@lsa.example.org")
     client.force_login(staff)
     client.cookies["taal"] = "en"
     rows = _member_rows(2000)

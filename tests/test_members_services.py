@@ -23,7 +23,6 @@ from tests.member_factories import (
     DuesFactory,
     MemberOrganisationFactory,
     MembershipFactory,
-    lsa_staff,
 )
 
 pytestmark = pytest.mark.django_db
@@ -38,11 +37,6 @@ def english():
     # The messages are asserted in their msgid language, whatever the translations say.
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def staff():
-    return lsa_staff(full_name="Sanne van LSA")
 
 
 @pytest.fixture

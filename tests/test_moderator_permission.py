@@ -21,11 +21,6 @@ CONTACT_PHONE = "+31 6 9876 5432"
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
 def submitted(owner):
     return InitiativeFactory(submitted=True, owner=owner, contact_phone=CONTACT_PHONE)
 

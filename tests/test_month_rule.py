@@ -16,7 +16,7 @@ from impact.models import Indicator, IndicatorQuantity
 from impact.services import indicator_quantity_save
 from initiatives.models import ActivityReport
 from initiatives.validators import validate_report_month
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +49,7 @@ def text(month: datetime.date) -> str:
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(reference_data, owner):
+def founded_initiative(reference_data, owner):
     return InitiativeFactory(published=True, owner=owner, founded_year=FOUNDED)
 
 
@@ -83,26 +78,29 @@ def test_the_month_message_is_dutch():
 # --- The web activity form ---------------------------------------------------------------------
 
 
-def post_activity(client, owner, initiative, month: datetime.date):
+def post_activity(client, owner, founded_initiative, month: datetime.date):
     client.force_login(owner)
     return client.post(
-        reverse("initiative_activity", args=[initiative.slug]), {"month": text(month), **FIGURES}
+        reverse("initiative_activity", args=[founded_initiative.slug]),
+        {"month": text(month), **FIGURES},
     )
 
 
 @pytest.mark.parametrize("index", range(4))
-def test_the_web_form_refuses_a_month_outside_the_rule(client, owner, initiative, index):
+def test_the_web_form_refuses_a_month_outside_the_rule(client, owner, founded_initiative, index):
     month = refused()[index]
-    response = post_activity(client, owner, initiative, month)
+    response = post_activity(client, owner, founded_initiative, month)
     assert response.status_code == 200
     assert "month" in response.context["form"].errors
     assert not ActivityReport.objects.exists()
 
 
 @pytest.mark.parametrize("index", range(2))
-def test_the_web_form_accepts_this_month_and_the_founding_january(client, owner, initiative, index):
+def test_the_web_form_accepts_this_month_and_the_founding_january(
+    client, owner, founded_initiative, index
+):
     month = accepted()[index]
-    response = post_activity(client, owner, initiative, month)
+    response = post_activity(client, owner, founded_initiative, month)
     assert response.status_code == 302
     assert ActivityReport.objects.get().month == month
 
@@ -116,18 +114,18 @@ def api(owner):
 
 
 @pytest.mark.parametrize("index", range(4))
-def test_the_api_refuses_a_month_outside_the_rule(owner, initiative, index):
+def test_the_api_refuses_a_month_outside_the_rule(owner, founded_initiative, index):
     month = refused()[index]
     client = api(owner)
     posted = client.post(
-        f"/api/v1/initiatives/{initiative.slug}/activity/",
+        f"/api/v1/initiatives/{founded_initiative.slug}/activity/",
         json.dumps({"month": text(month), **FIGURES}),
         content_type="application/json",
     )
     assert posted.status_code == 400
     assert set(posted.json()["errors"]) == {"month"}
     put = client.put(
-        f"/api/v1/initiatives/{initiative.slug}/activity/{text(month)}/",
+        f"/api/v1/initiatives/{founded_initiative.slug}/activity/{text(month)}/",
         json.dumps(FIGURES),
         content_type="application/json",
     )
@@ -137,10 +135,10 @@ def test_the_api_refuses_a_month_outside_the_rule(owner, initiative, index):
 
 
 @pytest.mark.parametrize("index", range(2))
-def test_the_api_accepts_this_month_and_the_founding_january(owner, initiative, index):
+def test_the_api_accepts_this_month_and_the_founding_january(owner, founded_initiative, index):
     month = accepted()[index]
     response = api(owner).put(
-        f"/api/v1/initiatives/{initiative.slug}/activity/{text(month)}/",
+        f"/api/v1/initiatives/{founded_initiative.slug}/activity/{text(month)}/",
         json.dumps(FIGURES),
         content_type="application/json",
     )
@@ -151,9 +149,9 @@ def test_the_api_accepts_this_month_and_the_founding_january(owner, initiative, 
 # --- Optional indicator quantities ---------------------------------------------------------------
 
 
-def save_quantity(initiative, owner, month: datetime.date) -> IndicatorQuantity:
+def save_quantity(founded_initiative, owner, month: datetime.date) -> IndicatorQuantity:
     return indicator_quantity_save(
-        initiative=initiative,
+        initiative=founded_initiative,
         user=owner,
         indicator_code="meals_served",
         month=month,
@@ -162,24 +160,26 @@ def save_quantity(initiative, owner, month: datetime.date) -> IndicatorQuantity:
 
 
 @pytest.mark.parametrize("index", range(4))
-def test_the_quantity_service_refuses_a_month_outside_the_rule(owner, initiative, index):
+def test_the_quantity_service_refuses_a_month_outside_the_rule(owner, founded_initiative, index):
     with pytest.raises(ValidationError) as error:
-        save_quantity(initiative, owner, refused()[index])
+        save_quantity(founded_initiative, owner, refused()[index])
     assert set(error.value.message_dict) == {"month"}
     assert not IndicatorQuantity.objects.exists()
 
 
 @pytest.mark.parametrize("index", range(2))
-def test_the_quantity_service_accepts_this_month_and_the_founding_january(owner, initiative, index):
+def test_the_quantity_service_accepts_this_month_and_the_founding_january(
+    owner, founded_initiative, index
+):
     month = accepted()[index]
-    assert save_quantity(initiative, owner, month).month == month
+    assert save_quantity(founded_initiative, owner, month).month == month
 
 
-def test_the_quantity_page_refuses_year_one(client, owner, initiative):
+def test_the_quantity_page_refuses_year_one(client, owner, founded_initiative):
     client.force_login(owner)
     meals = Indicator.objects.get(code="meals_served")
     response = client.post(
-        f"/initiatieven/{initiative.slug}/indicatoren/",
+        f"/initiatieven/{founded_initiative.slug}/indicatoren/",
         {
             "indicator-indicator": str(meals.pk),
             "indicator-month": "0001-01",

@@ -27,16 +27,6 @@ def empty_cache():
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
-    return InitiativeFactory(published=True, owner=owner)
-
-
-@pytest.fixture
 def need(initiative):
     return NeedFactory(initiative=initiative, title="Tuinhulp op zaterdag")
 

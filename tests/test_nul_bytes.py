@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from initiatives.models import Initiative, InitiativePhoto
-from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+from tests.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +26,9 @@ def _production_errors(settings, tmp_path):
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
 def owner_client(client, owner):
     client.force_login(owner)
     return client
-
-
-@pytest.fixture
-def initiative(owner):
-    return InitiativeFactory(published=True, owner=owner)
 
 
 def _profile(municipality: str) -> dict:

@@ -23,16 +23,6 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
-    return InitiativeFactory(published=True, owner=owner)
-
-
-@pytest.fixture
 def owner_client(client, owner):
     client.force_login(owner)
     return client

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import yaml
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.core.files.storage import storages
 from django.core.management import call_command
 from django.urls import reverse
@@ -22,7 +21,6 @@ from PIL import ExifTags, Image
 
 from members import imports, tasks
 from members.models import MemberOrganisation
-from members.permissions import LSA_STAFF_GROUP
 from tests.factories import MunicipalityFactory, UserFactory
 from tests.member_factories import MemberOrganisationFactory
 from tests.photos import gps_exif
@@ -45,16 +43,6 @@ def roots(settings, tmp_path) -> dict[str, Path]:
 def no_worker(monkeypatch) -> None:
     """The import's dry run is not sent to a broker: these tests look at the stored file."""
     monkeypatch.setattr(tasks.member_import_check, "delay", lambda job_id: None)
-
-
-@pytest.fixture
-def staff():
-    """An LSA staff member; the group is made again if a transactional test flushed it."""
-    group, _ = Group.objects.get_or_create(name=LSA_STAFF_GROUP)
-    group.permissions.add(*Permission.objects.filter(content_type__app_label="members"))
-    user = UserFactory(email="medewerker@lsa.example.org", is_staff=True)
-    user.groups.add(group)
-    return user
 
 
 def _import_file() -> bytes:

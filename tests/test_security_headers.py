@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import path as url_path
 
 from config import urls as config_urls
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 THIS_URLCONF = __name__
@@ -89,16 +89,6 @@ def assert_security_headers(response, *, html: bool = True) -> None:
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     if html:
         assert response["X-Frame-Options"] == "DENY"
-
-
-@pytest.fixture
-def owner(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
-    return InitiativeFactory(published=True, owner=owner)
 
 
 # --- Pages, API, errors, static and media -------------------------------------------------

@@ -21,7 +21,7 @@ from config import urls as config_urls
 from impact.models import MethodIndicator, MethodVersion
 from initiatives.models import HelpOffer, Initiative, InitiativeEvent, Need
 from members.models import MemberOrganisation, Membership
-from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+from tests.factories import InitiativeFactory, MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,21 +67,16 @@ handler500 = config_urls.handler500
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
+def short_initiative(owner):
     return InitiativeFactory(published=True, owner=owner, description="Kort.")
 
 
-def _profile(initiative: Initiative, **changes: str) -> dict:
+def _profile(short_initiative: Initiative, **changes: str) -> dict:
     return {
-        "name": initiative.name,
-        "summary": initiative.summary,
-        "kind": initiative.kind,
-        "municipality": initiative.municipality_id,
+        "name": short_initiative.name,
+        "summary": short_initiative.summary,
+        "kind": short_initiative.kind,
+        "municipality": short_initiative.municipality_id,
         "legal_form": "none",
         **changes,
     }
@@ -108,19 +103,19 @@ def test_a_huge_description_through_the_web_form_is_a_dutch_form_error(client, o
     assert Initiative.objects.count() == 0
 
 
-def test_a_huge_description_on_the_edit_form_changes_nothing(client, owner, initiative):
+def test_a_huge_description_on_the_edit_form_changes_nothing(client, owner, short_initiative):
     client.force_login(owner)
 
     response = client.post(
-        f"/initiatieven/{initiative.slug}/bewerken/",
-        _profile(initiative, description=HUGE_TEXT, name="Nieuwe naam"),
+        f"/initiatieven/{short_initiative.slug}/bewerken/",
+        _profile(short_initiative, description=HUGE_TEXT, name="Nieuwe naam"),
     )
 
     assert response.status_code == 200
     assert DUTCH_TOO_LONG_FORM in response.content.decode()
-    initiative.refresh_from_db()
-    assert (initiative.name, initiative.description) != ("Nieuwe naam", HUGE_TEXT)
-    assert initiative.description == "Kort."
+    short_initiative.refresh_from_db()
+    assert (short_initiative.name, short_initiative.description) != ("Nieuwe naam", HUGE_TEXT)
+    assert short_initiative.description == "Kort."
 
 
 def test_a_huge_description_through_the_api_is_a_dutch_400(owner):
@@ -143,17 +138,18 @@ def test_a_huge_description_through_the_api_is_a_dutch_400(owner):
     assert Initiative.objects.count() == 0
 
 
-def test_a_description_of_exactly_the_limit_is_saved(client, owner, initiative):
+def test_a_description_of_exactly_the_limit_is_saved(client, owner, short_initiative):
     client.force_login(owner)
     text = ("tuin " * 2000)[:9_999] + "!"
 
     response = client.post(
-        f"/initiatieven/{initiative.slug}/bewerken/", _profile(initiative, description=text)
+        f"/initiatieven/{short_initiative.slug}/bewerken/",
+        _profile(short_initiative, description=text),
     )
 
     assert response.status_code == 302
-    initiative.refresh_from_db()
-    assert initiative.description == text
+    short_initiative.refresh_from_db()
+    assert short_initiative.description == text
 
 
 @pytest.mark.parametrize(
@@ -181,9 +177,9 @@ def test_the_database_refuses_free_text_over_its_limit(model, field, limit):
     assert len(checks) == 1, constraints
 
 
-def test_a_direct_write_over_the_limit_is_refused_by_the_database(initiative):
+def test_a_direct_write_over_the_limit_is_refused_by_the_database(short_initiative):
     with pytest.raises(IntegrityError):
-        Initiative.objects.filter(pk=initiative.pk).update(description="x" * 10_001)
+        Initiative.objects.filter(pk=short_initiative.pk).update(description="x" * 10_001)
 
 
 # --- (b) only an unreachable database is a 503 ---------------------------------------------

@@ -27,7 +27,7 @@ from common import ratelimit
 from common.images import MAX_PIXELS_FULL_DECODE, MAX_PIXELS_MULTI_SCAN
 from initiatives.models import InitiativePhoto, OwnerInvitation
 from initiatives.services import owner_invite, photo_add
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import UserFactory
 
 # Peak memory of one upload's processing, above the same process just before it.
 MAX_PEAK_MB = 150
@@ -46,16 +46,6 @@ def small_jpeg() -> SimpleUploadedFile:
 
 
 # --- Invitations ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def owner(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
-    return InitiativeFactory(published=True, owner=owner)
 
 
 def test_the_invitation_after_the_daily_limit_is_refused_and_nothing_is_sent(

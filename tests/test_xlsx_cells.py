@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from common.exports import Column, export_response
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,7 @@ def csv_rows(response) -> list[dict]:
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
+def formula_initiative(owner):
     return InitiativeFactory(
         name=NAME,
         published=True,
@@ -44,7 +39,9 @@ def initiative(owner):
     )
 
 
-def test_the_xlsx_initiative_export_has_phone_and_name_exactly_as_text(client, owner, initiative):
+def test_the_xlsx_initiative_export_has_phone_and_name_exactly_as_text(
+    client, owner, formula_initiative
+):
     client.force_login(owner)
     header, row = workbook_cells(client.get("/initiatieven/export.xlsx"))
     cells = {title.value: cell for title, cell in zip(header, row, strict=True)}
@@ -57,7 +54,7 @@ def test_the_xlsx_initiative_export_has_phone_and_name_exactly_as_text(client, o
         assert cells[title].data_type == "s", title
 
 
-def test_the_csv_initiative_export_still_guards_formulas(client, owner, initiative):
+def test_the_csv_initiative_export_still_guards_formulas(client, owner, formula_initiative):
     client.force_login(owner)
     (row,) = csv_rows(client.get("/initiatieven/export.csv"))
     assert row["Naam"] == "'" + NAME

@@ -10,19 +10,19 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import log_in
-from tests.test_xss import PAYLOADS, pages, plant, world  # noqa: F401 - world is a fixture
+from tests.xss_world import PAYLOADS, pages, plant
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def test_no_payload_runs_on_any_page_even_without_the_csp(browser, live_server, world):  # noqa: F811
+def test_no_payload_runs_on_any_page_even_without_the_csp(browser, live_server, xss_world):
     # Given one browser profile per role, all ignoring the Content-Security-Policy
     tabs = {}
     for who in ("anonymous", "owner", "staff"):
         context = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="nl-NL")
         context.set_default_timeout(15_000)
         if who != "anonymous":
-            log_in(context, world[who], live_server.url)
+            log_in(context, xss_world[who], live_server.url)
         tabs[who] = context.new_page()
     ran, visited = [], 0
 
@@ -30,7 +30,7 @@ def test_no_payload_runs_on_any_page_even_without_the_csp(browser, live_server, 
         # When each payload is in every free-text field and every page showing them is opened
         for index, payload in enumerate(PAYLOADS):
             plant(payload)
-            for name, who, path in pages(world):
+            for name, who, path in pages(xss_world):
                 page = tabs[who]
                 response = page.goto(path)
                 assert response.status == 200, (name, response.status)
@@ -44,4 +44,4 @@ def test_no_payload_runs_on_any_page_even_without_the_csp(browser, live_server, 
 
     # Then none ran anywhere
     assert ran == []
-    assert visited == len(PAYLOADS) * len(pages(world))
+    assert visited == len(PAYLOADS) * len(pages(xss_world))

@@ -1,0 +1,141 @@
+"""The hostile-text world the XSS tests share (tests/test_xss.py parses the pages,
+tests/browser/test_xss_browser.py opens them in Chromium): the payloads, every free-text field
+they are written into, and every page that shows one of those fields."""
+
+from __future__ import annotations
+
+from accounts.api_auth import api_token_create
+from accounts.models import ApiToken, User
+from initiatives.models import HelpOffer, Initiative, InitiativeEvent, InitiativePhoto, Need
+from members.models import ContactPerson, MemberOrganisation, Membership
+from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
+from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
+
+# Each one sets window.__xss when it runs (the browser test looks for that).
+PAYLOADS = [
+    "<script>window.__xss=1</script>",
+    '"><img src=x onerror=window.__xss=1>',
+    "'><svg onload=window.__xss=1>",
+    "</textarea><svg onload=window.__xss=1>",
+    "</title><script>window.__xss=1</script>",
+    '<a href="javascript:window.__xss=1">klik</a>',
+    "javascript:window.__xss=1",
+    "<iframe srcdoc='<script>parent.__xss=1</script>'></iframe>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
+    "{{7*7}}{% debug %}${7*7}<%= 7*7 %>",
+    "\u202e<b onmouseover=window.__xss=1>gnp.exe\u202c",
+    "<!--<script>window.__xss=1</script>-->",
+    '<x" onfocus=window.__xss=1 autofocus tabindex=0 y="',
+    "\ufeff\u200b<details open ontoggle=window.__xss=1>",
+]
+
+# model: the free-text fields written with the payload (emails too: the database takes them).
+FIELDS: dict[type, list[str]] = {
+    Initiative: [
+        "name",
+        "summary",
+        "description",
+        "website",
+        "public_email",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "return_reason",
+    ],
+    Need: ["title", "description", "amount"],
+    HelpOffer: ["name", "message", "email"],
+    InitiativePhoto: ["alt_text"],
+    InitiativeEvent: ["reason"],
+    MemberOrganisation: ["name", "street_address", "city", "website", "story", "photo_alt"],
+    ContactPerson: ["name", "role", "email", "phone"],
+    Membership: ["reason"],
+    User: ["full_name"],
+    ApiToken: ["name"],
+}
+MAX_LENGTHS = {
+    (model, name): model._meta.get_field(name).max_length
+    for model, names in FIELDS.items()
+    for name in names
+}
+
+
+def fit(payload: str, model: type, name: str) -> str:
+    limit = MAX_LENGTHS[(model, name)]
+    return payload if limit is None else payload[:limit]
+
+
+def xss_world() -> dict:
+    """An owner's published and submitted initiative with a need, an offer, a photo and a
+    history entry; a member organisation with a contact and membership; staff; a token."""
+    municipality = MunicipalityFactory()
+    owner = UserFactory()
+    published = InitiativeFactory(published=True, owner=owner, municipality=municipality)
+    submitted = InitiativeFactory(submitted=True, owner=owner, municipality=municipality)
+    need = NeedFactory(initiative=published)
+    HelpOffer.objects.create(
+        need=need, name="Piet", email="piet@example.org", message="Hoi", consent=True
+    )
+    InitiativePhoto.objects.create(
+        initiative=published,
+        large="x-large.jpg",
+        thumb="x-thumb.jpg",
+        width=10,
+        height=10,
+        alt_text="Tuin",
+    )
+    InitiativeEvent.objects.create(initiative=submitted, action="returned", reason="Reden")
+    organisation = MemberOrganisationFactory(municipality=municipality, member=True)
+    ContactPersonFactory(organisation=organisation, is_primary=True)
+    api_token_create(user=owner, name="Script")
+    return {
+        "owner": owner,
+        "published": published,
+        "submitted": submitted,
+        "need": need,
+        "organisation": organisation,
+        "municipality": municipality,
+        "staff": UserFactory(is_staff=True, is_superuser=True),
+    }
+
+
+def plant(payload: str) -> None:
+    """Writes the payload into every listed field of every row (what an import could do)."""
+    for model, names in FIELDS.items():
+        model.objects.update(**{name: fit(payload, model, name) for name in names})
+
+
+def pages(world: dict) -> list[tuple[str, str, str]]:
+    """(page name, who: anonymous/owner/staff, path): everything that shows one of the fields."""
+    published, submitted, need = world["published"], world["submitted"], world["need"]
+    organisation = world["organisation"]
+    anonymous, owner, staff = "anonymous", "owner", "staff"
+    return [
+        ("list", anonymous, "/initiatieven/"),
+        ("list search", anonymous, f"/initiatieven/?municipality={world['municipality'].code}"),
+        ("profile", anonymous, published.get_absolute_url()),
+        ("help offer form", anonymous, f"/initiatieven/{published.slug}/vragen/{need.pk}/helpen/"),
+        ("area page", anonymous, f"/gemeenten/{world['municipality'].code}/"),
+        ("member directory", anonymous, "/leden/"),
+        ("member page", anonymous, f"/leden/{organisation.slug}/"),
+        ("profile as owner", owner, published.get_absolute_url()),
+        ("returned draft as owner", owner, submitted.get_absolute_url()),
+        ("mijn", owner, "/mijn/"),
+        ("edit form", owner, f"/initiatieven/{published.slug}/bewerken/"),
+        ("activity", owner, f"/initiatieven/{published.slug}/activiteit/"),
+        ("need form", owner, f"/initiatieven/{published.slug}/vragen/nieuw/"),
+        ("api tokens", owner, "/mijn/api-sleutels/"),
+        ("moderation", staff, "/moderatie/"),
+        ("profile as staff", staff, submitted.get_absolute_url()),
+        ("admin initiatives", staff, "/beheer/initiatives/initiative/"),
+        ("admin initiative", staff, f"/beheer/initiatives/initiative/{published.pk}/change/"),
+        ("admin offers", staff, "/beheer/initiatives/helpoffer/"),
+        ("admin members", staff, "/beheer/members/memberorganisation/"),
+        (
+            "admin member",
+            staff,
+            f"/beheer/members/memberorganisation/{organisation.pk}/change/",
+        ),
+        ("admin contacts", staff, "/beheer/members/contactperson/"),
+        ("admin users", staff, "/beheer/accounts/user/"),
+        ("admin user", staff, f"/beheer/accounts/user/{world['owner'].pk}/change/"),
+    ]
