@@ -1,5 +1,6 @@
 import importlib
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.apps import apps as django_apps
@@ -10,7 +11,9 @@ from initiatives.services import themes_seed
 from places.services import bundled_paths, places_import
 from sdgs.services import goals_load
 from tests.factories import InitiativeFactory, UserFactory
+from tests.handprint_checks import private_broker_running
 from tests.member_factories import lsa_staff
+from tests.services import PrivateRedis
 from tests.xss_world import xss_world as build_xss_world
 
 # `make test` runs a fixed, reproducible number of examples; `make bench-thorough` runs many
@@ -69,3 +72,10 @@ def xss_world(db) -> dict:
     """Initiatives, a need, an offer, a photo, a member organisation, staff and a token: every
     kind of row with free text, for the XSS tests (tests/xss_world.py)."""
     return build_xss_world()
+
+
+@pytest.fixture
+def private_broker() -> Iterator[PrivateRedis]:
+    """The Celery app publishes to (and workers consume from) a Redis of this test's own."""
+    with private_broker_running() as server:
+        yield server

@@ -7,9 +7,11 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import redis
+from celery.contrib.testing.worker import start_worker
 
 from config.celery import app as celery_app
 
@@ -104,3 +106,14 @@ def drop_cached_broker_pools() -> None:
     # next publish would still go to the previous broker, whatever broker_url says.
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+
+
+def worker_thread(**options: object) -> AbstractContextManager:
+    """A real Celery worker thread on the app's current broker, in this process."""
+    return start_worker(
+        celery_app,
+        pool=options.pop("pool", "solo"),
+        perform_ping_check=False,
+        shutdown_timeout=15,
+        **options,
+    )

@@ -24,23 +24,22 @@ from urllib.parse import quote
 import psycopg
 import pytest
 import time_machine
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from impact.models import HandprintResult, HandprintState
 from impact.services import handprint_recompute, handprint_sweep
 from initiatives.models import ActivityReport, Initiative
 from tests.factories import MunicipalityFactory, UserFactory
 from tests.handprint_checks import initiative_with_goals as _initiative
 from tests.handprint_checks import months_ago as _months_ago
-from tests.handprint_checks import private_broker_running, waiting_for_a_state_row_lock
 from tests.handprint_checks import report_save as _report
 from tests.handprint_checks import stale_ids as _stale
+from tests.handprint_checks import waiting_for_a_state_row_lock
 from tests.services import PrivateRedis, wait_until
+from tests.services import worker_thread as _worker
 
 ROOT = Path(__file__).resolve().parent.parent
 RECOMPUTE_TASK = "impact.tasks.handprint_recompute"
@@ -56,22 +55,7 @@ ONE_BROKER_ATTEMPT_SECONDS = (
 # --- A private Redis broker ---------------------------------------------------------------
 
 
-@pytest.fixture
-def private_broker() -> Iterator[PrivateRedis]:
-    """The Celery app publishes to (and workers consume from) a Redis of this test's own."""
-    with private_broker_running() as server:
-        yield server
-
-
-def _worker(**options: object):
-    """A real Celery worker thread on the app's current broker, in this process."""
-    return start_worker(
-        celery_app,
-        pool=options.pop("pool", "solo"),
-        perform_ping_check=False,
-        shutdown_timeout=15,
-        **options,
-    )
+# private_broker (tests/conftest.py): a Redis of each test's own for the Celery app.
 
 
 # --- Data -----------------------------------------------------------------------------------------

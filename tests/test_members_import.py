@@ -31,7 +31,7 @@ from tests.member_factories import (
     MembershipFactory,
 )
 from tests.member_factories import lsa_staff as make_lsa_staff
-from tests.test_handprint_async import _worker, private_broker  # noqa: F401 - a fixture
+from tests.services import worker_thread
 
 IMPORT_URL = "/beheer/members/import/"
 
@@ -1026,7 +1026,7 @@ def test_the_import_page_lists_the_columns_and_the_exports(staff_client):
 @pytest.mark.django_db(transaction=True)
 def test_two_thousand_rows_are_checked_and_applied_by_a_real_worker_with_progress(
     client,
-    private_broker,  # noqa: F811
+    private_broker,
 ):
     # Given LSA staff and a file of 2,000 new organisations
     amsterdam = MunicipalityFactory(code="GM0363", name="Amsterdam")
@@ -1049,7 +1049,7 @@ def test_two_thousand_rows_are_checked_and_applied_by_a_real_worker_with_progres
             time.sleep(0.5)
         raise AssertionError(f"job still {_job(job_id)['status']} after {seconds} s")
 
-    with _worker():
+    with worker_thread():
         # When the file is uploaded, checked and applied
         job_id = _job_id(_upload(client, *_file(rows, "xlsx")))
         job = follow(job_id, {imports.Status.CHECKED, imports.Status.FAILED}, 240)
