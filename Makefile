@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install manage lint format migrations clean
+.PHONY: run test test-quick install manage lint format migrations clean
 
 run: $(STAMP)  ## Run the platform with demo data on http://127.0.0.1:8000/ (PORT to change)
 	$(BIN)/python -m config.stack run
 
 test: $(STAMP)  ## Run the whole test suite against real PostgreSQL, Redis and a Celery worker
 	$(BIN)/python -m config.stack test $(PYTEST_ARGS)
+
+test-quick: $(STAMP)  ## The edit-run loop: the suite without browser, worker, fault and slow tests
+	$(BIN)/python -m config.stack test-quick $(PYTEST_ARGS)
 
 # Benchmarks of DESIGN.md §6 on a national-size dataset; not part of `make test`.
 .PHONY: bench bench-browse bench-load

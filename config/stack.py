@@ -242,7 +242,16 @@ def _parallel(pytest_args: list[str]) -> list[str]:
     return ["-n", workers, "--dist", "loadgroup"]
 
 
-def test(pytest_args: list[str]) -> int:
+# `make test-quick`: the edit-run loop, without the tests that start browsers, workers, servers.
+QUICK_MARKERS = "not browser and not faults and not worker and not slow"
+
+
+def test_quick(pytest_args: list[str]) -> int:
+    """`make test-quick`: unit, service, view and API tests; no browser, worker or fault tests."""
+    return test(["-m", QUICK_MARKERS, *pytest_args], browsers=False)
+
+
+def test(pytest_args: list[str], *, browsers: bool = True) -> int:
     """`make test`: the whole suite against real PostgreSQL and Redis."""
     with ExitStack() as stack:
         env = _child_env(resolve_services(stack, prefer_local=True))
@@ -255,7 +264,8 @@ def test(pytest_args: list[str]) -> int:
             say(f"Redis is not reachable at {_where(env['REDIS_URL'])}; check REDIS_URL.")
             return 2
         env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
-        browser_prerequisites()
+        if browsers:
+            browser_prerequisites()
         command = [sys.executable, "-m", "pytest", *_parallel(pytest_args), *pytest_args]
         return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
 
@@ -271,9 +281,9 @@ def manage(arguments: list[str]) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m config.stack")
-    parser.add_argument("command", choices=["run", "test", "manage"])
+    parser.add_argument("command", choices=["run", "test", "test-quick", "manage"])
     args, rest = parser.parse_known_args()
-    commands = {"run": run, "test": test, "manage": manage}
+    commands = {"run": run, "test": test, "test-quick": test_quick, "manage": manage}
     sys.exit(commands[args.command](rest))
 
 
