@@ -31,10 +31,10 @@ bench-load: $(STAMP)  ## Load: locust against gunicorn, a mixed traffic beside a
 .PHONY: bench-pace bench-equivalence bench-thorough
 HYPOTHESIS_MODULES := tests/test_recompute_all.py tests/test_scoring.py tests/test_validators.py tests/test_api_schemathesis.py
 bench-pace: $(STAMP)  ## Speed figures the suite does not assert: a burst of saves, saves and 503s during outages
-	$(BIN)/python -m config.stack test bench/test_pace.py -p no:cacheprovider -q
+	$(BIN)/python -m config.stack test bench/test_pace.py -p no:cacheprovider -p no:xdist -q
 
 bench-equivalence: $(STAMP)  ## SQL recompute equals the pure function on 10,000 initiatives, every method version
-	$(BIN)/python -m config.stack test bench/test_equivalence.py -p no:cacheprovider -q -s
+	$(BIN)/python -m config.stack test bench/test_equivalence.py -p no:cacheprovider -p no:xdist -q -s
 
 bench-thorough: $(STAMP)  ## The property and schemathesis tests with hypothesis's larger profile
 	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m config.stack test $(HYPOTHESIS_MODULES) -p no:cacheprovider -q

@@ -64,7 +64,7 @@ def initiative(owner):
 @pytest.fixture
 def staff(db):
     """An LSA staff member (group "LSA-medewerkers"): administers members and moderates."""
-    return lsa_staff(full_name="Sanne van LSA")
+    return lsa_staff(full_name="Sanne van LSA", email="lsa@example.org")
 
 
 @pytest.fixture
