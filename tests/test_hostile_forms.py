@@ -40,7 +40,8 @@ from tests.factories import (
 )
 from tests.urlconf import url_patterns
 
-pytestmark = pytest.mark.django_db
+# The walk posts thousands of values: part of `make test`, left out of `make test-quick`.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 MISSING = object()
 HOSTILE = {

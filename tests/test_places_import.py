@@ -61,6 +61,7 @@ def test_second_import_changes_nothing(cbs_places):
     assert _snapshot() == before
 
 
+@pytest.mark.slow
 def test_newer_edition_renames_and_deactivates_without_deleting(cbs_places, tmp_path):
     # Given an initiative in a wijk that the next edition drops
     vanishing = District.objects.get(code="WK001401")

@@ -218,6 +218,7 @@ def _text_of(response) -> str:
     return body.decode("utf-8", errors="replace")
 
 
+@pytest.mark.slow
 def test_no_public_page_or_api_response_shows_private_demo_data(client, demo):
     samples = _samples()
     municipality = samples["municipality_detail"][0]["code"]

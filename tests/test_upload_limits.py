@@ -239,6 +239,7 @@ def warm_up(tmp_path) -> list:
     return paths
 
 
+@pytest.mark.slow
 def test_a_50_megapixel_phone_jpeg_is_processed_within_the_memory_budget(tmp_path, warm_up):
     # Given a 50 MP phone photo (8160×6120), stored sideways as phones do
     exif = Image.Exif()
@@ -254,6 +255,7 @@ def test_a_50_megapixel_phone_jpeg_is_processed_within_the_memory_budget(tmp_pat
     assert (width, height) == (1200, 1600)
 
 
+@pytest.mark.slow
 def test_the_largest_accepted_progressive_jpeg_is_processed_within_the_memory_budget(
     tmp_path, warm_up
 ):
@@ -269,6 +271,7 @@ def test_the_largest_accepted_progressive_jpeg_is_processed_within_the_memory_bu
     assert width == 1600
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("image_format", "mode"), [("PNG", "RGBA"), ("PNG", "P"), ("WEBP", "RGBA")]
 )
