@@ -4,6 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from common.throttling import throttle_history_clear
@@ -25,10 +27,27 @@ hypothesis_settings.register_profile("thorough", max_examples=500, deadline=None
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
+# Long tests first: with one process per core, a minute-long browser or fault test that starts
+# near the end keeps the run waiting on one process while the others have nothing left to do.
+LONG_MARKS = ("browser", "faults", "worker", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not any(item.get_closest_marker(mark) for mark in LONG_MARKS))
+
+
 @pytest.fixture
 def cbs_places(db):
     """The bundled CBS 2024 edition: 12 provinces, 342 gemeenten, 3,393 wijken."""
     return places_import(paths=bundled_paths(), edition="2024")
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's language: a request an earlier test made in English
+    (LocaleMiddleware) leaves English active in this thread, whichever test runs next."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)
