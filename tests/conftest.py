@@ -27,13 +27,34 @@ hypothesis_settings.register_profile("thorough", max_examples=500, deadline=None
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
-# Long tests first: with one process per core, a minute-long browser or fault test that starts
-# near the end keeps the run waiting on one process while the others have nothing left to do.
+# Long tests first within each of pytest-django's groups (database tests, then transactional
+# ones, which flush the migrations' reference data, then the rest): with one process per core, a
+# minute-long browser or fault test that starts last keeps the run waiting on one process while
+# the others have nothing left to do.
 LONG_MARKS = ("browser", "faults", "worker", "slow")
 
 
+def _django_group(item: pytest.Item) -> int:
+    """pytest-django's order (plugin.py, pytest_collection_modifyitems): 0 db, 1 transactional,
+    2 no database. Its sort runs first; this keeps it."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    ) or bool({"transactional_db", "live_server"} & set(fixtures))
+    if transactional:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: not any(item.get_closest_marker(mark) for mark in LONG_MARKS))
+    items.sort(
+        key=lambda item: (
+            _django_group(item),
+            not any(item.get_closest_marker(mark) for mark in LONG_MARKS),
+        )
+    )
 
 
 @pytest.fixture
