@@ -2,6 +2,7 @@
 roles, API tokens and authenticators. Only accounts' own tables and allauth's; the privacy
 layer (`privacy/registry.py`) lists these parts and deletes the user last."""
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -9,12 +10,18 @@ from allauth.mfa.models import Authenticator
 from django.db import models
 
 from accounts.models import User
-from common.personal_data import PersonalDataPart, iso
+from common.personal_data import Erase, PersonalDataPart, iso
 
 
-def _deleted(rows: models.QuerySet, counts: dict[str, int], name: str) -> None:
-    """Deletes the rows and counts them (the rows of their own table, not what cascades)."""
-    counts[name] += rows.delete()[1].get(rows.model._meta.label, 0)
+def _deleting(rows: Callable[[User], models.QuerySet], count: str) -> Erase:
+    """An erasure that deletes the user's rows and counts them under `count` (the rows of
+    their own table, not what cascades)."""
+
+    def erase(user: User, addresses: list[str], needles: list[str], counts: dict[str, int]) -> None:
+        theirs = rows(user)
+        counts[count] += theirs.delete()[1].get(theirs.model._meta.label, 0)
+
+    return erase
 
 
 def _account_export(user: User, addresses: list[str]) -> dict[str, Any]:
@@ -38,12 +45,6 @@ def _email_addresses_export(user: User, addresses: list[str]) -> list[dict[str, 
     ]
 
 
-def _email_addresses_erase(
-    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
-) -> None:
-    _deleted(EmailAddress.objects.filter(user=user), counts, "email_addresses_deleted")
-
-
 def _officer_grants_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
     return [
         {
@@ -53,12 +54,6 @@ def _officer_grants_export(user: User, addresses: list[str]) -> list[dict[str, A
         }
         for grant in user.officer_grants.select_related("municipality").order_by("pk")
     ]
-
-
-def _officer_grants_erase(
-    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
-) -> None:
-    _deleted(user.officer_grants.all(), counts, "officer_grants_deleted")
 
 
 def _api_tokens_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
@@ -75,12 +70,6 @@ def _api_tokens_export(user: User, addresses: list[str]) -> list[dict[str, Any]]
     ]
 
 
-def _api_tokens_erase(
-    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
-) -> None:
-    _deleted(user.api_tokens.all(), counts, "api_tokens_deleted")
-
-
 def _authenticators_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
     # Type and dates only: the secret or the recovery codes would let the file's reader in.
     return [
@@ -93,39 +82,33 @@ def _authenticators_export(user: User, addresses: list[str]) -> list[dict[str, A
     ]
 
 
-def _authenticators_erase(
-    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
-) -> None:
-    _deleted(Authenticator.objects.filter(user=user), counts, "authenticators_deleted")
-
-
 # The user row itself is deleted by the privacy layer, after every other part.
 ACCOUNT = PersonalDataPart(key="account", app="accounts", export=_account_export)
 EMAIL_ADDRESSES = PersonalDataPart(
     key="email_addresses",
     app="accounts",
     export=_email_addresses_export,
-    erase=_email_addresses_erase,
+    erase=_deleting(lambda user: EmailAddress.objects.filter(user=user), "email_addresses_deleted"),
     counts=("email_addresses_deleted",),
 )
 OFFICER_GRANTS = PersonalDataPart(
     key="officer_grants",
     app="accounts",
     export=_officer_grants_export,
-    erase=_officer_grants_erase,
+    erase=_deleting(lambda user: user.officer_grants.all(), "officer_grants_deleted"),
     counts=("officer_grants_deleted",),
 )
 API_TOKENS = PersonalDataPart(
     key="api_tokens",
     app="accounts",
     export=_api_tokens_export,
-    erase=_api_tokens_erase,
+    erase=_deleting(lambda user: user.api_tokens.all(), "api_tokens_deleted"),
     counts=("api_tokens_deleted",),
 )
 TWO_FACTOR_AUTHENTICATORS = PersonalDataPart(
     key="two_factor_authenticators",
     app="accounts",
     export=_authenticators_export,
-    erase=_authenticators_erase,
+    erase=_deleting(lambda user: Authenticator.objects.filter(user=user), "authenticators_deleted"),
     counts=("authenticators_deleted",),
 )
