@@ -5,7 +5,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.mail import EmailMessage
 
-from outbox.services import mail_mark_sensitive
+from common.mail import mail_mark_sensitive
 
 # allauth's mails with a one-time link or code: whoever reads one can set the password, log
 # in or confirm the address. The context keys catch such a mail under a template name we do

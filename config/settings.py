@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "members",
     "outbox",
     "ops",
+    "privacy",
 ]
 
 MIDDLEWARE = [

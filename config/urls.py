@@ -20,6 +20,7 @@ handler500 = "config.views.server_error"
 urlpatterns = [
     path("", initiative_views.home, name="home"),
     path("", include("accounts.urls")),
+    path("", include("privacy.urls")),
     path("", include("initiatives.urls")),
     path("", include("impact.urls")),
     path("accounts/", include("allauth.urls")),

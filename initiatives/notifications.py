@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
+from common.mail import mail_mark_sensitive
 from initiatives.models import HelpOffer, Initiative, OwnerInvitation
 from initiatives.permissions import moderators
-from outbox.services import mail_mark_sensitive
 
 
 def _absolute(path: str) -> str:

@@ -13,22 +13,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.mail import SENSITIVE_HEADER
 from outbox.models import OutgoingMail
 
 logger = logging.getLogger(__name__)
 
 RETRY_FIRST_DELAY = timedelta(minutes=1)
 RETRY_MAX_DELAY = timedelta(hours=6)
-
-# A sender marks a mail whose text holds a secret (a one-time link or code) with this header;
-# the queue turns it into OutgoingMail.sensitive and never delivers the header itself.
-SENSITIVE_HEADER = "X-Buurtbeurs-Sensitive"
-
-
-def mail_mark_sensitive(message: EmailMessage) -> EmailMessage:
-    """Marks the message as carrying a secret link or code, before it is sent; returns it."""
-    message.extra_headers[SENSITIVE_HEADER] = "1"
-    return message
 
 
 def mail_export(mail: OutgoingMail) -> dict[str, Any]:

@@ -14,10 +14,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from accounts import services
 from accounts.api_auth import api_token_create
 from accounts.models import AccountErasure, OfficerGrant, User
-from accounts.services import account_delete, account_export
 from initiatives.models import (
     ActivityReport,
     HelpOffer,
@@ -29,7 +27,10 @@ from initiatives.models import (
 )
 from initiatives.services import help_offer_send
 from members.models import ContactPerson
+from outbox import privacy as services
 from outbox.models import OutgoingMail
+from privacy.services import person_erase as account_delete
+from privacy.services import person_export as account_export
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
 from tests.member_factories import ContactPersonFactory
 

@@ -14,11 +14,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.services import account_delete, account_export
 from initiatives.models import HelpOffer, OwnerInvitation
 from initiatives.services import owner_invite
 from members.models import ContactPerson
 from outbox.models import OutgoingMail
+from privacy.services import person_erase as account_delete
+from privacy.services import person_export as account_export
 from tests.factories import InitiativeFactory, NeedFactory, UserFactory
 from tests.member_factories import ContactPersonFactory
 
