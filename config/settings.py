@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "members",
     "outbox",
     "ops",
+    # The top layer: work across apps (docs/architecture.md); `areas` has no models, no app.
+    "demo",
 ]
 
 MIDDLEWARE = [
