@@ -56,7 +56,9 @@ INSTALLED_APPS = [
     "members",
     "outbox",
     "ops",
+    # The top layer: work across apps (docs/architecture.md); `areas` has no models, no app.
     "privacy",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -24,7 +24,7 @@ urlpatterns = [
     path("", include("initiatives.urls")),
     path("", include("impact.urls")),
     path("accounts/", include("allauth.urls")),
-    path("", include("places.urls")),
+    path("", include("areas.urls")),
     path("", include("members.urls")),
     path("privacy/", text_page, {"name": "privacy"}, name="privacy"),
     path("gebruiksvoorwaarden/", text_page, {"name": "terms"}, name="terms"),

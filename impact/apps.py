@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ImpactConfig(AppConfig):
     name = "impact"
     verbose_name = _("Impact")
+
+    def ready(self) -> None:
+        # initiatives is below impact in the layers: it reaches impact only through these hooks.
+        from impact.selectors import with_hours_last_12_months
+        from impact.services import initiative_changed
+        from initiatives import hooks
+
+        hooks.initiative_changed.register(initiative_changed)
+        hooks.with_hours_last_12_months.register(with_hours_last_12_months)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import get_language
@@ -72,6 +72,25 @@ def current_version_subquery(today: datetime.date) -> Subquery:
         MethodVersion.objects.filter(published_at__isnull=False, valid_from__lte=today)
         .order_by("-valid_from")
         .values("pk")[:1]
+    )
+
+
+def with_hours_last_12_months(
+    queryset: QuerySet[Initiative], today: datetime.date | None = None
+) -> QuerySet[Initiative]:
+    """Adds `hours_12m`: the volunteer hours of the stored handprint of the last 12 months."""
+    today = today or timezone.localdate()
+    window = rolling_window(today)
+    return queryset.annotate(
+        rolling=FilteredRelation(
+            "handprint_results",
+            condition=Q(
+                handprint_results__version=current_version_subquery(today),
+                handprint_results__period_kind="rolling12",
+                handprint_results__period_start=window.start,
+            ),
+        ),
+        hours_12m=F("rolling__volunteer_hours"),
     )
 
 

@@ -1,6 +1,8 @@
 """Keeping handprints current: durable stale marks, coalesced recomputes, compare-and-set.
 
-A write of an input calls `handprint_inputs_changed` inside its transaction. That bumps the
+`initiatives` tells impact what changed through one function, `initiative_changed` (registered
+as the `initiatives.hooks.initiative_changed` hook), which decides what goes stale. A write of
+a handprint input comes to `handprint_inputs_changed` inside its transaction. That bumps the
 initiative's inputs version (durable: it survives a broker outage) and, after commit, enqueues
 one task unless one is already pending. The task waits for a quiet moment (bursts coalesce),
 computes with the pure scoring function, and stores the result only if the inputs version is
@@ -27,7 +29,9 @@ from impact.models import (
     MethodVersion,
 )
 from impact.scoring import Handprint, MonthInput, compute, periods_for
-from initiatives.models import ActivityReport, InitiativeGoal
+from initiatives.hooks import Change
+from initiatives.models import ActivityReport, Initiative, InitiativeGoal
+from initiatives.permissions import can_edit
 from initiatives.validators import validate_report_month
 
 logger = logging.getLogger(__name__)
@@ -35,6 +39,25 @@ AREA_LOCK_KEY = 7_301_202  # pg advisory lock: one area rebuild at a time, on an
 
 
 # --- Marking stale and enqueueing -------------------------------------------------------------
+
+
+def initiative_changed(initiative_id: int, *, what: Change) -> None:
+    """Marks stale, in the caller's transaction, whatever the change feeds; recomputes after commit.
+
+    Handprint inputs mark the handprint (its recompute marks the area totals when it stores);
+    visibility marks the area totals; a new placement marks them when the initiative is
+    published, since only published initiatives count. One mark covers the old and the new
+    areas: the area rebuild is set-wise.
+    """
+    if what == Change.HANDPRINT_INPUTS:
+        handprint_inputs_changed(initiative_id=initiative_id)
+    elif what == Change.VISIBILITY:
+        areas_mark_stale()
+    elif what == Change.PLACEMENT:
+        if Initiative.objects.filter(pk=initiative_id, status=Initiative.Status.PUBLISHED).exists():
+            areas_mark_stale()
+    else:
+        raise ValueError(f"unknown change {what!r}")
 
 
 def handprint_inputs_changed(*, initiative_id: int) -> None:
@@ -343,7 +366,6 @@ def indicator_quantity_save(
     from django.utils.translation import gettext as _
 
     from impact.models import Indicator
-    from initiatives.permissions import can_edit
 
     if not can_edit(user, initiative):
         raise PermissionDenied

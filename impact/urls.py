@@ -3,6 +3,8 @@ from django.urls import path
 from impact import views
 
 urlpatterns = [
+    path("initiatieven/<slug:slug>/", views.initiative_detail, name="initiative_detail"),
+    path("initiatieven/<slug:slug>/activiteit/", views.activity, name="initiative_activity"),
     path("methode/", views.method, name="method"),
     path("methode/<str:code>/", views.method, name="method_version"),
     path(

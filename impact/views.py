@@ -1,4 +1,10 @@
-"""The public method page: how the Social Handprint is computed, version by version."""
+"""The Social Handprint's pages: the method, and the initiative pages that show or feed it.
+
+The initiative profile (with its handprint) and the owner's activity page (monthly figures and
+optional indicator quantities) live here, not in `initiatives`: they read impact, and
+`initiatives` sits below impact in the app layers (docs/architecture.md). Their addresses and
+templates stay those of the initiative pages.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,10 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from impact.forms import IndicatorQuantityForm
-from impact.selectors import method_overview, method_version_for_page
+from impact.selectors import handprint_profile, method_overview, method_version_for_page
 from impact.services import indicator_quantity_save
+from initiatives import services as initiative_services
+from initiatives.forms import ActivityReportForm, ReasonForm
 from initiatives.models import Initiative
-from initiatives.permissions import can_edit, can_view
+from initiatives.permissions import can_edit, can_see_contact, can_view, is_moderator
+from initiatives.selectors import activity_of, initiative_for_profile
+from initiatives.views import apply_errors, editable_initiative
 
 
 def method(request: HttpRequest, code: str | None = None) -> HttpResponse:
@@ -53,3 +63,59 @@ def indicator_quantity(request: HttpRequest, slug: str) -> HttpResponse:
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
     return redirect("initiative_activity", slug=initiative.slug)
+
+
+def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public profile; owners and staff also see drafts, with their status."""
+    initiative = initiative_for_profile(slug)
+    if initiative is None or not can_view(request.user, initiative):
+        raise Http404
+    owner = can_edit(request.user, initiative)
+    return render(
+        request,
+        "initiatives/detail.html",
+        {
+            "initiative": initiative,
+            "goal_links": initiative.goal_links.all(),
+            "is_owner": owner,
+            "show_contact": can_see_contact(request.user, initiative),
+            "is_moderator": is_moderator(request.user),
+            "reason_form": ReasonForm() if is_moderator(request.user) else None,
+            "handprint": handprint_profile(initiative, owner=owner),
+        },
+    )
+
+
+@login_required
+def activity(request: HttpRequest, slug: str) -> HttpResponse:
+    """The owner's monthly figures: a form to report or correct a month, and the history."""
+    initiative = editable_initiative(request, slug)
+    form = ActivityReportForm(request.POST or None, founded_year=initiative.founded_year)
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative_services.activity_report_save(
+                initiative=initiative,
+                user=request.user,
+                month=form.cleaned_data["month"],
+                volunteer_hours=form.cleaned_data["volunteer_hours"],
+                active_volunteers=form.cleaned_data["active_volunteers"],
+                people_reached=form.cleaned_data["people_reached"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The month is saved."))
+            return redirect("initiative_activity", slug=initiative.slug)
+    return render(
+        request,
+        "initiatives/activity.html",
+        {
+            "form": form,
+            "initiative": initiative,
+            "reports": activity_of(initiative),
+            "quantity_form": IndicatorQuantityForm(),
+            "quantities": initiative.indicator_quantities.select_related("indicator").order_by(
+                "-month", "indicator__code"
+            ),
+        },
+    )

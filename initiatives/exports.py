@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficerGrant
 from common.exports import Column
-from initiatives.filters import with_hours_last_12_months
+from initiatives.hooks import with_hours_last_12_months
 from initiatives.models import Initiative, InitiativeGoal, Need
 from initiatives.permissions import AnyUser, is_moderator
 

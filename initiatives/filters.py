@@ -5,21 +5,18 @@ loaded in one query, which also validates the value, so a page costs the same nu
 queries whatever is chosen. An unknown code is a validation error, not an empty page.
 """
 
-import datetime
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.filters import CodeFilter, StrictFilterSet
 from common.forms import AccessibleForm, FastSelect
-from impact.scoring import rolling_window
-from impact.selectors import current_version_subquery
+from initiatives.hooks import with_hours_last_12_months
 from initiatives.models import SEARCH_CONFIG, Initiative, Need, Theme
 from initiatives.search import corrected_search
 from places.models import District, Municipality, Neighbourhood, Province
@@ -284,25 +281,6 @@ class InitiativeFilter(StrictFilterSet):
                 F("hours_12m").desc(nulls_last=True), "name", "pk"
             )
         return queryset.order_by("-published_at", "-pk")
-
-
-def with_hours_last_12_months(
-    queryset: QuerySet[Initiative], today: datetime.date | None = None
-) -> QuerySet[Initiative]:
-    """Adds `hours_12m`: the volunteer hours of the stored handprint of the last 12 months."""
-    today = today or timezone.localdate()
-    window = rolling_window(today)
-    return queryset.annotate(
-        rolling=FilteredRelation(
-            "handprint_results",
-            condition=Q(
-                handprint_results__version=current_version_subquery(today),
-                handprint_results__period_kind="rolling12",
-                handprint_results__period_start=window.start,
-            ),
-        ),
-        hours_12m=F("rolling__volunteer_hours"),
-    )
 
 
 def filtered_initiatives(data: QueryDict | None, *, narrow: bool = False) -> InitiativeFilter:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from common.personal_data import PersonalDataPart, email_in, iso, normalised, redact_text
-from impact.services import areas_mark_stale
+from initiatives.hooks import Change, initiative_changed
 from initiatives.models import (
     ActivityReport,
     ActivityReportRevision,
@@ -95,7 +95,7 @@ def _ownerships_hand_over(
     initiatives = Initiative.objects.select_for_update().filter(
         pk__in=ownerships.values("initiative_id")
     )
-    any_archived = False
+    archived: list[int] = []
     for initiative in initiatives.order_by("pk"):
         mine = Ownership.objects.get(initiative=initiative, user=user)
         others = list(
@@ -104,7 +104,8 @@ def _ownerships_hand_over(
             .order_by("created_at", "pk")
         )
         if not others:
-            any_archived |= initiative.status == Initiative.Status.PUBLISHED
+            if initiative.status == Initiative.Status.PUBLISHED:
+                archived.append(initiative.pk)
             _sole_owned_initiative_erase(initiative, counts)
             continue
         mine.delete()
@@ -123,8 +124,8 @@ def _ownerships_hand_over(
                 setattr(initiative, field, "")
             initiative.save(update_fields=[*Initiative.PRIVATE_FIELDS, "updated_at"])
             counts["initiative_contacts_cleared"] += 1
-    if any_archived:
-        areas_mark_stale()
+    for initiative_id in archived:
+        initiative_changed(initiative_id, what=Change.VISIBILITY)
 
 
 def _needs_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:

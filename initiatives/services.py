@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from common.images import make_renditions, save_renditions
 from common.ratelimit import rate_limit_hit
-from impact.services import areas_mark_stale, handprint_inputs_changed
 from initiatives import notifications
+from initiatives.hooks import Change, initiative_changed
 from initiatives.models import (
     HOURS_IN_A_MONTH,
     MAX_MONTHLY_PEOPLE,
@@ -99,7 +99,7 @@ def _set_goals(initiative: Initiative, goals: list[int]) -> None:
     if current == goals:
         return
     # The SDG selection is an input of the handprint: same transaction, same stale mark.
-    handprint_inputs_changed(initiative_id=initiative.pk)
+    initiative_changed(initiative.pk, what=Change.HANDPRINT_INPUTS)
     initiative.goal_links.all().delete()
     InitiativeGoal.objects.bulk_create(
         InitiativeGoal(initiative=initiative, goal_id=number, position=position)
@@ -168,11 +168,10 @@ def initiative_update(
     initiative.full_clean(exclude=["slug"])
     initiative.save()
     _set_relations(initiative, themes=themes, goals=goals, areas_served=areas_served)
+    if _placement(initiative) != placed:
+        # The old area loses the initiative's figures and the new one gains them.
+        initiative_changed(initiative.pk, what=Change.PLACEMENT)
     if initiative.status == Status.PUBLISHED:
-        if _placement(initiative) != placed:
-            # The old area loses the initiative's figures and the new one gains them; the mark
-            # is one for all areas (the rebuild is set-wise), so it covers both.
-            areas_mark_stale()
         _event(initiative, user, InitiativeEvent.Action.EDITED)
         notifications.staff_published_initiative_edited(initiative, user)
     return initiative
@@ -231,7 +230,7 @@ def initiative_publish(*, initiative: Initiative, staff: User) -> Initiative:
     initiative.published_at = timezone.now()
     initiative.save(update_fields=["status", "published_at", "updated_at"])
     _event(initiative, staff, InitiativeEvent.Action.PUBLISHED)
-    areas_mark_stale()
+    initiative_changed(initiative.pk, what=Change.VISIBILITY)
     notifications.owners_initiative_published(initiative)
     return initiative
 
@@ -270,7 +269,7 @@ def initiative_unpublish(*, initiative: Initiative, staff: User, reason: str) ->
     initiative.published_at = None
     initiative.save(update_fields=["status", "return_reason", "published_at", "updated_at"])
     _event(initiative, staff, InitiativeEvent.Action.UNPUBLISHED, reason)
-    areas_mark_stale()
+    initiative_changed(initiative.pk, what=Change.VISIBILITY)
     notifications.owners_initiative_returned(initiative, reason)
     return initiative
 
@@ -285,7 +284,7 @@ def initiative_archive(*, initiative: Initiative, user: User) -> Initiative:
     initiative.archived_at = timezone.now()
     initiative.save(update_fields=["status", "archived_at", "updated_at"])
     _event(initiative, user, InitiativeEvent.Action.ARCHIVED)
-    areas_mark_stale()
+    initiative_changed(initiative.pk, what=Change.VISIBILITY)
     return initiative
 
 
@@ -533,7 +532,7 @@ def activity_report_save(
         .filter(initiative=initiative, month=month)
         .first()
     )
-    handprint_inputs_changed(initiative_id=initiative.pk)
+    initiative_changed(initiative.pk, what=Change.HANDPRINT_INPUTS)
     if report is None:
         return ActivityReport.objects.create(
             initiative=initiative, month=month, reported_by=user, **values

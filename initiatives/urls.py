@@ -2,6 +2,8 @@ from django.urls import path, re_path
 
 from initiatives import views
 
+# The profile (`initiative_detail`) and the activity page (`initiative_activity`) are in
+# impact/urls.py: they show or feed the handprint (impact/views.py says why).
 urlpatterns = [
     path("initiatieven/", views.initiative_list, name="initiative_list"),
     re_path(
@@ -10,7 +12,6 @@ urlpatterns = [
         name="initiative_export",
     ),
     path("initiatieven/nieuw/", views.initiative_create, name="initiative_create"),
-    path("initiatieven/<slug:slug>/", views.initiative_detail, name="initiative_detail"),
     path("initiatieven/<slug:slug>/bewerken/", views.initiative_edit, name="initiative_edit"),
     path("initiatieven/<slug:slug>/indienen/", views.initiative_submit, name="initiative_submit"),
     path(
@@ -19,7 +20,6 @@ urlpatterns = [
     path("initiatieven/<slug:slug>/vragen/nieuw/", views.need_create, name="need_create"),
     path("initiatieven/<slug:slug>/vragen/<int:pk>/sluiten/", views.need_close, name="need_close"),
     path("initiatieven/<slug:slug>/vragen/<int:pk>/helpen/", views.help_offer, name="help_offer"),
-    path("initiatieven/<slug:slug>/activiteit/", views.activity, name="initiative_activity"),
     path("initiatieven/<slug:slug>/eigenaren/", views.owner_invite, name="owner_invite"),
     path("initiatieven/<slug:slug>/fotos/", views.photo_upload, name="photo_upload"),
     path(

@@ -21,13 +21,10 @@ from django.views.decorators.http import require_POST
 
 from common.exports import export_response
 from common.ratelimit import client_ip, rate_limit_hit
-from impact.forms import IndicatorQuantityForm
-from impact.selectors import handprint_profile
 from initiatives import services
 from initiatives.exports import export_columns, export_rows
 from initiatives.filters import CODE_FILTERS, InitiativeFilter, filtered_initiatives
 from initiatives.forms import (
-    ActivityReportForm,
     HelpOfferForm,
     InitiativeForm,
     InviteForm,
@@ -36,10 +33,8 @@ from initiatives.forms import (
     ReasonForm,
 )
 from initiatives.models import Initiative, InitiativePhoto, Need
-from initiatives.permissions import can_edit, can_see_contact, can_view, is_moderator
+from initiatives.permissions import can_edit, can_view, is_moderator
 from initiatives.selectors import (
-    activity_of,
-    initiative_for_profile,
     initiatives_of,
     moderation_queue,
     offers_received_by,
@@ -138,40 +133,21 @@ def _visible(request: HttpRequest, slug: str) -> Initiative:
     return initiative
 
 
-def _editable(request: HttpRequest, slug: str) -> Initiative:
+def editable_initiative(request: HttpRequest, slug: str) -> Initiative:
+    """The initiative the user may edit; 404 when they may not see it, 403 when not edit it."""
     initiative = _visible(request, slug)
     if not can_edit(request.user, initiative):
         raise PermissionDenied
     return initiative
 
 
-def _apply_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
+def apply_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
+    """A service's ValidationError shown on the form: on its fields where they exist."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """The public profile; owners and staff also see drafts, with their status."""
-    initiative = initiative_for_profile(slug)
-    if initiative is None or not can_view(request.user, initiative):
-        raise Http404
-    owner = can_edit(request.user, initiative)
-    return render(
-        request,
-        "initiatives/detail.html",
-        {
-            "initiative": initiative,
-            "goal_links": initiative.goal_links.all(),
-            "is_owner": owner,
-            "show_contact": can_see_contact(request.user, initiative),
-            "is_moderator": is_moderator(request.user),
-            "reason_form": ReasonForm() if is_moderator(request.user) else None,
-            "handprint": handprint_profile(initiative, owner=owner),
-        },
-    )
 
 
 def _initiative_form_page(
@@ -192,7 +168,7 @@ def initiative_create(request: HttpRequest) -> HttpResponse:
         try:
             initiative = services.initiative_create(user=request.user, **form.service_arguments())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Your initiative is saved as a draft."))
             return redirect(initiative)
@@ -201,7 +177,7 @@ def initiative_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def initiative_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    initiative = _editable(request, slug)
+    initiative = editable_initiative(request, slug)
     if request.method != "POST":
         return _initiative_form_page(request, InitiativeForm(instance=initiative), initiative)
     form = InitiativeForm(request.POST, instance=initiative)
@@ -216,7 +192,7 @@ def initiative_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 **form.service_arguments(),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Your changes are saved."))
             return redirect(initiative)
@@ -238,7 +214,7 @@ def _lifecycle(request: HttpRequest, then: Initiative | str, action, success: st
 @require_POST
 @login_required
 def initiative_submit(request: HttpRequest, slug: str) -> HttpResponse:
-    initiative = _editable(request, slug)
+    initiative = editable_initiative(request, slug)
     return _lifecycle(
         request,
         initiative,
@@ -266,13 +242,13 @@ def initiative_archive(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def need_create(request: HttpRequest, slug: str) -> HttpResponse:
-    initiative = _editable(request, slug)
+    initiative = editable_initiative(request, slug)
     form = NeedForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.need_create(initiative=initiative, user=request.user, fields=form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Your need is posted."))
             return redirect(initiative)
@@ -282,7 +258,7 @@ def need_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def need_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    initiative = _editable(request, slug)
+    initiative = editable_initiative(request, slug)
     need = get_object_or_404(Need, pk=pk, initiative=initiative)
     return _lifecycle(
         request,
@@ -325,7 +301,7 @@ def help_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 consent=form.cleaned_data["consent"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return render(request, "initiatives/help_offer_sent.html", {"initiative": initiative})
     return render(
@@ -338,45 +314,10 @@ def help_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- Activity, co-owners, photos ------------------------------------------------------------------
 
 
-@login_required
-def activity(request: HttpRequest, slug: str) -> HttpResponse:
-    """The owner's monthly figures: a form to report or correct a month, and the history."""
-    initiative = _editable(request, slug)
-    form = ActivityReportForm(request.POST or None, founded_year=initiative.founded_year)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_report_save(
-                initiative=initiative,
-                user=request.user,
-                month=form.cleaned_data["month"],
-                volunteer_hours=form.cleaned_data["volunteer_hours"],
-                active_volunteers=form.cleaned_data["active_volunteers"],
-                people_reached=form.cleaned_data["people_reached"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The month is saved."))
-            return redirect("initiative_activity", slug=initiative.slug)
-    return render(
-        request,
-        "initiatives/activity.html",
-        {
-            "form": form,
-            "initiative": initiative,
-            "reports": activity_of(initiative),
-            "quantity_form": IndicatorQuantityForm(),
-            "quantities": initiative.indicator_quantities.select_related("indicator").order_by(
-                "-month", "indicator__code"
-            ),
-        },
-    )
-
-
 @require_POST
 @login_required
 def owner_invite(request: HttpRequest, slug: str) -> HttpResponse:
-    initiative = _editable(request, slug)
+    initiative = editable_initiative(request, slug)
     form = InviteForm(request.POST)
     if form.is_valid():
         return _lifecycle(
@@ -408,7 +349,7 @@ def owner_invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def photo_upload(request: HttpRequest, slug: str) -> HttpResponse:
-    initiative = _editable(request, slug)
+    initiative = editable_initiative(request, slug)
     form = PhotoForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -419,7 +360,7 @@ def photo_upload(request: HttpRequest, slug: str) -> HttpResponse:
                 alt_text=form.cleaned_data["alt_text"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The photo is added."))
             return redirect(initiative)
@@ -429,7 +370,7 @@ def photo_upload(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def photo_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    initiative = _editable(request, slug)
+    initiative = editable_initiative(request, slug)
     photo = get_object_or_404(InitiativePhoto, pk=pk, initiative=initiative)
     services.photo_remove(photo=photo, user=request.user)
     messages.success(request, _("The photo is removed."))

@@ -1,18 +1,37 @@
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 RUFF = Path(sys.executable).parent / "ruff"
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
 @pytest.mark.parametrize("args", [["check", "."], ["format", "--check", "."]])
 def test_code_is_ruff_clean(args):
     result = subprocess.run([str(RUFF), *args], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_apps_keep_the_import_contracts():
+    # The app layers of docs/architecture.md, as import-linter contracts in pyproject.toml.
+    result = subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_package_of_ours_has_a_layer():
+    # import-linter checks only the root packages it is given: a new app must join a layer.
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    ours = {path.name for path in ROOT.iterdir() if (path / "__init__.py").exists()}
+    layers = next(c for c in config["contracts"] if c["id"] == "layers")["layers"]
+    layered = {name.strip(" ()") for layer in layers for name in layer.split("|")}
+    assert ours - {"tests", "bench"} <= set(config["root_packages"]) <= layered
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -4,8 +4,8 @@ A page costs the same few queries whatever the number of sub-areas or initiative
 counts grouped by sub-area (one query for initiatives, one for open needs), the sub-areas,
 the area's stored 12-month aggregate, and the totals of all its sub-areas' in one query.
 
-The area pages are where the reference geography meets the registry, so this module (with
-the views) reads `initiatives` and `impact`; the rest of `places` imports nothing of ours.
+The area pages are where the reference geography meets the registry, so this module reads
+`places`, `initiatives` and `impact` from the layer above them (`areas/__init__.py`).
 """
 
 import datetime

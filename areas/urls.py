@@ -6,7 +6,7 @@ The export of an area's sub-area table is a sibling address: `…/export.csv` or
 
 from django.urls import path
 
-from places import views
+from areas import views
 
 GM = "gemeenten/<str:municipality>"
 WK = f"{GM}/wijken/<str:district>"

@@ -1,3 +1,5 @@
+"""`manage.py seed_demo`: demo data across apps, each app's seeder in turn (idempotent)."""
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from initiatives.demo import DEMO_PASSWORD, demo_seed

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from areas.dashboards import area_dashboard, area_table
+from areas.exports import export_columns, export_rows
 from common.exports import FORMATS, export_response
-from places.dashboards import area_dashboard, area_table
-from places.exports import export_columns, export_rows
 from places.maps import CREDIT
 from places.models import Place
 from places.selectors import area_ancestors, area_for_page
@@ -68,7 +68,7 @@ def area_detail(request: HttpRequest, level: str, **codes: str) -> HttpResponseB
         }
     return render(
         request,
-        "places/area_detail.html",
+        "areas/area_detail.html",
         {
             "area": area,
             "ancestors": area_ancestors(area),

@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
+from areas.dashboards import AreaRow, AreaTable
 from common.exports import Column
-from places.dashboards import AreaRow, AreaTable
 
 
 def export_columns() -> list[Column]:
