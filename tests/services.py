@@ -87,7 +87,7 @@ class PrivateRedis:
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, socket_connect_timeout=2, socket_timeout=2)
 
-    def queued(self, queue: str = "celery") -> list[dict]:
+    def queued(self, queue: str) -> list[dict]:
         """The messages waiting in a queue, oldest first, as Celery wrote them."""
         with self.client() as client:
             return [json.loads(raw) for raw in reversed(client.lrange(queue, 0, -1))]
