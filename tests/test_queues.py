@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -26,7 +25,7 @@ from members.resources import COLUMNS
 from tests.factories import DistrictFactory, MunicipalityFactory, UserFactory
 from tests.handprint_checks import initiative_with_goals, months_ago, report_save
 from tests.member_factories import lsa_staff
-from tests.services import stop_process, wait_until, worker_thread
+from tests.services import database_url_of_tests, stop_process, wait_until, worker_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_URL = "/beheer/members/import/"
@@ -117,19 +116,10 @@ def test_tasks_get_the_global_time_limits_and_long_tasks_longer_ones():
 # --- A long import does not hold up a handprint ---------------------------------------------------
 
 
-def _test_database_url() -> str:
-    db = settings.DATABASES["default"]
-    host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    if host.startswith("/"):  # a Unix socket directory
-        return f"postgres://{db['USER']}{password}@/{db['NAME']}?host={host}"
-    return f"postgres://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _members_table_locked() -> psycopg.Connection:
     """Another session that holds members_memberorganisation ACCESS EXCLUSIVE: an import that
     reads the table waits until this session commits (or closes)."""
-    holder = psycopg.connect(_test_database_url(), connect_timeout=5)
+    holder = psycopg.connect(database_url_of_tests(), connect_timeout=5)
     holder.execute("LOCK TABLE members_memberorganisation IN ACCESS EXCLUSIVE MODE")
     return holder
 
@@ -158,7 +148,7 @@ def _bulk_worker(broker_url: str, files: Path, log: Path) -> subprocess.Popen:
                 **os.environ,
                 "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
                 "DJANGO_SETTINGS_MODULE": "config.settings_test",
-                "DATABASE_URL": _test_database_url(),
+                "DATABASE_URL": database_url_of_tests(),
                 "REDIS_URL": broker_url,
                 "MEDIA_ROOT": str(files / "media"),
                 "PRIVATE_MEDIA_ROOT": str(files / "private"),
