@@ -22,6 +22,7 @@ from config.celery import app as celery_app
 from impact.models import HandprintResult
 from members import imports
 from members.resources import COLUMNS
+from ops.models import WorkerHeartbeat
 from tests.factories import DistrictFactory, MunicipalityFactory, UserFactory
 from tests.handprint_checks import initiative_with_goals, months_ago, report_save
 from tests.member_factories import lsa_staff
@@ -209,6 +210,10 @@ def _rolling_hours(initiative_id: int) -> Decimal | None:
 def test_a_handprint_is_stored_while_a_two_thousand_row_import_runs_on_bulk(
     client, private_broker, reference_data, settings, tmp_path
 ):
+    """The order, not a timing: the import cannot finish before the test lets it, so the
+    handprint can only be stored first if another worker takes it from another queue. With one
+    shared queue, the handprint task waits behind the import for the bulk worker's one process
+    (seen on the code before the queues: `stored` stays False)."""
     # Given LSA staff who uploaded a file of 2,000 new organisations (its dry run is queued on
     # `bulk`), and an initiative
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -232,6 +237,8 @@ def test_a_handprint_is_stored_while_a_two_thousand_row_import_runs_on_bulk(
     bulk = _bulk_worker(private_broker.url, tmp_path, log)
     try:
         assert wait_until(_import_waits_for_the_members_table, 60, interval=0.1), log.read_text()
+        # (the worker said it is ready for its one queue: /health/ready/ hears from `bulk`)
+        assert list(WorkerHeartbeat.objects.values_list("queue", flat=True)) == ["bulk"]
 
         # When a report is saved while the import runs, with a worker on the handprint queue
         with _handprint_worker():
