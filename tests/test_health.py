@@ -192,3 +192,9 @@ def test_metrics_give_the_same_figures_to_a_scraper(client, private_queue, refer
         "100",
     )
     assert float(values["buurtbeurs_worker_heartbeat_age_seconds"]) < 5
+    # and per queue, so an alert can name the kind of work that piles up or lost its worker
+    for queue in QUEUES:
+        assert values[f'buurtbeurs_celery_queue_length{{queue="{queue}"}}'] == "0"
+        assert (
+            float(values[f'buurtbeurs_worker_queue_heartbeat_age_seconds{{queue="{queue}"}}']) < 5
+        )
