@@ -273,10 +273,11 @@ def direct_recompute_times(initiative_ids: Sequence[int]) -> list[float]:
 def _queues_clear(redis_url: str) -> None:
     """Drops tasks a previous, interrupted bench left in the bench Redis database."""
     import redis
+    from django.conf import settings
 
     client = redis.Redis.from_url(redis_url)
     try:
-        client.delete("celery", "unacked", "unacked_index")
+        client.delete(*settings.CELERY_QUEUE_NAMES, "unacked", "unacked_index")
     finally:
         client.close()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -178,6 +179,44 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".local" / "celerybeat-schedule")
 )
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
+
+# --- Celery queues and time limits -------------------------------------------------------
+# Work is queued by kind, so a long import never holds up a two-second handprint: each queue
+# gets a worker of its own in docker-compose.yml; bin/worker consumes them all by default.
+# Every task has one queue here, except the heartbeat, which beat sends to every queue (below).
+# /health/ready/ and /health/metrics/ report the length of each and a worker heartbeat per queue.
+CELERY_QUEUE_NAMES = ["handprint", "areas", "bulk", "mail"]
+CELERY_TASK_ROUTES = {
+    "impact.tasks.handprint_recompute": {"queue": "handprint"},
+    "impact.tasks.handprint_sweep": {"queue": "handprint"},
+    "impact.tasks.areas_refresh": {"queue": "areas"},
+    "impact.tasks.areas_sweep": {"queue": "areas"},
+    # Long by design (minutes): the full recompute, member imports and the housekeeping
+    # around them; nothing here is urgent.
+    "impact.tasks.recompute_if_due": {"queue": "bulk"},
+    "impact.tasks.recompute_all": {"queue": "bulk"},
+    "members.tasks.member_import_check": {"queue": "bulk"},
+    "members.tasks.member_import_apply": {"queue": "bulk"},
+    "members.tasks.import_files_purge": {"queue": "bulk"},
+    "outbox.tasks.outbox_deliver": {"queue": "mail"},
+    "outbox.tasks.outbox_sweep": {"queue": "mail"},
+    "outbox.tasks.outbox_purge": {"queue": "mail"},
+}
+# Declared, so a worker started without -Q (the tests' in-process workers) consumes them all;
+# an exchange per queue keyed by its name, as Celery would create a missing queue.
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in CELERY_QUEUE_NAMES]
+# A task that runs longer gets SoftTimeLimitExceeded (it can still clean up), then is killed at
+# the hard limit. Both stay below CELERY_VISIBILITY_TIMEOUT, or Redis would hand a task that is
+# still running to a second worker. Enforced by the prefork pool (bin/worker).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=5 * 60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=6 * 60)
+_LONG_TASK_LIMITS = {"soft_time_limit": 40 * 60, "time_limit": 45 * 60}
+CELERY_TASK_ANNOTATIONS = {
+    # Long by design: a full recompute of 100,000 initiatives, an import of 10,000 rows.
+    "impact.tasks.recompute_all": _LONG_TASK_LIMITS,
+    "members.tasks.member_import_check": _LONG_TASK_LIMITS,
+    "members.tasks.member_import_apply": _LONG_TASK_LIMITS,
+}
 
 # --- Internationalisation -----------------------------------------------------------------
 # Dutch first; the language comes from a cookie or the browser, never from a URL prefix.
@@ -456,8 +495,6 @@ AREA_REFRESH_DELAY_SECONDS = env.float("AREA_REFRESH_DELAY_SECONDS", default=5)
 # /health/ready/ reports the pipeline as degraded when a handprint stays stale longer than this
 # (the sweep re-enqueues after HANDPRINT_SWEEP_AFTER_SECONDS; older means nothing computes).
 PIPELINE_STALE_ALERT_SECONDS = env.float("PIPELINE_STALE_ALERT_SECONDS", default=900)
-# The broker queues whose length /health/ready/ and /health/metrics/ report.
-CELERY_QUEUES_WATCHED = ["celery"]
 
 # --- Metrics access ------------------------------------------------------------------------
 # /health/metrics/ answers a scraper with this bearer token, or one from these networks (the
@@ -475,11 +512,15 @@ for _network in METRICS_ALLOWED_NETWORKS:
         raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from _error
 
 CELERY_BEAT_SCHEDULE = {
-    # The worker writes a timestamp that /health/ready/ reads: proof that tasks really run.
-    "worker-heartbeat": {
-        "task": "ops.tasks.worker_heartbeat",
-        "schedule": WORKER_HEARTBEAT_SECONDS,
-        "options": {"expires": WORKER_HEARTBEAT_SECONDS},
+    # A worker writes a timestamp that /health/ready/ reads: proof that tasks really run. One
+    # per queue, so each kind of worker (docker-compose.yml runs one per queue) proves itself.
+    **{
+        f"worker-heartbeat-{queue}": {
+            "task": "ops.tasks.worker_heartbeat",
+            "schedule": WORKER_HEARTBEAT_SECONDS,
+            "options": {"queue": queue, "expires": WORKER_HEARTBEAT_SECONDS},
+        }
+        for queue in CELERY_QUEUE_NAMES
     },
     "outbox-sweep": {"task": "outbox.tasks.outbox_sweep", "schedule": 60},
     "outbox-purge": {"task": "outbox.tasks.outbox_purge", "schedule": crontab(minute=40)},

@@ -5,5 +5,6 @@ from ops.models import WorkerHeartbeat
 
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
-    list_display = ["worker", "seen_at"]
-    readonly_fields = ["worker", "seen_at"]
+    list_display = ["worker", "queue", "seen_at"]
+    list_filter = ["queue"]
+    readonly_fields = ["worker", "queue", "seen_at"]

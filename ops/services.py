@@ -1,5 +1,6 @@
 """Operational writes and probes: worker heartbeats and reachability of the services."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import redis
@@ -12,10 +13,14 @@ from impact.models import AreaState, HandprintState, RecomputeJob
 from ops.models import WorkerHeartbeat
 
 
-def heartbeat_record(*, worker: str) -> datetime:
-    """Stores now as the worker's last heartbeat (one row per worker, upserted)."""
+def heartbeat_record(*, worker: str, queues: Iterable[str]) -> datetime:
+    """Stores now as the worker's last heartbeat on each of these queues (one row per worker
+    and queue, upserted)."""
     now = timezone.now()
-    WorkerHeartbeat.objects.update_or_create(worker=worker[:200], defaults={"seen_at": now})
+    for queue in queues:
+        WorkerHeartbeat.objects.update_or_create(
+            worker=worker[:200], queue=queue[:50], defaults={"seen_at": now}
+        )
     return now
 
 
@@ -48,18 +53,37 @@ def probe_redis(url: str | None = None) -> dict:
 
 
 def probe_worker() -> dict:
+    """Whether every queue has a worker that beat recently. `age_seconds` and `last_seen` are
+    those of the queue heard from longest ago; `queues` gives each queue's age (None: never)."""
+    queues = settings.CELERY_QUEUE_NAMES
     try:
-        latest = WorkerHeartbeat.objects.order_by("-seen_at").first()
+        latest = dict(
+            WorkerHeartbeat.objects.filter(queue__in=queues)
+            .values("queue")
+            .annotate(seen_at=models.Max("seen_at"))
+            .values_list("queue", "seen_at")
+        )
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "error": first_line(exc)}
-    if latest is None:
+    if not latest:
         return {"ok": False, "error": "no worker heartbeat recorded yet"}
-    age = timezone.now() - latest.seen_at
-    return {
-        "ok": age <= heartbeat_max_age(),
-        "last_seen": latest.seen_at.isoformat(),
-        "age_seconds": round(age.total_seconds(), 1),
+    now = timezone.now()
+    ages = {
+        queue: round((now - latest[queue]).total_seconds(), 1) if queue in latest else None
+        for queue in queues
     }
+    max_age = heartbeat_max_age().total_seconds()
+    missing = [queue for queue, age in ages.items() if age is None or age > max_age]
+    oldest = min(latest.values())
+    body = {
+        "ok": not missing,
+        "last_seen": oldest.isoformat(),
+        "age_seconds": round((now - oldest).total_seconds(), 1),
+        "queues": ages,
+    }
+    if missing:
+        body["error"] = f"no worker heard from recently on: {', '.join(missing)}"
+    return body
 
 
 def probe_pipeline(url: str | None = None) -> dict:
@@ -99,7 +123,7 @@ def queue_depth(url: str | None = None) -> dict:
         url or settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2
     )
     try:
-        waiting = {queue: client.llen(queue) for queue in settings.CELERY_QUEUES_WATCHED}
+        waiting = {queue: client.llen(queue) for queue in settings.CELERY_QUEUE_NAMES}
         # kombu's Redis transport keeps delivered, unacknowledged messages in this hash.
         unacked = client.hlen("unacked")
     except Exception as exc:  # noqa: BLE001

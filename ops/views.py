@@ -81,9 +81,26 @@ def metrics(request: HttpRequest) -> HttpResponse:
             recompute.get("total", 0),
         ),
     ]
+    # Per queue (handprint, areas, bulk, mail): a kind of work that piles up or lost its worker.
+    by_queue = [
+        (
+            "buurtbeurs_celery_queue_length",
+            "Tasks waiting in one broker queue.",
+            queue.get("by_queue") or {},
+        ),
+        (
+            "buurtbeurs_worker_queue_heartbeat_age_seconds",
+            "Seconds since a worker of this queue last beat.",
+            {name: age for name, age in (worker.get("queues") or {}).items() if age is not None},
+        ),
+    ]
     lines = []
     for name, help_text, value in gauges:
         if value is None:
             continue
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value}"]
+    for name, help_text, values in by_queue:
+        if values:
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
+            lines += [f'{name}{{queue="{label}"}} {value}' for label, value in values.items()]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; version=0.0.4")

@@ -1,5 +1,6 @@
 """Throw-away services for tests that break or isolate them: free ports, a private
-redis-server, process helpers. Used by tests/test_handprint_async.py and tests/faults/."""
+redis-server, process helpers. Used by tests/test_handprint_async.py, tests/test_queues.py and
+tests/faults/."""
 
 import json
 import shutil
@@ -9,9 +10,11 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 
 from config.celery import app as celery_app
 
@@ -87,7 +90,7 @@ class PrivateRedis:
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, socket_connect_timeout=2, socket_timeout=2)
 
-    def queued(self, queue: str = "celery") -> list[dict]:
+    def queued(self, queue: str) -> list[dict]:
         """The messages waiting in a queue, oldest first, as Celery wrote them."""
         with self.client() as client:
             return [json.loads(raw) for raw in reversed(client.lrange(queue, 0, -1))]
@@ -99,6 +102,16 @@ class PrivateRedis:
                 return bool(client.ping())
         except redis.RedisError:
             return False
+
+
+def database_url_of_tests() -> str:
+    """The URL of pytest-django's test database, so a subprocess sees what the test commits."""
+    db = settings.DATABASES["default"]
+    host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    if host.startswith("/"):  # a Unix socket directory
+        return f"postgres://{db['USER']}{password}@/{db['NAME']}?host={host}"
+    return f"postgres://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def drop_cached_broker_pools() -> None:

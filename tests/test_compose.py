@@ -5,12 +5,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
 from config.stack import PROCESSES, SETUP
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-APP_SERVICES = ["setup", "web", "worker", "beat"]
+# A worker per kind of work (CELERY_TASK_ROUTES): worker-handprint, worker-bulk, …
+WORKERS = sorted(name for name in COMPOSE["services"] if name.startswith("worker-"))
+APP_SERVICES = ["setup", "web", *WORKERS, "beat"]
 
 
 def test_compose_has_database_broker_and_the_app_processes():
@@ -30,7 +33,14 @@ def test_every_app_service_runs_an_entry_script_that_exists(service):
 
 def test_make_run_starts_the_same_scripts_as_compose():
     compose_commands = {name: COMPOSE["services"][name]["command"][0] for name in APP_SERVICES}
-    assert compose_commands == {"setup": SETUP, **PROCESSES}
+    workers = {name: PROCESSES["worker"] for name in WORKERS}
+    others = {name: script for name, script in PROCESSES.items() if name != "worker"}
+    assert compose_commands == {"setup": SETUP, **others, **workers}
+
+
+def test_compose_runs_a_worker_per_queue():
+    consumed = {name: COMPOSE["services"][name]["environment"]["WORKER_QUEUES"] for name in WORKERS}
+    assert consumed == {f"worker-{queue}": queue for queue in settings.CELERY_QUEUE_NAMES}
 
 
 def test_app_services_get_database_and_redis_from_the_compose_network():
@@ -45,7 +55,7 @@ def test_processes_wait_for_setup_and_setup_waits_for_healthy_services():
         "db": {"condition": "service_healthy"},
         "redis": {"condition": "service_healthy"},
     }
-    for service in ["web", "worker", "beat"]:
+    for service in ["web", *WORKERS, "beat"]:
         assert COMPOSE["services"][service]["depends_on"] == {
             "setup": {"condition": "service_completed_successfully"}
         }

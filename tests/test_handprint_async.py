@@ -105,13 +105,13 @@ def test_saving_a_report_schedules_exactly_one_recompute_after_commit(
     state = HandprintState.objects.get(pk=initiative.pk)
     assert (state.inputs_version, state.computed_version, state.enqueued_at) == (1, 0, None)
     assert len(callbacks) == 1
-    assert private_broker.queued() == []
+    assert private_broker.queued("handprint") == []
 
     # When the commit's callback runs
     callbacks[0]()
 
     # Then: exactly one recompute task for this initiative is in the queue, claimed in the state
-    [message] = private_broker.queued()
+    [message] = private_broker.queued("handprint")
     assert message["headers"]["task"] == RECOMPUTE_TASK
     assert _body(message)[0] == [initiative.pk]
     assert message["headers"]["eta"] is not None  # waits for the quiet period
@@ -135,7 +135,7 @@ def test_a_second_write_while_a_recompute_is_pending_adds_no_task(
 
     # Then the version moves on, but the pending task covers it
     assert len(callbacks) == 1
-    assert len(private_broker.queued()) == 1
+    assert len(private_broker.queued("handprint")) == 1
     assert HandprintState.objects.get(pk=initiative.pk).inputs_version == 2
 
 
@@ -156,7 +156,7 @@ def test_a_rolled_back_report_schedules_nothing_and_leaves_the_inputs_version(
 
     # Then nothing is scheduled or changed
     assert callbacks == []
-    assert private_broker.queued() == []
+    assert private_broker.queued("handprint") == []
     assert HandprintState.objects.get(pk=initiative.pk).inputs_version == 1
     assert ActivityReport.objects.get(initiative=initiative).volunteer_hours == Decimal("12.5")
 
@@ -242,7 +242,7 @@ def test_a_burst_of_writes_costs_one_computation_per_initiative_per_quiet_period
     _burst(initiatives, owner, 400, expected)
 
     # Then one recompute per initiative is queued: every later write found it pending
-    queued = sorted(_body(message)[0][0] for message in private_broker.queued())
+    queued = sorted(_body(message)[0][0] for message in private_broker.queued("handprint"))
     assert queued == sorted(expected)
 
     # When the quiet period has passed and a worker runs
@@ -288,7 +288,7 @@ def test_a_recompute_inside_the_quiet_period_defers_and_the_next_one_after_it_co
 
     # Then it computes nothing and looks again when the period ends
     assert outcome == "deferred"
-    [again] = private_broker.queued()
+    [again] = private_broker.queued("handprint")
     assert _body(again)[0] == [initiative.pk]
     assert HandprintState.objects.get(pk=initiative.pk).computations == 0
 
@@ -512,7 +512,7 @@ def _worker_subprocess(broker: PrivateRedis, log: Path) -> subprocess.Popen:
                 "--concurrency",
                 "1",
                 "-Q",
-                "celery",
+                "handprint",
                 "--without-mingle",
                 "--without-gossip",
                 "--without-heartbeat",
@@ -542,7 +542,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_mark_for_the_sweep(
     owner = UserFactory()
     initiative = _initiative(owner)
     _report(initiative, owner, _months_ago(1), "12.5")
-    assert len(private_broker.queued()) == 1
+    assert len(private_broker.queued("handprint")) == 1
     holder = psycopg.connect(**_database(), connect_timeout=5)
     holder.execute(
         "SELECT 1 FROM impact_handprintstate WHERE initiative_id = %s FOR KEY SHARE",
@@ -643,7 +643,7 @@ def test_a_write_landing_while_a_task_finds_the_handprint_fresh_is_not_left_to_t
     assert (state.inputs_version, state.computed_version) == (2, 2)
     assert state.enqueued_at is not None  # task 2 is pending
     with private_broker.client() as client:
-        client.delete("celery")  # tasks 1 and 2 are the ones this test runs by hand
+        client.delete("handprint")  # tasks 1 and 2 are the ones this test runs by hand
 
     # When task 2 runs, and write 3 commits between its read and its clearing of the claim
     write_3 = _before_query(

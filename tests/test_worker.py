@@ -20,7 +20,7 @@ def test_a_task_sent_through_redis_is_executed_by_a_real_worker_and_written_to_p
     celery_worker,
 ):
     WorkerHeartbeat.objects.all().delete()
-    worker_heartbeat.delay("celery@through-redis")
+    worker_heartbeat.apply_async(["celery@through-redis"], queue="mail")
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if WorkerHeartbeat.objects.filter(worker="celery@through-redis").exists():
@@ -28,3 +28,4 @@ def test_a_task_sent_through_redis_is_executed_by_a_real_worker_and_written_to_p
         time.sleep(0.1)
     beat = WorkerHeartbeat.objects.get(worker="celery@through-redis")
     assert beat.seen_at is not None
+    assert beat.queue == "mail"

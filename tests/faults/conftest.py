@@ -14,17 +14,16 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
 from django.apps import apps as django_apps
-from django.conf import settings as django_settings
 
 from config.celery import app as celery_app
 from sdgs.services import goals_load
 from tests.services import (  # noqa: F401 - the fault tests import them from here
     PrivateRedis,
+    database_url_of_tests,
     drop_cached_broker_pools,
     free_port,
     stop_process,
@@ -148,16 +147,6 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 # --- The test database, for subprocesses ----------------------------------------------------------
-
-
-def database_url_of_tests() -> str:
-    """The URL of pytest-django's test database, so a subprocess sees what the test commits."""
-    db = django_settings.DATABASES["default"]
-    host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    if host.startswith("/"):  # a Unix socket directory
-        return f"postgres://{db['USER']}{password}@/{db['NAME']}?host={host}"
-    return f"postgres://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def child_env(**overrides: str) -> dict[str, str]:
