@@ -273,8 +273,10 @@ def test_compose_keeps_private_files_on_a_volume_of_their_own_for_every_process_
     compose = yaml.safe_load((root / "docker-compose.yml").read_text())
     services = compose["services"]
     # PRIVATE_MEDIA_ROOT defaults to BASE_DIR / "private", /app/private in the image.
-    # The web process stores uploads, the worker reads and purges them, set-up moves old ones.
-    for name in ("web", "worker", "setup"):
+    # The web process stores uploads, the workers read and purge them, set-up moves old ones.
+    workers = [name for name in services if name.startswith("worker")]
+    assert workers
+    for name in ("web", *workers, "setup"):
         assert "private:/app/private" in services[name]["volumes"], name
         assert "media:/app/media" in services[name]["volumes"], name
     assert "private" in compose["volumes"]
