@@ -866,30 +866,30 @@ class ContactPersonAdmin(ServiceRefusalMixin, SafeAutocompleteMixin, SimpleHisto
         return TemplateResponse(request, "admin/members/contactperson/erase.html", context)
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """A record of what happened: to look at, never to add, change or delete by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(ContactErasure)
-class ContactErasureAdmin(admin.ModelAdmin):
+class ContactErasureAdmin(RecordAdmin):
     """The record that erasures took place; it holds no personal data of the erased person."""
 
     list_display = ["erased_at", "contact_id", "organisation", "erased_by", "history_rows_redacted"]
     list_select_related = ["organisation", "erased_by"]
     date_hierarchy = "erased_at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: ContactErasure | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: ContactErasure | None = None
-    ) -> bool:
-        return False
-
 
 @admin.register(MemberImportJob)
-class MemberImportJobAdmin(admin.ModelAdmin):
+class MemberImportJobAdmin(RecordAdmin):
     """Who imported which file when, and how it ended: for LSA staff to look at, never to edit.
     The report (it names contact persons) stays on the job's own page, for whoever started it."""
 
@@ -902,16 +902,3 @@ class MemberImportJobAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: MemberImportJob | None = None) -> bool:
         return can_administer_members(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: MemberImportJob | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: MemberImportJob | None = None
-    ) -> bool:
-        return False

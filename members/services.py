@@ -117,31 +117,30 @@ CONTACT_SAVED = gettext_lazy("Contact person saved")
 
 # --- Member organisations ----------------------------------------------------------------
 
-# What staff may set on an organisation; `created_at`/`updated_at` are the database's.
-ORGANISATION_FIELDS = frozenset(
-    {
-        "name",
-        "slug",
-        "type",
-        "kvk_number",
-        "website",
-        "municipality",
-        "district",
-        "street_address",
-        "postcode",
-        "city",
-        "story",
-        "photo",
-        "photo_alt",
-        "initiatives",
-    }
+# What staff may set on an organisation (the admin form's fields, in its order);
+# `created_at`/`updated_at` are the database's.
+ORGANISATION_FIELDS = (
+    "name",
+    "slug",
+    "type",
+    "kvk_number",
+    "website",
+    "municipality",
+    "district",
+    "street_address",
+    "postcode",
+    "city",
+    "story",
+    "photo",
+    "photo_alt",
+    "initiatives",
 )
 
 
 def _set_fields(organisation: MemberOrganisation, data: Mapping[str, Any]) -> Any | None:
     """Sets the given fields on the instance; returns the linked initiatives to store after the
     save (a many-to-many needs the row first), or None when they do not change."""
-    unknown = set(data) - ORGANISATION_FIELDS
+    unknown = set(data).difference(ORGANISATION_FIELDS)
     if unknown:
         raise ValueError(f"not fields of a member organisation: {sorted(unknown)}")
     for name, value in data.items():
