@@ -3,7 +3,9 @@
 Only staff with the members permissions (the group "LSA-medewerkers", or superusers) reach
 these pages; Django's admin answers 403 to other staff. Every edit here, and every action,
 is recorded by django-simple-history ("Geschiedenis" on each object). Actions call
-`members.services`, one object at a time, and report what was done and what was refused.
+`members.services`, one object at a time, and report what was done and what was refused; the
+change forms save and delete organisations, contact persons and invoiced dues through the same
+services (the form validates first, the service again).
 """
 
 import datetime
@@ -38,7 +40,15 @@ from members.forms import (
     MembershipAdminForm,
     ReasonForm,
 )
-from members.models import ContactErasure, ContactPerson, Dues, MemberOrganisation, Membership
+from members.models import (
+    ContactErasure,
+    ContactPerson,
+    Dues,
+    MemberImportJob,
+    MemberOrganisation,
+    Membership,
+)
+from members.permissions import can_administer_members
 
 Status = Membership.Status
 
@@ -183,6 +193,36 @@ class DuesOutstandingFilter(admin.SimpleListFilter):
         return queryset
 
 
+# --- Saving through the services ----------------------------------------------------------
+
+
+class ServiceRefusalMixin:
+    """The services validate again what the form let through: a refusal the form could not
+    foresee (a rule only the service knows, a colleague's save in between) rolls the whole save
+    back, inlines included, and is shown as a message instead of a server error."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+def _adopt(obj: models.Model, saved: models.Model) -> None:
+    """The admin goes on with the instance its form built (log entry, redirect, inlines):
+    give it the row the service stored."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+
+
 # --- Inlines -----------------------------------------------------------------------------
 
 
@@ -212,10 +252,13 @@ class MembershipInline(admin.TabularInline):
 
 
 class DuesInline(admin.TabularInline):
+    """Invoicing and payment are the actions' (`dues_invoice`, `dues_mark_paid`): their dates are
+    read only here, so their checks cannot be bypassed."""
+
     model = Dues
     form = DuesAdminForm
     fields = ["year", "amount", "invoiced_on", "paid_on", "reminders_sent", "last_reminder_on"]
-    readonly_fields = ["reminders_sent", "last_reminder_on"]
+    readonly_fields = ["invoiced_on", "paid_on", "reminders_sent", "last_reminder_on"]
     extra = 0
     show_change_link = True
 
@@ -224,7 +267,7 @@ class DuesInline(admin.TabularInline):
 
 
 @admin.register(MemberOrganisation)
-class MemberOrganisationAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
+class MemberOrganisationAdmin(ServiceRefusalMixin, SafeAutocompleteMixin, SimpleHistoryAdmin):
     form = MemberOrganisationAdminForm
     # Set explicitly so an import/export mixin extends it instead of replacing it.
     change_list_template = "admin/members/memberorganisation/change_list.html"
@@ -285,28 +328,43 @@ class MemberOrganisationAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[MemberOrganisation]:
         return organisations_for_staff()
 
-    # Removing a contact person, here or anywhere, erases them (AVG): history redacted.
+    # Saves and deletions go through members.services; the form has validated already.
+
+    def save_model(
+        self, request: HttpRequest, obj: MemberOrganisation, form: Any, change: bool
+    ) -> None:
+        fields = form.changed_data if change else form.fields
+        data = {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
+        if change:
+            saved = services.member_organisation_update(
+                organisation=obj, by=request.user, data=data
+            )
+        else:
+            saved = services.member_organisation_create(by=request.user, data=data)
+        _adopt(obj, saved)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: list, change: bool) -> None:
+        # Not form.save_m2m(): the service stored the linked initiatives with the organisation.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
         if formset.model is not ContactPerson:
             super().save_formset(request, form, formset, change)
             return
         contacts = formset.save(commit=False)
-        # Erased first: the removed person may have been the primary contact.
-        for removed in formset.deleted_objects:
-            services.contact_erase(contact=removed, by=request.user)
+        # Removing a contact person, here or anywhere, erases them (AVG). Erased first: the
+        # removed person may have been the primary contact.
+        services.contacts_erase(contacts=formset.deleted_objects, by=request.user)
         for contact in contacts:
-            contact.save()
-        formset.save_m2m()
+            services.contact_person_save(contact=contact, by=request.user)
 
     def delete_model(self, request: HttpRequest, obj: MemberOrganisation) -> None:
-        _erase_contacts(request, ContactPerson.objects.filter(organisation=obj))
-        super().delete_model(request, obj)
+        services.member_organisation_delete(organisation=obj, by=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _erase_contacts(request, ContactPerson.objects.filter(organisation__in=queryset))
         for organisation in queryset:
-            organisation.delete()
+            services.member_organisation_delete(organisation=organisation, by=request.user)
 
     def get_urls(self) -> list:
         dashboard = path(
@@ -599,11 +657,6 @@ class MemberOrganisationAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/members/dashboard.html", context)
 
 
-def _erase_contacts(request: HttpRequest, contacts: QuerySet[ContactPerson]) -> None:
-    for contact in contacts:
-        services.contact_erase(contact=contact, by=request.user)
-
-
 def _no_current_membership() -> None:
     raise ValidationError(_("no current membership."))
 
@@ -670,7 +723,10 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Dues)
-class DuesAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
+class DuesAdmin(ServiceRefusalMixin, SafeAutocompleteMixin, SimpleHistoryAdmin):
+    """Invoicing and payment go through `dues_invoice` and `dues_mark_paid` (the actions, and a
+    new row with its dates); the dates of a stored row are read only."""
+
     form = DuesAdminForm
     list_display = [
         "organisation",
@@ -687,6 +743,25 @@ class DuesAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["organisation"]
     readonly_fields = ["reminders_sent", "last_reminder_on"]
     actions = ["mark_paid", "send_reminder"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Dues | None = None) -> list[str]:
+        readonly = [*super().get_readonly_fields(request, obj)]
+        return readonly if obj is None else ["invoiced_on", "paid_on", *readonly]
+
+    def save_model(self, request: HttpRequest, obj: Dues, form: Any, change: bool) -> None:
+        if change or obj.invoiced_on is None:
+            super().save_model(request, obj, form, change)  # year and amount; not yet invoiced
+            return
+        dues = services.dues_invoice(
+            organisation=obj.organisation,
+            year=obj.year,
+            amount=obj.amount,
+            invoiced_on=obj.invoiced_on,
+            by=request.user,
+        )
+        if obj.paid_on is not None:
+            dues = services.dues_mark_paid(dues=dues, by=request.user, paid_on=obj.paid_on)
+        _adopt(obj, dues)
 
     @admin.action(description=_("Mark paid…"), permissions=["change"])
     def mark_paid(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
@@ -719,7 +794,7 @@ class DuesAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ContactPerson)
-class ContactPersonAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
+class ContactPersonAdmin(ServiceRefusalMixin, SafeAutocompleteMixin, SimpleHistoryAdmin):
     """Personal data. Besides editing: export everything about a person (JSON) and erase them;
     deleting a person is an erasure too, so no removed person stays in the history."""
 
@@ -740,11 +815,14 @@ class ContactPersonAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
             *super().get_urls(),
         ]
 
+    def save_model(self, request: HttpRequest, obj: ContactPerson, form: Any, change: bool) -> None:
+        services.contact_person_save(contact=obj, by=request.user)
+
     def delete_model(self, request: HttpRequest, obj: ContactPerson) -> None:
         services.contact_erase(contact=obj, by=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _erase_contacts(request, queryset)
+        services.contacts_erase(contacts=queryset, by=request.user)
 
     def export_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
         contact = get_object_or_404(ContactPerson, pk=object_id)
@@ -788,23 +866,39 @@ class ContactPersonAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/members/contactperson/erase.html", context)
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """A record of what happened: to look at, never to add, change or delete by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(ContactErasure)
-class ContactErasureAdmin(admin.ModelAdmin):
+class ContactErasureAdmin(RecordAdmin):
     """The record that erasures took place; it holds no personal data of the erased person."""
 
     list_display = ["erased_at", "contact_id", "organisation", "erased_by", "history_rows_redacted"]
     list_select_related = ["organisation", "erased_by"]
     date_hierarchy = "erased_at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(
-        self, request: HttpRequest, obj: ContactErasure | None = None
-    ) -> bool:
-        return False
+@admin.register(MemberImportJob)
+class MemberImportJobAdmin(RecordAdmin):
+    """Who imported which file when, and how it ended: for LSA staff to look at, never to edit.
+    The report (it names contact persons) stays on the job's own page, for whoever started it."""
 
-    def has_delete_permission(
-        self, request: HttpRequest, obj: ContactErasure | None = None
-    ) -> bool:
-        return False
+    list_display = ["created_at", "filename", "user", "status", "done", "total", "updated_at"]
+    list_filter = ["status"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    fields = ["filename", "user", "status", "done", "total", "message", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj: MemberImportJob | None = None) -> bool:
+        return can_administer_members(request.user)

@@ -19,7 +19,7 @@ from members.models import (
     MemberOrganisation,
     Membership,
 )
-from members.services import LAST_DUES_YEAR
+from members.services import LAST_DUES_YEAR, ORGANISATION_FIELDS
 
 Status = Membership.Status
 
@@ -55,22 +55,8 @@ class MemberOrganisationAdminForm(forms.ModelForm):
     class Meta:
         model = MemberOrganisation
         formfield_callback = _formfield
-        fields = [
-            "name",
-            "slug",
-            "type",
-            "kvk_number",
-            "website",
-            "municipality",
-            "district",
-            "street_address",
-            "postcode",
-            "city",
-            "story",
-            "photo",
-            "photo_alt",
-            "initiatives",
-        ]
+        # What the services may set (member_organisation_create/_update).
+        fields = list(ORGANISATION_FIELDS)
 
     def clean_photo(self) -> File | None:
         """A new photo is stored only as a re-encoded JPEG, like initiative photos: no EXIF,

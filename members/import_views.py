@@ -135,7 +135,7 @@ def import_job(request: HttpRequest, job_id: Any) -> HttpResponse:
             request, "admin/members/import_job.html", _("Import not found"), status=404, job=None
         )
     stalled = imports.is_stalled(job)
-    running = job["status"] in imports.Status.RUNNING and not stalled
+    running = job["status"] in imports.RUNNING and not stalled
     done, total = imports.job_progress(job_id=job["id"]) if running else (0, 0)
     total = total or job["rows"]
     report = job["apply_report"] or job["report"]

@@ -1,12 +1,13 @@
 """Member imports as jobs: upload, dry run, apply; the rows are processed by a Celery worker.
 
-A job is a small dict in the Django cache (the database cache, so any web process or worker
-sees it) under its id, with the uploaded file in the private storage (PRIVATE_MEDIA_ROOT,
-outside the public media root; no URL serves it) under `imports/<id>.<ext>`. The dry run and
-the apply each run `import_data` on the whole file in one transaction: the dry run rolls it
-back, the apply commits all rows or, when any row is refused, none. Progress is written to the
-cache from a thread of its own, because that thread's database connection is outside the
-import's still uncommitted transaction.
+A job is a `MemberImportJob` row (any web process or worker sees it; a cache clear does not
+touch it), with the uploaded file in the private storage (PRIVATE_MEDIA_ROOT, outside the
+public media root; no URL serves it) under `imports/<id>.<ext>`. Callers get a job as a plain
+dict, a snapshot of the row (`job_get`, `import_start`, `import_apply`); only this module writes
+jobs. The dry run and the apply each run `import_data` on the whole file in one transaction:
+the dry run rolls it back, the apply commits all rows or, when any row is refused, none.
+Progress is written to the job row from a thread of its own, every half second, because that
+thread's database connection is outside the import's still uncommitted transaction.
 """
 
 import contextlib
@@ -24,10 +25,10 @@ from typing import Any
 
 import tablib
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage, storages
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -36,6 +37,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from accounts.models import User
+from members.models import MemberImportJob
 from members.resources import COLUMNS, REQUIRED_COLUMNS, MemberOrganisationResource, row_messages
 
 logger = logging.getLogger(__name__)
@@ -43,7 +45,8 @@ logger = logging.getLogger(__name__)
 EXTENSIONS = ("csv", "xlsx")
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
-JOB_SECONDS = 24 * 60 * 60
+# A job is shown this long after its last change of status; then the purge expires it.
+JOB_LIFETIME = datetime.timedelta(days=1)
 PROGRESS_SECONDS = 0.5
 # Longer than the tasks' time limit (members.tasks): a job this quiet will not finish.
 STALLED_AFTER = datetime.timedelta(minutes=60)
@@ -56,17 +59,9 @@ class ImportFileError(Exception):
     """A file that cannot be read as an import; the message says why, for the uploader."""
 
 
-class Status:
-    QUEUED = "queued"  # waiting for the worker to start the dry run
-    CHECKING = "checking"
-    CHECKED = "checked"  # dry run done: the report is there
-    APPLY_QUEUED = "apply_queued"
-    APPLYING = "applying"
-    APPLIED = "applied"
-    REFUSED = "refused"  # the apply found refused rows and saved nothing
-    FAILED = "failed"  # the job could not run at all
-
-    RUNNING = (QUEUED, CHECKING, APPLY_QUEUED, APPLYING)
+# The states of a job (members.models.MemberImportJob.Status), for the views and templates.
+Status = MemberImportJob.Status
+RUNNING = MemberImportJob.RUNNING
 
 
 # --- Reading a file ------------------------------------------------------------------------------
@@ -209,35 +204,57 @@ def _check_headers(headers: list[str]) -> None:
 # --- Jobs ----------------------------------------------------------------------------------------
 
 
-def _key(job_id: str) -> str:
-    return f"members-import:{job_id}"
+def _snapshot(job: MemberImportJob) -> dict:
+    """The job as callers see it: plain data, never saved back."""
+    return {
+        "id": str(job.pk),
+        "user_id": job.user_id,
+        "filename": job.filename,
+        "path": job.path,
+        "extension": job.extension,
+        "rows": job.total,
+        "language": job.language,
+        "created_at": job.created_at,
+        "status": job.status,
+        "report": job.report,
+        "apply_report": job.apply_report,
+        "message": job.message,
+        "saved_at": job.updated_at,
+    }
 
 
-def _progress_key(job_id: str) -> str:
-    return f"members-import:{job_id}:progress"
+def _jobs(job_id: str) -> QuerySet[MemberImportJob]:
+    """The job of that id (none for a string that is no job id at all)."""
+    try:
+        return MemberImportJob.objects.filter(pk=uuid.UUID(str(job_id)))
+    except ValueError:
+        return MemberImportJob.objects.none()
 
 
-def _save(job: dict) -> None:
-    job["saved_at"] = timezone.now()
-    cache.set(_key(job["id"]), job, JOB_SECONDS)
+def _save(job: MemberImportJob, *fields: str) -> None:
+    # Only the named fields: the progress thread writes `done` and `total` meanwhile.
+    job.save(update_fields=[*fields, "updated_at"])
 
 
 def is_stalled(job: dict) -> bool:
     """Queued or running, but not touched for longer than a run may take: the worker is gone."""
-    return job["status"] in Status.RUNNING and timezone.now() - job["saved_at"] > STALLED_AFTER
+    return job["status"] in RUNNING and timezone.now() - job["saved_at"] > STALLED_AFTER
 
 
 def job_get(*, job_id: str, user: User) -> dict | None:
-    """The job if it exists and was started by `user`; None otherwise."""
-    job = cache.get(_key(job_id))
-    if job is None or job["user_id"] != user.pk:
-        return None
-    return job
+    """The job if it exists, was started by `user` and has not expired; None otherwise."""
+    job = (
+        _jobs(job_id)
+        .filter(user=user, updated_at__gte=timezone.now() - JOB_LIFETIME)
+        .exclude(status=Status.EXPIRED)
+        .first()
+    )
+    return None if job is None else _snapshot(job)
 
 
 def job_progress(*, job_id: str) -> tuple[int, int]:
     """(rows done, rows in the file) of the run in progress."""
-    return cache.get(_progress_key(job_id), (0, 0))
+    return _jobs(job_id).values_list("done", "total").first() or (0, 0)
 
 
 def file_storage() -> Storage:
@@ -259,25 +276,19 @@ def import_start(*, user: User, filename: str, data: bytes, sheet: Sheet | None 
     if sheet is None:
         sheet = read_sheet(data, extension)
     import_files_purge()
-    job_id = str(uuid.uuid4())
+    job_id = uuid.uuid4()
     path = file_storage().save(f"{STORAGE_DIR}/{job_id}.{extension}", ContentFile(data))
-    job = {
-        "id": job_id,
-        "user_id": user.pk,
-        "filename": filename[:200],
-        "path": path,
-        "extension": extension,
-        "rows": len(sheet.rows),
-        "language": translation.get_language(),
-        "created_at": timezone.now(),
-        "status": Status.QUEUED,
-        "report": None,
-        "apply_report": None,
-        "message": "",
-    }
-    _save(job)
+    job = MemberImportJob.objects.create(
+        id=job_id,
+        user=user,
+        filename=filename[:200],
+        path=path,
+        extension=extension,
+        total=len(sheet.rows),
+        language=translation.get_language(),
+    )
     _enqueue(job, apply=False)
-    return job
+    return _snapshot(job)
 
 
 def import_apply(*, job_id: str, user: User) -> dict | None:
@@ -287,18 +298,28 @@ def import_apply(*, job_id: str, user: User) -> dict | None:
         return None
     if job["status"] != Status.CHECKED or not can_apply(job):
         return job
-    # One apply per job, even when the button is pressed twice in two web processes.
-    if not cache.add(f"{_key(job_id)}:apply", True, JOB_SECONDS):
-        return job
-    job.update(status=Status.APPLY_QUEUED, language=translation.get_language(), message="")
-    _save(job)
-    _enqueue(job, apply=True)
-    return job
+    # One apply per job, even when the button is pressed twice in two web processes: only one
+    # of them changes the row from checked.
+    claimed = (
+        _jobs(job_id)
+        .filter(status=Status.CHECKED)
+        .update(
+            status=Status.APPLY_QUEUED,
+            language=translation.get_language(),
+            message="",
+            done=0,
+            updated_at=timezone.now(),
+        )
+    )
+    stored = _jobs(job_id).get()
+    if claimed:
+        _enqueue(stored, apply=True)
+    return _snapshot(stored)
 
 
-def can_apply(job: dict) -> bool:
+def can_apply(job: dict | MemberImportJob) -> bool:
     """The dry run went through without refused rows and there is something to save."""
-    report = job.get("report")
+    report = job.report if isinstance(job, MemberImportJob) else job.get("report")
     return bool(
         report
         and not report["totals"]["refused"]
@@ -306,26 +327,39 @@ def can_apply(job: dict) -> bool:
     )
 
 
-def _enqueue(job: dict, *, apply: bool) -> None:
+def _enqueue(job: MemberImportJob, *, apply: bool) -> None:
     """Sends the job's task; if the broker is down, the job says so and can be retried."""
     from members.tasks import member_import_apply, member_import_check
 
     task = member_import_apply if apply else member_import_check
     try:
-        task.delay(job["id"])
+        task.delay(str(job.pk))
     except Exception:  # noqa: BLE001 - any broker failure: tell the user
-        logger.exception("members import: could not queue %s for job %s", task.name, job["id"])
-        message = _(
+        logger.exception("members import: could not queue %s for job %s", task.name, job.pk)
+        job.message = _(
             "The import could not be started: the background worker cannot be reached. "
             "Try again in a few minutes."
         )
         if apply:  # the button stays, for another try
-            cache.delete(f"{_key(job['id'])}:apply")
-            job.update(status=Status.CHECKED, message=message)
+            job.status = Status.CHECKED
         else:
-            job.update(status=Status.FAILED, message=message)
-            file_storage().delete(job["path"])
-        _save(job)
+            job.status = Status.FAILED
+            file_storage().delete(job.path)
+        _save(job, "status", "message")
+
+
+def import_jobs_expire(*, now: datetime.datetime | None = None) -> int:
+    """Expires every job whose status has not changed for JOB_LIFETIME before `now` (default:
+    the current time): its report (which names contact persons) is emptied and its file, if
+    still kept, deleted; the row stays, saying who imported which file when. Returns how many."""
+    limit = (now or timezone.now()) - JOB_LIFETIME
+    expired = 0
+    for job in MemberImportJob.objects.filter(updated_at__lt=limit).exclude(status=Status.EXPIRED):
+        file_storage().delete(job.path)
+        job.status, job.report, job.apply_report, job.message = Status.EXPIRED, None, None, ""
+        _save(job, "status", "report", "apply_report", "message")
+        expired += 1
+    return expired
 
 
 def import_files_purge(*, now: datetime.datetime | None = None) -> int:
@@ -377,10 +411,11 @@ def import_files_move_from_media() -> int:
 
 
 class Progress:
-    """Counts rows in the import and writes the count to the cache every half second."""
+    """Counts rows in the import and writes the count to the job every half second: one query
+    per half second, however many rows."""
 
     def __init__(self, job_id: str, total: int) -> None:
-        self.key = _progress_key(job_id)
+        self.job_id = job_id
         self.total = total
         self.done = 0
         self._stop = threading.Event()
@@ -390,11 +425,11 @@ class Progress:
         self.done = row_number
 
     def _write(self) -> None:
-        cache.set(self.key, (self.done, self.total), JOB_SECONDS)
+        _jobs(self.job_id).update(done=self.done, total=self.total)
 
     def _run(self) -> None:
         # Only this thread writes the count: a write from the importing thread would lock the
-        # cache row inside the import's transaction until it ends.
+        # job row inside the import's transaction until it ends, and be invisible until then.
         try:
             self._write()
             while not self._stop.wait(PROGRESS_SECONDS):
@@ -417,54 +452,55 @@ def import_run(*, job_id: str, apply: bool) -> str:
 
     The apply saves every row in one transaction, or nothing when any row is refused.
     """
-    job = cache.get(_key(job_id))
+    job = _jobs(job_id).select_related("user").first()
     if job is None:
-        logger.warning("members import: job %s is gone (expired or evicted)", job_id)
+        logger.warning("members import: job %s is gone", job_id)
         return "gone"
-    expected = (Status.APPLY_QUEUED, Status.APPLYING) if apply else (Status.QUEUED, Status.CHECKING)
-    if job["status"] not in expected:
-        return job["status"]  # already done (a redelivered task) or never queued
-    job["status"] = Status.APPLYING if apply else Status.CHECKING
-    _save(job)
+    expected = (
+        (Status.APPLY_QUEUED, Status.APPLYING) if apply else (Status.UPLOADED, Status.CHECKING)
+    )
+    if job.status not in expected:
+        return job.status  # already done (a redelivered task), never queued, or expired
+    job.status = Status.APPLYING if apply else Status.CHECKING
+    _save(job, "status")
+    changed = ["status", "message"]
     try:
-        with translation.override(job["language"]):
+        with translation.override(job.language):
             report = _run(job, apply=apply)
     except ImportFileError as error:
-        job.update(status=Status.FAILED, message=str(error))
+        job.status, job.message = Status.FAILED, str(error)
     except Exception:
         logger.exception("members import: job %s failed", job_id)
-        with translation.override(job["language"]):
-            job.update(
-                status=Status.FAILED,
-                message=_("The import stopped because of an unexpected error; nothing was saved."),
-            )
+        with translation.override(job.language):
+            job.status = Status.FAILED
+            job.message = _("The import stopped because of an unexpected error; nothing was saved.")
     else:
         if not apply:
-            job.update(status=Status.CHECKED, report=report)
-        elif report["totals"]["refused"]:
-            job.update(status=Status.REFUSED, apply_report=report)
+            job.status, job.report = Status.CHECKED, report
+            changed.append("report")
         else:
-            job.update(status=Status.APPLIED, apply_report=report)
-    if not (job["status"] == Status.CHECKED and can_apply(job)):
-        file_storage().delete(job["path"])  # personal data: kept only while it can be applied
-    _save(job)
-    return job["status"]
+            job.status = Status.REFUSED if report["totals"]["refused"] else Status.APPLIED
+            job.apply_report = report
+            changed.append("apply_report")
+    if not (job.status == Status.CHECKED and can_apply(job)):
+        file_storage().delete(job.path)  # personal data: kept only while it can be applied
+    _save(job, *changed)
+    return job.status
 
 
-def _run(job: dict, *, apply: bool) -> dict:
+def _run(job: MemberImportJob, *, apply: bool) -> dict:
     try:
-        with file_storage().open(job["path"], "rb") as stored:
+        with file_storage().open(job.path, "rb") as stored:
             data = stored.read()
     except FileNotFoundError:
         raise ImportFileError(_("The uploaded file is gone; upload it again.")) from None
-    sheet = read_sheet(data, job["extension"])
-    user = User.objects.get(pk=job["user_id"])
+    sheet = read_sheet(data, job.extension)
     # The history is read in the platform's language, whoever imported.
     with translation.override(settings.LANGUAGE_CODE):
-        reason = _("Import of %(file)s") % {"file": job["filename"]}
-    with Progress(job["id"], len(sheet.rows)) as progress:
+        reason = _("Import of %(file)s") % {"file": job.filename}
+    with Progress(str(job.pk), len(sheet.rows)) as progress:
         resource = MemberOrganisationResource(
-            user=user,
+            user=job.user,
             reason=reason,
             lines=sheet.lines,
             on_row=progress.advance,
@@ -488,7 +524,7 @@ KINDS = {
 
 
 def report_of(result: Result) -> dict:
-    """What each row does (or why it is refused) and the totals, as plain data for the cache."""
+    """What each row does (or why it is refused) and the totals, as plain data for the job."""
     totals = {"new": 0, "update": 0, "unchanged": 0, "refused": 0}
     rows: dict[str, list[dict]] = {kind: [] for kind in totals}
     for row_result in result.rows:

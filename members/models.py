@@ -5,7 +5,11 @@ persons are personal data: never public, exportable and erasable on request (AVG
 erasure also redacts their rows in the history (see `members.services`).
 """
 
+import uuid
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -112,6 +116,18 @@ class MemberOrganisation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("member_detail", args=[self.slug])
+
+    def clean(self) -> None:
+        # Run by the admin form and by every service (full_clean): a wijk of another gemeente
+        # would put the organisation in two places.
+        if (
+            self.district_id is not None
+            and self.municipality_id is not None
+            and self.district.municipality_id != self.municipality_id
+        ):
+            raise ValidationError(
+                {"district": _("This wijk is not in the chosen municipality.")}, code="district"
+            )
 
 
 class ContactPerson(models.Model):
@@ -305,3 +321,81 @@ class ContactErasure(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.contact_id} {self.erased_at:%Y-%m-%d}"
+
+
+class MemberImportJob(models.Model):
+    """One upload of member organisations, its dry run and its apply (`members.imports`).
+
+    A row, not a cache entry: a job survives a cache clear or a restart while it runs. Jobs are
+    shown for a day to whoever started them; then the hourly purge marks them expired and
+    empties their report (it names contact persons).
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("waiting for the dry run")
+        CHECKING = "checking", _("dry run running")
+        CHECKED = "checked", _("dry run done")
+        APPLY_QUEUED = "apply_queued", _("waiting for the apply")
+        APPLYING = "applying", _("applying")
+        APPLIED = "applied", _("applied")
+        REFUSED = "refused", _("refused at the apply, nothing saved")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
+
+    # A worker has the job, or will have it.
+    RUNNING = (Status.UPLOADED, Status.CHECKING, Status.APPLY_QUEUED, Status.APPLYING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    path = models.CharField(
+        _("stored file"),
+        max_length=255,
+        help_text=_("In the private storage; deleted once the import cannot be applied."),
+    )
+    extension = models.CharField(_("file type"), max_length=4)
+    language = models.CharField(_("language"), max_length=16)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.UPLOADED
+    )
+    done = models.PositiveIntegerField(_("rows done"), default=0)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    report = models.JSONField(_("dry run report"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    apply_report = models.JSONField(
+        _("apply report"), null=True, blank=True, encoder=DjangoJSONEncoder
+    )
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Saved with every change of status, not with the progress: how long a run has been quiet.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "uploaded",
+                        "checking",
+                        "checked",
+                        "apply_queued",
+                        "applying",
+                        "applied",
+                        "refused",
+                        "failed",
+                        "expired",
+                    ]
+                ),
+                name="member_import_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

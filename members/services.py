@@ -1,4 +1,5 @@
-"""Writes to member data: memberships, dues, and a contact person's AVG export and erasure.
+"""Writes to member data: organisations, memberships, dues, and a contact person's AVG export and
+erasure.
 
 Every function runs in one transaction, locks the rows two staff members could change at the
 same time, and saves through the model, so django-simple-history records who (`by`), when
@@ -11,7 +12,7 @@ the history then records without a user.
 """
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -108,6 +109,94 @@ INVOICED = gettext_lazy("Dues invoiced")
 PAID = gettext_lazy("Dues paid")
 REMINDED = gettext_lazy("Dues reminder sent")
 ERASED = gettext_lazy("Contact person erased (AVG)")
+ORGANISATION_CREATED = gettext_lazy("Organisation created")
+ORGANISATION_CHANGED = gettext_lazy("Organisation changed")
+ORGANISATION_DELETED = gettext_lazy("Organisation deleted")
+CONTACT_SAVED = gettext_lazy("Contact person saved")
+
+
+# --- Member organisations ----------------------------------------------------------------
+
+# What staff may set on an organisation (the admin form's fields, in its order);
+# `created_at`/`updated_at` are the database's.
+ORGANISATION_FIELDS = (
+    "name",
+    "slug",
+    "type",
+    "kvk_number",
+    "website",
+    "municipality",
+    "district",
+    "street_address",
+    "postcode",
+    "city",
+    "story",
+    "photo",
+    "photo_alt",
+    "initiatives",
+)
+
+
+def _set_fields(organisation: MemberOrganisation, data: Mapping[str, Any]) -> Any | None:
+    """Sets the given fields on the instance; returns the linked initiatives to store after the
+    save (a many-to-many needs the row first), or None when they do not change."""
+    unknown = set(data).difference(ORGANISATION_FIELDS)
+    if unknown:
+        raise ValueError(f"not fields of a member organisation: {sorted(unknown)}")
+    for name, value in data.items():
+        if name != "initiatives":
+            # The field's own rules for form data: a cleared photo (False) empties it.
+            MemberOrganisation._meta.get_field(name).save_form_data(organisation, value)
+    return data.get("initiatives")
+
+
+def _save_organisation(
+    organisation: MemberOrganisation, *, by: User | None, what: Promise, initiatives: Any
+) -> MemberOrganisation:
+    # Validated here, whoever calls: field rules, the wijk in the gemeente, the constraints.
+    organisation.full_clean()
+    _save(organisation, by=by, what=what)
+    if initiatives is not None:
+        organisation.initiatives.set(initiatives)
+    return organisation
+
+
+@transaction.atomic
+def member_organisation_create(*, by: User | None, data: Mapping[str, Any]) -> MemberOrganisation:
+    """Creates an organisation from `data` (names in ORGANISATION_FIELDS), validated as a whole;
+    its history row names `by`. Refused with ValidationError (per field) and nothing saved."""
+    _require(by, "add_memberorganisation")
+    organisation = MemberOrganisation()
+    initiatives = _set_fields(organisation, data)
+    return _save_organisation(
+        organisation, by=by, what=ORGANISATION_CREATED, initiatives=initiatives
+    )
+
+
+@transaction.atomic
+def member_organisation_update(
+    *, organisation: MemberOrganisation, by: User | None, data: Mapping[str, Any]
+) -> MemberOrganisation:
+    """Changes the fields in `data` of the stored organisation (a colleague's save in between
+    is waited for, not overwritten field by field), validated as a whole; the history row names
+    `by`. Refused with ValidationError (per field) and nothing saved."""
+    _require(by, "change_memberorganisation")
+    current = MemberOrganisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
+    initiatives = _set_fields(current, data)
+    return _save_organisation(current, by=by, what=ORGANISATION_CHANGED, initiatives=initiatives)
+
+
+@transaction.atomic
+def member_organisation_delete(*, organisation: MemberOrganisation, by: User | None) -> None:
+    """Deletes the organisation with its memberships and dues; its contact persons are erased
+    first (AVG: their history rows redacted, each erasure recorded), so no removed person stays
+    readable in the history. The history row of the deletion names `by`."""
+    _require(by, "delete_memberorganisation")
+    current = MemberOrganisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    if current is None:
+        return  # deleted meanwhile: the outcome asked for
+    contacts_erase(contacts=ContactPerson.objects.filter(organisation=current), by=by)
+    _attribute(current, by=by, what=ORGANISATION_DELETED).delete()
 
 
 # --- Memberships -------------------------------------------------------------------------
@@ -521,6 +610,30 @@ def contact_export(*, contact: ContactPerson) -> dict[str, Any]:
         ],
         "mails": [mail_export(mail) for mail in mails],
     }
+
+
+@transaction.atomic
+def contact_person_save(*, contact: ContactPerson, by: User | None) -> ContactPerson:
+    """Saves a new or changed contact person, validated (one primary contact per organisation);
+    the history row names `by`."""
+    _require(by, "change_contactperson" if contact.pk else "add_contactperson")
+    contact.full_clean()
+    _save(contact, by=by, what=CONTACT_SAVED)
+    return contact
+
+
+@transaction.atomic
+def contacts_erase(*, contacts: Iterable[ContactPerson], by: User | None) -> list[ContactErasure]:
+    """Erases each person as `contact_erase` does, all or none; one already erased (by a
+    colleague meanwhile) is skipped."""
+    erasures = []
+    for contact in contacts:
+        try:
+            erasures.append(contact_erase(contact=contact, by=by))
+        except ValidationError as error:
+            if error.code != "already_erased":
+                raise
+    return erasures
 
 
 @transaction.atomic

@@ -31,5 +31,7 @@ PURGE = "members.tasks.import_files_purge"
 
 @shared_task(name=PURGE, ignore_result=True)
 def import_files_purge() -> int:
-    """Run by the beat every hour: deletes import files older than the retention period."""
+    """Run by the beat every hour: expires jobs a day old (their reports emptied) and deletes
+    import files older than the retention period; returns how many files."""
+    imports.import_jobs_expire()
     return imports.import_files_purge()

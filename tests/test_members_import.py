@@ -14,14 +14,13 @@ import time
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from members import imports, services
-from members.models import ContactPerson, MemberOrganisation, Membership
+from members.models import ContactPerson, MemberImportJob, MemberOrganisation, Membership
 from members.resources import COLUMNS
 from tests.factories import DistrictFactory, MunicipalityFactory, UserFactory
 from tests.member_factories import (
@@ -150,7 +149,7 @@ def _apply(client, queued, job_id: str) -> dict:
 
 def _job(job_id: str) -> dict:
     """The job as the worker and the pages see it (whoever started it)."""
-    return cache.get(f"members-import:{job_id}")
+    return MemberImportJob.objects.values().get(pk=job_id)
 
 
 def _lines(report: dict, kind: str) -> list[int]:
@@ -693,15 +692,16 @@ def test_a_running_job_shows_an_accessible_progress_bar_and_refreshes_itself(
 @pytest.mark.django_db(transaction=True)
 def test_progress_is_visible_while_the_import_transaction_is_still_open(monkeypatch):
     monkeypatch.setattr(imports, "PROGRESS_SECONDS", 0.01)
+    job = str(MemberImportJob.objects.create(user=UserFactory(), total=3).pk)
 
-    with transaction.atomic(), imports.Progress("job", 3) as progress:
+    with transaction.atomic(), imports.Progress(job, 3) as progress:
         progress.advance(2)
         # Read committed: this transaction sees what the progress thread committed.
-        seen = _wait_for(lambda: imports.job_progress(job_id="job") == (2, 3))
+        seen = _wait_for(lambda: imports.job_progress(job_id=job) == (2, 3))
         progress.advance(3)
 
     assert seen
-    assert imports.job_progress(job_id="job") == (3, 3)
+    assert imports.job_progress(job_id=job) == (3, 3)
 
 
 def _wait_for(predicate, seconds: float = 5) -> bool:
@@ -727,8 +727,9 @@ def test_a_job_is_only_visible_to_whoever_started_it(staff_client, queued, place
 def test_a_job_the_worker_never_finished_stops_refreshing_and_says_so(staff_client, queued, places):
     job_id = _job_id(_upload(staff_client, *_file([_row()])))
     job = _job(job_id)
-    job["saved_at"] -= datetime.timedelta(hours=2)
-    cache.set(f"members-import:{job_id}", job)
+    MemberImportJob.objects.filter(pk=job_id).update(
+        updated_at=job["updated_at"] - datetime.timedelta(hours=2)
+    )
 
     html = staff_client.get(f"{IMPORT_URL}{job_id}/").content.decode()
 
