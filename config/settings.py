@@ -134,8 +134,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "django_cache",
-        # Rate-limit counters and member import jobs live here: the default of 300 entries
-        # would evict a running import's state at random on a busy site.
+        # Rate-limit counters live here: the default of 300 entries would evict them at random
+        # on a busy site and let a limit restart early.
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
     # API rate limits (common/throttling.py): shared by all processes, short timeouts.
