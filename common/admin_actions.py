@@ -71,3 +71,17 @@ def ask(
 
 def answered(request: HttpRequest) -> bool:
     return "confirm" in request.POST
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records and computed data (handprints, jobs, erasures): to look at, never to add,
+    change or delete by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.admin_actions import ReadOnlyAdmin
 from impact.method_admin import method_version_copy, method_version_publish
 from impact.models import (
     HandprintResult,
@@ -109,19 +110,6 @@ class MethodVersionAdmin(admin.ModelAdmin):
                     gettext("Version %(code)s is published.") % {"code": version.code},
                     messages.SUCCESS,
                 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Computed data: to look at, never to edit by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(HandprintState)

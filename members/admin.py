@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin_actions import Step, answered, ask, run_steps
+from common.admin_actions import ReadOnlyAdmin, Step, answered, ask, run_steps
 from common.admin_widgets import SafeAutocompleteMixin
 from members import services
 from members.forms import (
@@ -866,21 +866,8 @@ class ContactPersonAdmin(ServiceRefusalMixin, SafeAutocompleteMixin, SimpleHisto
         return TemplateResponse(request, "admin/members/contactperson/erase.html", context)
 
 
-class RecordAdmin(admin.ModelAdmin):
-    """A record of what happened: to look at, never to add, change or delete by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(ContactErasure)
-class ContactErasureAdmin(RecordAdmin):
+class ContactErasureAdmin(ReadOnlyAdmin):
     """The record that erasures took place; it holds no personal data of the erased person."""
 
     list_display = ["erased_at", "contact_id", "organisation", "erased_by", "history_rows_redacted"]
@@ -889,7 +876,7 @@ class ContactErasureAdmin(RecordAdmin):
 
 
 @admin.register(MemberImportJob)
-class MemberImportJobAdmin(RecordAdmin):
+class MemberImportJobAdmin(ReadOnlyAdmin):
     """Who imported which file when, and how it ended: for LSA staff to look at, never to edit.
     The report (it names contact persons) stays on the job's own page, for whoever started it."""
 
