@@ -320,6 +320,7 @@ def test_main_navigation_links_the_directory(client):
     assert '<a href="/leden/" aria-current="page">' in directory
 
 
+@pytest.mark.slow  # seeds the whole demo
 def test_member_demo_seed_is_idempotent_and_has_lsas_named_members(cbs_places):
     first = members_demo_seed()
     count = MemberOrganisation.objects.count()
@@ -338,6 +339,7 @@ def test_member_demo_seed_is_idempotent_and_has_lsas_named_members(cbs_places):
     assert MemberOrganisation.objects.values("municipality__province").distinct().count() == 12
 
 
+@pytest.mark.slow  # seeds the whole demo
 def test_member_demo_covers_every_membership_state_and_dues(cbs_places):
     members_demo_seed()
     status = Membership.Status
@@ -356,6 +358,7 @@ def test_member_demo_covers_every_membership_state_and_dues(cbs_places):
     assert MemberOrganisation.objects.filter(initiatives__isnull=True).exists()
 
 
+@pytest.mark.slow  # seeds the whole demo
 def test_member_demo_private_values_carry_the_privacy_markers(cbs_places):
     members_demo_seed()
     contacts = ContactPerson.objects.all()
@@ -369,6 +372,7 @@ def test_member_demo_private_values_carry_the_privacy_markers(cbs_places):
         assert "MARKEERBERICHT" in reason
 
 
+@pytest.mark.slow  # seeds the whole demo
 def test_seed_demo_also_seeds_members_and_links_some_to_initiatives(cbs_places, capsys):
     call_command("seed_demo", count=60, months=1)
     call_command("seed_demo", count=60, months=1)

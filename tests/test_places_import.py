@@ -185,6 +185,7 @@ def test_neighbourhood_file_is_imported_below_its_wijken(cbs_places, tmp_path):
     assert Neighbourhood.objects.get(code="BU00140000").population == 3200
 
 
+@pytest.mark.slow  # seeds the whole demo
 def test_synthetic_buurten_are_labelled_and_never_mixed_with_real_ones(cbs_places, tmp_path):
     made = demo_neighbourhoods_generate(per_district=2)
     assert made == 2 * 3393
@@ -203,6 +204,7 @@ def test_synthetic_buurten_are_labelled_and_never_mixed_with_real_ones(cbs_place
         demo_neighbourhoods_generate()
 
 
+@pytest.mark.slow  # seeds the whole demo
 def test_demo_generation_is_idempotent(cbs_places):
     first = demo_neighbourhoods_generate(per_district=3)
     assert demo_neighbourhoods_generate(per_district=3) == 0

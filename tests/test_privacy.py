@@ -440,6 +440,7 @@ def test_logged_in_residents_do_not_see_other_initiatives_private_data(client, d
         assert _markers_in(html) == [], initiative.slug
 
 
+@pytest.mark.slow  # seeds the whole demo
 def test_demo_seed_is_idempotent_and_prints_logins(cbs_places, capsys):
     call_command("seed_demo", count=10, months=2)
     first = Initiative.objects.count()

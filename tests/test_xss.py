@@ -107,6 +107,7 @@ def baseline(xss_world) -> dict[str, Counter]:
     return {name: Counter(scan(page)) for name, page in render_all(xss_world).items()}
 
 
+@pytest.mark.slow  # renders 24 pages per payload
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
 def test_payload_in_every_free_text_field_renders_only_as_text(xss_world, baseline, payload):
     # Given the payload in every free-text field
