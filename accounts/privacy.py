@@ -2,26 +2,13 @@
 roles, API tokens and authenticators. Only accounts' own tables and allauth's; the privacy
 layer (`privacy/registry.py`) lists these parts and deletes the user last."""
 
-from collections.abc import Callable
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.db import models
 
 from accounts.models import User
-from common.personal_data import Erase, PersonalDataPart, iso
-
-
-def _deleting(rows: Callable[[User], models.QuerySet], count: str) -> Erase:
-    """An erasure that deletes the user's rows and counts them under `count` (the rows of
-    their own table, not what cascades)."""
-
-    def erase(user: User, addresses: list[str], needles: list[str], counts: dict[str, int]) -> None:
-        theirs = rows(user)
-        counts[count] += theirs.delete()[1].get(theirs.model._meta.label, 0)
-
-    return erase
+from common.personal_data import PersonalDataPart, deleting, iso
 
 
 def _account_export(user: User, addresses: list[str]) -> dict[str, Any]:
@@ -88,27 +75,31 @@ EMAIL_ADDRESSES = PersonalDataPart(
     key="email_addresses",
     app="accounts",
     export=_email_addresses_export,
-    erase=_deleting(lambda user: EmailAddress.objects.filter(user=user), "email_addresses_deleted"),
+    erase=deleting(
+        lambda user, addresses: EmailAddress.objects.filter(user=user), "email_addresses_deleted"
+    ),
     counts=("email_addresses_deleted",),
 )
 OFFICER_GRANTS = PersonalDataPart(
     key="officer_grants",
     app="accounts",
     export=_officer_grants_export,
-    erase=_deleting(lambda user: user.officer_grants.all(), "officer_grants_deleted"),
+    erase=deleting(lambda user, addresses: user.officer_grants.all(), "officer_grants_deleted"),
     counts=("officer_grants_deleted",),
 )
 API_TOKENS = PersonalDataPart(
     key="api_tokens",
     app="accounts",
     export=_api_tokens_export,
-    erase=_deleting(lambda user: user.api_tokens.all(), "api_tokens_deleted"),
+    erase=deleting(lambda user, addresses: user.api_tokens.all(), "api_tokens_deleted"),
     counts=("api_tokens_deleted",),
 )
 TWO_FACTOR_AUTHENTICATORS = PersonalDataPart(
     key="two_factor_authenticators",
     app="accounts",
     export=_authenticators_export,
-    erase=_deleting(lambda user: Authenticator.objects.filter(user=user), "authenticators_deleted"),
+    erase=deleting(
+        lambda user, addresses: Authenticator.objects.filter(user=user), "authenticators_deleted"
+    ),
     counts=("authenticators_deleted",),
 )

@@ -48,6 +48,17 @@ class PersonalDataPart:
     counts: tuple[str, ...] = ()
 
 
+def deleting(rows: Callable[[Any, list[str]], models.QuerySet], count: str) -> Erase:
+    """An erasure that deletes the rows `rows(user, addresses)` selects and counts them under
+    `count` (the rows of their own table, not what cascades)."""
+
+    def erase(user: Any, addresses: list[str], needles: list[str], counts: dict[str, int]) -> None:
+        theirs = rows(user, addresses)
+        counts[count] += theirs.delete()[1].get(theirs.model._meta.label, 0)
+
+    return erase
+
+
 def iso(value: datetime.date | datetime.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from common.personal_data import PersonalDataPart, email_in, iso, normalised, redact_text
+from common.personal_data import (
+    PersonalDataPart,
+    deleting,
+    email_in,
+    iso,
+    normalised,
+    redact_text,
+)
 from initiatives.hooks import Change, initiative_changed
 from initiatives.models import (
     ActivityReport,
@@ -195,14 +202,6 @@ def _help_offers_sent_export(user: User, addresses: list[str]) -> list[dict[str,
     ]
 
 
-def _help_offers_sent_erase(
-    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
-) -> None:
-    counts["help_offers_deleted"] += HelpOffer.objects.filter(
-        email_in("email", addresses)
-    ).delete()[0]
-
-
 def _invitations_received_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
     return [
         {
@@ -215,14 +214,6 @@ def _invitations_received_export(user: User, addresses: list[str]) -> list[dict[
         .select_related("initiative")
         .order_by("pk")
     ]
-
-
-def _invitations_received_erase(
-    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
-) -> None:
-    counts["invitations_deleted"] += OwnerInvitation.objects.filter(
-        email_in("email", addresses)
-    ).delete()[0]
 
 
 def _initiative_history_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
@@ -272,14 +263,20 @@ HELP_OFFERS_SENT = PersonalDataPart(
     key="help_offers_sent",
     app="initiatives",
     export=_help_offers_sent_export,
-    erase=_help_offers_sent_erase,
+    erase=deleting(
+        lambda user, addresses: HelpOffer.objects.filter(email_in("email", addresses)),
+        "help_offers_deleted",
+    ),
     counts=("help_offers_deleted",),
 )
 CO_OWNER_INVITATIONS_RECEIVED = PersonalDataPart(
     key="co_owner_invitations_received",
     app="initiatives",
     export=_invitations_received_export,
-    erase=_invitations_received_erase,
+    erase=deleting(
+        lambda user, addresses: OwnerInvitation.objects.filter(email_in("email", addresses)),
+        "invitations_deleted",
+    ),
     counts=("invitations_deleted",),
 )
 INITIATIVE_HISTORY = PersonalDataPart(
