@@ -7,6 +7,7 @@ new version, and every stored figure names the version and inputs version it cam
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.constraints import text_max_length
@@ -37,6 +38,59 @@ class Indicator(BilingualNameMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Activity(BilingualNameMixin, models.Model):
+    """Something initiatives do, in residents' words; a version says what it reports."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_nl = models.CharField(_("Dutch name"), max_length=120)
+    name_en = models.CharField(_("English name"), max_length=120)
+    description_nl = models.TextField(_("Dutch description"), blank=True, max_length=1000)
+    description_en = models.TextField(_("English description"), blank=True, max_length=1000)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            text_max_length("description_nl", 1000, name="activity_description_nl_length"),
+            text_max_length("description_en", 1000, name="activity_description_en_length"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def description(self) -> str:
+        return self.description_en if _english() else self.description_nl
+
+
+def _english() -> bool:
+    return (get_language() or "nl").startswith("en")
+
+
+class InitiativeActivity(models.Model):
+    """An activity an initiative declares it does: its handprint's activity mix."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="activities")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.PROTECT, related_name="+", verbose_name=_("activity")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["initiative", "activity__code"]
+        verbose_name = _("activity of an initiative")
+        verbose_name_plural = _("activities of initiatives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "activity"], name="initiative_activity_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}: {self.activity_id}"
 
 
 class MethodVersion(models.Model):
@@ -73,7 +127,28 @@ class MethodIndicator(models.Model):
 
     class Split(models.TextChoices):
         OWN = "own", _("the initiative's own SDG selection")
-        FIXED = "fixed", _("a fixed split over SDGs")
+        MIX = "mix", _("the initiative's activity mix (its own SDG selection without one)")
+        FIXED = "fixed", _("a fixed split over SDGs or SDG targets")
+
+    class Kind(models.TextChoices):
+        INPUT = "input", _("input: volunteer time at replacement value")
+        REPLACEMENT = "replacement", _("replacement value")
+        WMO_TARIFF = "wmo_tariff", _("replacement value at a Wmo tariff")
+        AVOIDED_COST = "avoided_cost", _("avoided public cost")
+        ENVIRONMENTAL = "environmental", _("environmental price")
+        HOUSEHOLD = "household", _("value to the household")
+        SOCIAL_BENEFIT = "social_benefit", _("social benefit (cost-benefit analysis)")
+        COUNTED = "counted", _("counted, not valued")
+
+    class Aggregation(models.TextChoices):
+        SUM = "sum", _("flow: summed over the months")
+        STOCK = "stock", _("stock: unit-years, the monthly figures summed and divided by 12")
+        NEW_UNITS = "new_units", _("new units: each unit counted once, in its month")
+
+    class PriceRule(models.TextChoices):
+        DIRECT = "direct", _("the unit values entered here")
+        ONE = "one", _("one source's values")
+        SOURCES = "sources", _("several sources: minimum, median (ours), maximum")
 
     version = models.ForeignKey(
         MethodVersion, on_delete=models.PROTECT, related_name="entries", verbose_name=_("version")
@@ -96,11 +171,58 @@ class MethodIndicator(models.Model):
         _("fixed split"),
         default=dict,
         blank=True,
-        help_text=_('SDG number → share, summing to 1, e.g. {"2": "0.5", "3": "0.5"}.'),
+        help_text=_(
+            'SDG number or SDG target → share, summing to 1, e.g. {"2.1": "0.5", "3": "0.5"}.'
+        ),
     )
+    kind = models.CharField(
+        _("kind of value"), max_length=14, choices=Kind.choices, default=Kind.COUNTED
+    )
+    effect_nl = models.CharField(_("effect valued (Dutch)"), max_length=300, blank=True)
+    effect_en = models.CharField(_("effect valued (English)"), max_length=300, blank=True)
+    aggregation = models.CharField(
+        _("aggregation"), max_length=9, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    price_rule = models.CharField(
+        _("price rule"), max_length=7, choices=PriceRule.choices, default=PriceRule.DIRECT
+    )
+    price_codes = models.JSONField(
+        _("prices"), default=list, blank=True, help_text=_("Codes of this version's prices.")
+    )
+    conversion_codes = models.JSONField(
+        _("conversions"),
+        default=list,
+        blank=True,
+        help_text=_("Codes of this version's conversion factors, multiplied in this order."),
+    )
+    plausibility_max = models.DecimalField(
+        _("plausible maximum per month"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("A monthly quantity above it waits for staff review before it counts."),
+    )
+    overlap_group = models.SlugField(
+        _("overlap group"),
+        max_length=50,
+        blank=True,
+        help_text=_("Indicators valuing the same effect: only the first reported one counts."),
+    )
+    overlap_priority = models.PositiveSmallIntegerField(_("overlap priority"), default=0)
+    deducts_hours = models.BooleanField(
+        _("takes its hours out of the volunteer-hour line"),
+        default=False,
+        help_text=_("Its quantity is volunteer hours whose output is valued elsewhere (R9)."),
+    )
+    question_nl = models.CharField(_("question (Dutch)"), max_length=300, blank=True)
+    question_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    not_valued_nl = models.CharField(_("why not valued (Dutch)"), max_length=500, blank=True)
+    not_valued_en = models.CharField(_("why not valued (English)"), max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
-        ordering = ["version", "indicator__code"]
+        ordering = ["version", "position", "indicator__code"]
         verbose_name = _("indicator of a method version")
         verbose_name_plural = _("indicators of method versions")
         constraints = [
@@ -131,6 +253,134 @@ class MethodIndicator(models.Model):
         return f"{self.version.code}: {self.indicator.code}"
 
 
+class SourcedValue(models.Model):
+    """A number read in a named source, as given and as the version uses it."""
+
+    version = models.ForeignKey(MethodVersion, on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(_("code"), max_length=60)
+    name_nl = models.CharField(_("Dutch name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    unit = models.CharField(_("unit"), max_length=80)
+    given_low = models.DecimalField(_("low (as given)"), max_digits=16, decimal_places=6, null=True)
+    given_central = models.DecimalField(
+        _("central (as given)"), max_digits=16, decimal_places=6, null=True
+    )
+    given_high = models.DecimalField(
+        _("high (as given)"), max_digits=16, decimal_places=6, null=True
+    )
+    low = models.DecimalField(_("low (used)"), max_digits=16, decimal_places=6, null=True)
+    central = models.DecimalField(_("central (used)"), max_digits=16, decimal_places=6, null=True)
+    high = models.DecimalField(_("high (used)"), max_digits=16, decimal_places=6, null=True)
+    derivation_nl = models.CharField(_("how used (Dutch)"), max_length=500, blank=True)
+    derivation_en = models.CharField(_("how used (English)"), max_length=500, blank=True)
+    year = models.CharField(_("price or reference year"), max_length=20, blank=True)
+    source_title = models.CharField(_("source title"), max_length=300)
+    source_publisher = models.CharField(_("publisher"), max_length=300)
+    source_year = models.CharField(_("source year"), max_length=10, blank=True)
+    source_url = models.URLField(_("source address"), max_length=500, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    secondary = models.BooleanField(
+        _("secondary reading"), default=False, help_text=_("Read where another text quotes it.")
+    )
+    unused_nl = models.CharField(_("why not used (Dutch)"), max_length=500, blank=True)
+    unused_en = models.CharField(_("why not used (English)"), max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["version", "position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}: {self.code}"
+
+    @property
+    def is_used(self) -> bool:
+        return not self.unused_nl
+
+
+def _sourced_constraints(prefix: str) -> list:
+    used = Q(low__isnull=False, central__isnull=False, high__isnull=False)
+    return [
+        models.UniqueConstraint(fields=["version", "code"], name=f"{prefix}_once"),
+        # A value either is used (all three levels, low ≤ central ≤ high) or says why not.
+        models.CheckConstraint(
+            condition=(used & Q(low__lte=F("central")) & Q(central__lte=F("high")))
+            | ~Q(unused_nl=""),
+            name=f"{prefix}_used_or_reason",
+        ),
+        models.CheckConstraint(condition=~Q(source_title=""), name=f"{prefix}_has_source"),
+        text_max_length("note", 2000, name=f"{prefix}_note_length"),
+    ]
+
+
+class MethodPrice(SourcedValue):
+    """A euro value per unit (proxies.csv and values found since), in one version."""
+
+    class Meta(SourcedValue.Meta):
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        constraints = _sourced_constraints("method_price")
+
+
+class MethodConversion(SourcedValue):
+    """A physical factor (kg CO2 per kWh, kg per repair, …) that bridges units, in one version."""
+
+    class Meta(SourcedValue.Meta):
+        verbose_name = _("conversion factor")
+        verbose_name_plural = _("conversion factors")
+        constraints = _sourced_constraints("method_conversion")
+
+
+class MethodActivity(models.Model):
+    """An activity as a version sees it: what it reports and where its hours and reach go."""
+
+    version = models.ForeignKey(MethodVersion, on_delete=models.PROTECT, related_name="activities")
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="+")
+    indicator_codes = models.JSONField(_("indicators"), default=list, blank=True)
+    target_split = models.JSONField(
+        _("split over SDG targets"),
+        default=dict,
+        help_text=_('SDG target → share, summing to 1, e.g. {"3.4": "0.5", "10.2": "0.5"}.'),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["version", "position", "activity__code"]
+        verbose_name = _("activity of a method version")
+        verbose_name_plural = _("activities of method versions")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "activity"], name="method_activity_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}: {self.activity_id}"
+
+
+class MethodRule(models.Model):
+    """An accounting rule of a version (R1 …), as shown on the method page."""
+
+    version = models.ForeignKey(MethodVersion, on_delete=models.PROTECT, related_name="rules")
+    code = models.CharField(_("code"), max_length=10)
+    title_nl = models.CharField(_("Dutch title"), max_length=200)
+    title_en = models.CharField(_("English title"), max_length=200)
+    text_nl = models.TextField(_("Dutch text"), max_length=3000)
+    text_en = models.TextField(_("English text"), max_length=3000)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["version", "position", "code"]
+        verbose_name = _("accounting rule")
+        verbose_name_plural = _("accounting rules")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="method_rule_once"),
+            text_max_length("text_nl", 3000, name="method_rule_text_nl_length"),
+            text_max_length("text_en", 3000, name="method_rule_text_en_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}: {self.code}"
+
+
 class IndicatorQuantity(models.Model):
     """A monthly quantity of an optional indicator (meals served, kg waste collected, …)."""
 
@@ -144,6 +394,16 @@ class IndicatorQuantity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Review(models.TextChoices):
+        NONE = "", _("not reviewed")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    # R11: above the version's plausible maximum a quantity counts only once accepted.
+    review = models.CharField(
+        _("review"), max_length=8, choices=Review.choices, default=Review.NONE, blank=True
+    )
 
     class Meta:
         verbose_name = _("indicator quantity")
@@ -212,6 +472,10 @@ class HandprintResult(models.Model):
     value_central = models.DecimalField(_("value (central)"), **MONEY)
     value_high = models.DecimalField(**MONEY)
     lines = models.JSONField(default=list)
+    # Subtotals per kind of value (R10): {"input": {"low": "…", "central": …, "high": …}, …}.
+    by_kind = models.JSONField(default=dict)
+    # Monthly quantities above the plausible maximum that wait for review (R11): not counted.
+    held_for_review = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("handprint")

@@ -12,15 +12,25 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from fractions import Fraction
 from math import lcm
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from impact.methods import current_version, method_spec
-from impact.models import Indicator, MethodVersion, RecomputeJob
-from impact.scoring import ONE, IndicatorSpec, Line, MethodSpec, Period, rolling_window
+from impact.models import Activity, Indicator, MethodVersion, RecomputeJob
+from impact.scoring import (
+    ONE,
+    IndicatorSpec,
+    Line,
+    MethodSpec,
+    Period,
+    Split,
+    SplitKey,
+    goal_of,
+    key_order,
+    rolling_window,
+)
 from impact.services import areas_mark_stale, line_json
 from initiatives.models import Initiative
 
@@ -40,11 +50,19 @@ CHUNK_SQL = """
 WITH spec AS (
     SELECT * FROM unnest(
         %(ord)s::int[], %(indicator_id)s::bigint[], %(low)s::numeric[], %(central)s::numeric[],
-        %(high)s::numeric[], %(factor)s::numeric[], %(own)s::boolean[], %(prefix)s::text[]
-    ) AS s(ord, indicator_id, low, central, high, factor, own, prefix)
+        %(high)s::numeric[], %(factor)s::numeric[], %(follows)s::text[], %(prefix)s::text[],
+        %(agg)s::text[], %(pmax)s::numeric[], %(ogroup)s::text[], %(oprio)s::int[],
+        %(deducts)s::boolean[], %(kind)s::text[], %(code)s::text[]
+    ) AS s(ord, indicator_id, low, central, high, factor, follows, prefix, agg, pmax, ogroup,
+           oprio, deducts, kind, code)
 ), fixed AS (
-    SELECT * FROM unnest(%(fixed_ord)s::int[], %(fixed_sdg)s::int[], %(fixed_w)s::bigint[],
-                         %(fixed_d)s::bigint[]) AS f(ord, sdg, w, d)
+    SELECT * FROM unnest(%(fixed_ord)s::int[], %(fixed_key)s::text[], %(fixed_goal)s::int[],
+                         %(fixed_pos)s::int[], %(fixed_w)s::bigint[], %(fixed_d)s::bigint[])
+        AS f(ord, key, goal, pos, w, d)
+), act AS (
+    SELECT * FROM unnest(%(act_id)s::bigint[], %(act_key)s::text[], %(act_goal)s::int[],
+                         %(act_pos)s::int[], %(act_w)s::bigint[])
+        AS a(activity_id, key, goal, pos, w)
 ), chunk AS (
     SELECT initiative_id FROM impact_handprintstate
     WHERE initiative_id > %(lo)s AND initiative_id <= %(hi)s
@@ -56,18 +74,40 @@ WITH spec AS (
     WHERE initiative_id > %(lo)s AND initiative_id <= %(hi)s
 ), own AS (
     -- scoring.own_split as integer weights over a common denominator: primary 1/2 = k/2k,
-    -- each of the k others 1/2k; a lone primary 1/1.
-    SELECT initiative_id, goal_id AS sdg, position AS pos,
-           CASE WHEN n = 1 THEN 1 WHEN rank = 1 THEN n - 1 ELSE 1 END AS w,
-           CASE WHEN n = 1 THEN 1 ELSE 2 * (n - 1) END AS d,
-           CASE WHEN n = 1 THEN '1' WHEN rank = 1 THEN '1/2' ELSE '1/' || 2 * (n - 1) END
-               AS share
+    -- each of the k others 1/2k; a lone primary 1/1. Ties go to the earlier position.
+    SELECT initiative_id, goal_id::text AS key, goal_id AS goal, position AS pos,
+           (CASE WHEN n = 1 THEN 1 WHEN rank = 1 THEN n - 1 ELSE 1 END)::bigint AS w,
+           (CASE WHEN n = 1 THEN 1 ELSE 2 * (n - 1) END)::bigint AS d
     FROM goals
-), own_split AS (
-    SELECT initiative_id,
-           '[' || string_agg('[' || sdg || ', "' || share || '"]', ', ' ORDER BY pos) || ']'
-               AS split
-    FROM own GROUP BY initiative_id
+), known AS (
+    -- scoring.mix_split: the declared activities the version knows, each weighing 1/n.
+    SELECT ia.initiative_id, ia.activity_id,
+           count(*) OVER (PARTITION BY ia.initiative_id) AS n
+    FROM impact_initiativeactivity ia
+    WHERE ia.initiative_id > %(lo)s AND ia.initiative_id <= %(hi)s
+      AND ia.activity_id IN (SELECT activity_id FROM act)
+), declared AS (
+    SELECT k.initiative_id, a.key, a.goal, a.pos, a.w, k.n
+    FROM known k JOIN act a USING (activity_id)
+), mix AS (
+    SELECT initiative_id, key, goal, pos, sum(w)::bigint AS w, n * %(act_d)s::bigint AS d
+    FROM declared GROUP BY initiative_id, key, goal, pos, n
+    UNION ALL
+    SELECT o.* FROM own o
+    WHERE NOT EXISTS (SELECT 1 FROM declared x WHERE x.initiative_id = o.initiative_id)
+), follow AS (
+    SELECT 'own' AS follows, own.* FROM own
+    UNION ALL
+    SELECT 'mix', mix.* FROM mix
+), follow_json AS (
+    -- The split as services.line_json writes it: [[3, "1/2"], ["3.4", "1/4"], …].
+    SELECT follows, initiative_id,
+           '[' || string_agg(
+               '[' || CASE WHEN key ~ '^[0-9]+$' THEN key ELSE '"' || key || '"' END || ', "'
+               || (w / gcd(w, d)) || CASE WHEN d / gcd(w, d) = 1 THEN ''
+                                          ELSE '/' || (d / gcd(w, d)) END
+               || '"]', ', ' ORDER BY pos) || ']' AS split
+    FROM follow GROUP BY follows, initiative_id
 ), months AS (
     -- services.load_inputs: a month with only indicator quantities counts as reported, 0/0/0.
     SELECT initiative_id, month, volunteer_hours AS hours, active_volunteers AS volunteers,
@@ -109,29 +149,62 @@ WITH spec AS (
         WHERE m.initiative_id = c.initiative_id
           AND m.month >= %(window_start)s::date AND m.month < %(window_end)s::date
     )
-), quantities AS (
-    SELECT q.initiative_id, p.kind, p.start, s.ord, sum(q.quantity) AS quantity
+), reported AS (
+    -- R11: above the plausible maximum a quantity counts only once accepted; rejected never.
+    SELECT q.initiative_id, p.kind, p.start, s.ord, s.agg, q.quantity,
+           (s.pmax IS NULL OR q.quantity <= s.pmax OR q.review = 'accepted') AS counts
     FROM impact_indicatorquantity q
     JOIN spec s ON s.indicator_id = q.indicator_id
     CROSS JOIN LATERAL (VALUES
         ('year', date_trunc('year', q.month::timestamp)::date),
         ('rolling12', %(window_start)s::date)
     ) AS p(kind, start)
-    WHERE q.initiative_id > %(lo)s AND q.initiative_id <= %(hi)s
+    WHERE q.initiative_id > %(lo)s AND q.initiative_id <= %(hi)s AND q.review <> 'rejected'
       AND (p.kind = 'year'
            OR q.month >= %(window_start)s::date AND q.month < %(window_end)s::date)
-    GROUP BY q.initiative_id, p.kind, p.start, s.ord
-    HAVING sum(q.quantity) <> 0
+), held AS (
+    SELECT initiative_id, kind, start, count(*) AS held
+    FROM reported WHERE NOT counts GROUP BY initiative_id, kind, start
+), summed AS (
+    -- R4: flows and new units are summed; a stock's monthly figures become unit-years.
+    SELECT initiative_id, kind, start, ord,
+           CASE WHEN agg = 'stock' THEN round(COALESCE(sum(quantity) FILTER (WHERE counts), 0)
+                                              / 12, 4)
+                ELSE COALESCE(sum(quantity) FILTER (WHERE counts), 0) END AS quantity
+    FROM reported GROUP BY initiative_id, kind, start, ord, agg
+), quantities AS (
+    -- R9: in an overlap group only the first reported indicator (priority, code) counts.
+    SELECT q.*, CASE WHEN s.ogroup IS NULL THEN NULL
+                     ELSE first_value(s.ord) OVER (
+                         PARTITION BY q.initiative_id, q.kind, q.start, s.ogroup
+                         ORDER BY s.oprio, s.ord) END AS winner
+    FROM summed q JOIN spec s USING (ord)
+    WHERE q.quantity <> 0
+), deducted AS (
+    -- R9: hours whose output is valued leave the volunteer-hour line.
+    SELECT q.initiative_id, q.kind, q.start, sum(q.quantity) AS hours
+    FROM quantities q JOIN spec s USING (ord)
+    WHERE s.deducts GROUP BY q.initiative_id, q.kind, q.start
 ), lines AS (
-    SELECT initiative_id, kind, start, 0 AS ord, hours AS quantity FROM totals
+    SELECT t.initiative_id, t.kind, t.start, 0 AS ord,
+           CASE WHEN d.hours IS NULL THEN t.hours
+                WHEN t.hours - d.hours < 0 THEN 0
+                ELSE t.hours - d.hours END AS quantity,
+           NULL::int AS winner
+    FROM totals t LEFT JOIN deducted d USING (initiative_id, kind, start)
     UNION ALL
-    SELECT initiative_id, kind, start, ord, quantity FROM quantities
+    SELECT initiative_id, kind, start, ord, quantity, winner FROM quantities
 ), valued AS (
-    SELECT l.initiative_id, l.kind, l.start, l.ord, l.quantity, s.own, s.prefix,
-           round(l.quantity * s.low * s.factor, 2) AS v_low,
-           round(l.quantity * s.central * s.factor, 2) AS v_central,
-           round(l.quantity * s.high * s.factor, 2) AS v_high
-    FROM lines l JOIN spec s USING (ord)
+    SELECT l.initiative_id, l.kind, l.start, l.ord, l.quantity, s.follows, s.prefix, s.kind AS
+           value_kind,
+           CASE WHEN l.winner IS NULL OR l.winner = l.ord
+                THEN round(l.quantity * s.low * s.factor, 2) END AS v_low,
+           CASE WHEN l.winner IS NULL OR l.winner = l.ord
+                THEN round(l.quantity * s.central * s.factor, 2) END AS v_central,
+           CASE WHEN l.winner IS NULL OR l.winner = l.ord
+                THEN round(l.quantity * s.high * s.factor, 2) END AS v_high,
+           CASE WHEN l.winner <> l.ord THEN w.code END AS counted_in
+    FROM lines l JOIN spec s USING (ord) LEFT JOIN spec w ON w.ord = l.winner
 ), line_json AS (
     -- The lines as services.store_results writes them; assembled as text, parsed once.
     SELECT v.initiative_id, v.kind, v.start,
@@ -140,27 +213,43 @@ WITH spec AS (
                || CASE WHEN v.v_low IS NULL THEN 'null'
                        ELSE '{"low": "' || v.v_low || '", "central": "' || v.v_central
                             || '", "high": "' || v.v_high || '"}' END
-               || CASE WHEN v.own THEN ', "split": ' || COALESCE(o.split, '[]') ELSE '' END
+               || ', "counted_in": '
+               || COALESCE('"' || v.counted_in || '"', 'null')
+               || CASE WHEN v.follows <> 'fixed' THEN ', "split": ' || COALESCE(o.split, '[]')
+                       ELSE '' END
                || '}',
                ', ' ORDER BY v.ord
            ) || ']')::jsonb AS lines,
            COALESCE(sum(v.v_low), 0) AS value_low,
            COALESCE(sum(v.v_central), 0) AS value_central,
            COALESCE(sum(v.v_high), 0) AS value_high
-    FROM valued v LEFT JOIN own_split o USING (initiative_id)
+    FROM valued v
+    LEFT JOIN follow_json o ON o.follows = v.follows AND o.initiative_id = v.initiative_id
     GROUP BY v.initiative_id, v.kind, v.start
+), kinds AS (
+    -- R10: subtotals per kind of value.
+    SELECT initiative_id, kind, start,
+           jsonb_object_agg(value_kind, jsonb_build_object(
+               'low', low::text, 'central', central::text, 'high', high::text)) AS by_kind
+    FROM (
+        SELECT initiative_id, kind, start, value_kind, sum(v_low) AS low,
+               sum(v_central) AS central, sum(v_high) AS high
+        FROM valued WHERE v_low IS NOT NULL
+        GROUP BY initiative_id, kind, start, value_kind
+    ) k
+    GROUP BY initiative_id, kind, start
 ), value_shares AS (
     -- scoring.split_exact in whole cents: floor of units × w / d, remainder units × w mod d.
-    SELECT v.initiative_id, v.kind, v.start, v.ord, o.sdg, o.pos, o.w, o.d,
+    SELECT v.initiative_id, v.kind, v.start, v.ord, o.goal, o.pos, o.w, o.d,
            (v.v_low * 100)::bigint AS u_low, (v.v_central * 100)::bigint AS u_central,
            (v.v_high * 100)::bigint AS u_high
-    FROM valued v JOIN own o USING (initiative_id)
-    WHERE v.own AND v.v_low IS NOT NULL
+    FROM valued v JOIN follow o ON o.follows = v.follows AND o.initiative_id = v.initiative_id
+    WHERE v.follows <> 'fixed' AND v.v_low IS NOT NULL
     UNION ALL
-    SELECT v.initiative_id, v.kind, v.start, v.ord, f.sdg, f.sdg, f.w, f.d,
+    SELECT v.initiative_id, v.kind, v.start, v.ord, f.goal, f.pos, f.w, f.d,
            (v.v_low * 100)::bigint, (v.v_central * 100)::bigint, (v.v_high * 100)::bigint
     FROM valued v JOIN fixed f USING (ord)
-    WHERE NOT v.own AND v.v_low IS NOT NULL
+    WHERE v.follows = 'fixed' AND v.v_low IS NOT NULL
 ), value_floors AS (
     SELECT *, u_low * w / d AS f_low, u_low * w %% d AS r_low,
            u_central * w / d AS f_central, u_central * w %% d AS r_central,
@@ -168,7 +257,7 @@ WITH spec AS (
     FROM value_shares
 ), value_ranked AS (
     -- The units left over go to the largest remainders, ties to the earlier position.
-    SELECT initiative_id, kind, start, sdg,
+    SELECT initiative_id, kind, start, goal,
            f_low + CASE WHEN row_number() OVER (line ORDER BY r_low DESC, pos)
                         <= u_low - sum(f_low) OVER line THEN 1 ELSE 0 END AS c_low,
            f_central + CASE WHEN row_number() OVER (line ORDER BY r_central DESC, pos)
@@ -179,27 +268,36 @@ WITH spec AS (
     FROM value_floors
     WINDOW line AS (PARTITION BY initiative_id, kind, start, ord)
 ), sdg_values AS (
-    SELECT initiative_id, kind, start, sdg,
+    SELECT initiative_id, kind, start, goal AS sdg,
            sum(c_low) / 100.0 AS value_low, sum(c_central) / 100.0 AS value_central,
            sum(c_high) / 100.0 AS value_high
-    FROM value_ranked GROUP BY initiative_id, kind, start, sdg
+    FROM value_ranked GROUP BY initiative_id, kind, start, goal
 ), reach_floors AS (
-    -- Hours in tenths and people in whole people, split over the initiative's own SDGs.
-    SELECT t.initiative_id, t.kind, t.start, o.sdg, o.pos,
+    -- Hours in tenths and people in whole people, split as the universal lines follow.
+    SELECT t.initiative_id, t.kind, t.start, o.goal, o.pos, o.d,
            (t.hours * 10)::bigint AS u_hours, (t.hours * 10)::bigint * o.w / o.d AS f_hours,
            (t.hours * 10)::bigint * o.w %% o.d AS r_hours,
-           t.people_avg::bigint AS u_people, t.people_avg::bigint * o.w / o.d AS f_people,
-           t.people_avg::bigint * o.w %% o.d AS r_people
-    FROM totals t JOIN own o USING (initiative_id)
-), sdg_reach AS (
-    SELECT initiative_id, kind, start, sdg,
-           (f_hours + CASE WHEN row_number() OVER (period ORDER BY r_hours DESC, pos)
-                           <= u_hours - sum(f_hours) OVER period THEN 1 ELSE 0 END) / 10.0
-               AS hours,
+           0::bigint AS u_people, 0::bigint AS f_people, 0::bigint AS r_people, 'h' AS what
+    FROM totals t JOIN follow o
+        ON o.follows = %(hours_follow)s AND o.initiative_id = t.initiative_id
+    UNION ALL
+    SELECT t.initiative_id, t.kind, t.start, o.goal, o.pos, o.d, 0, 0, 0,
+           t.people_avg::bigint, t.people_avg::bigint * o.w / o.d,
+           t.people_avg::bigint * o.w %% o.d, 'p'
+    FROM totals t JOIN follow o
+        ON o.follows = %(people_follow)s AND o.initiative_id = t.initiative_id
+), reach_ranked AS (
+    SELECT initiative_id, kind, start, goal,
+           f_hours + CASE WHEN row_number() OVER (period ORDER BY r_hours DESC, pos)
+                          <= u_hours - sum(f_hours) OVER period THEN 1 ELSE 0 END AS c_hours,
            f_people + CASE WHEN row_number() OVER (period ORDER BY r_people DESC, pos)
-                           <= u_people - sum(f_people) OVER period THEN 1 ELSE 0 END AS people
+                           <= u_people - sum(f_people) OVER period THEN 1 ELSE 0 END AS c_people
     FROM reach_floors
-    WINDOW period AS (PARTITION BY initiative_id, kind, start)
+    WINDOW period AS (PARTITION BY initiative_id, kind, start, what)
+), sdg_reach AS (
+    SELECT initiative_id, kind, start, goal AS sdg, sum(c_hours) / 10.0 AS hours,
+           sum(c_people) AS people
+    FROM reach_ranked GROUP BY initiative_id, kind, start, goal
 ), sdg_figures AS (
     SELECT initiative_id, kind, start, sdg,
            COALESCE(v.value_low, 0) AS value_low, COALESCE(v.value_central, 0) AS value_central,
@@ -210,13 +308,17 @@ WITH spec AS (
     INSERT INTO impact_handprintresult
         (initiative_id, version_id, period_kind, period_start, period_end, inputs_version,
          computed_at, months_reported, volunteer_hours, volunteers_avg, volunteers_max,
-         people_avg, people_max, value_low, value_central, value_high, lines)
+         people_avg, people_max, value_low, value_central, value_high, lines, by_kind,
+         held_for_review)
     SELECT t.initiative_id, %(version)s, t.kind, t.start, t.stop, c.inputs_version, %(now)s,
            t.months_reported, t.hours, t.volunteers_avg, t.volunteers_max, t.people_avg,
-           t.people_max, l.value_low, l.value_central, l.value_high, l.lines
+           t.people_max, l.value_low, l.value_central, l.value_high, l.lines,
+           COALESCE(k.by_kind, '{}'::jsonb), COALESCE(h.held, 0)
     FROM totals t
     JOIN impact_handprintstate c USING (initiative_id)
     JOIN line_json l USING (initiative_id, kind, start)
+    LEFT JOIN kinds k USING (initiative_id, kind, start)
+    LEFT JOIN held h USING (initiative_id, kind, start)
     RETURNING id, initiative_id, period_kind, period_start
 )
 INSERT INTO impact_handprintsdg
@@ -229,21 +331,23 @@ JOIN results r
 """
 
 
-def _line_prefix(line: Line, *, own: bool) -> str:
+def _line_prefix(line: Line, *, fixed: bool) -> str:
     """The line's JSON up to the fields the SQL fills in: '{"indicator": …, "source": …, '."""
     data = line_json(line)
-    for key in ("quantity", "value", "split") if own else ("quantity", "value"):
+    for key in ("quantity", "value", "counted_in") + (() if fixed else ("split",)):
         del data[key]
     return json.dumps(data)[:-1] + ", "
 
 
-def _weights(split: tuple[tuple[int, Fraction], ...]) -> list[tuple[int, int, int]]:
-    """(sdg, w, d) with share = w / d over one common denominator, so remainders compare."""
+def _weights(split: Split) -> list[tuple[SplitKey, int, int]]:
+    """(key, w, d) with share = w / d over one common denominator, so remainders compare."""
     d = lcm(*(share.denominator for _, share in split))
-    return [(sdg, int(share * d), d) for sdg, share in split]
+    return [(key, int(share * d), d) for key, share in split]
 
 
-def chunk_parameters(spec: MethodSpec, indicator_ids: dict[str, int]) -> dict[str, list]:
+def chunk_parameters(
+    spec: MethodSpec, indicator_ids: dict[str, int], activity_ids: dict[str, int]
+) -> dict[str, list]:
     """The method version as SQL arrays: one row per line (volunteer hours first), its splits."""
     entries: list[tuple[int, int | None, IndicatorSpec]] = [(0, None, spec.volunteer_hours)]
     entries += [
@@ -253,12 +357,14 @@ def chunk_parameters(spec: MethodSpec, indicator_ids: dict[str, int]) -> dict[st
     params: dict[str, list] = {
         key: []
         for key in (
-            "ord indicator_id low central high factor own prefix "
-            "fixed_ord fixed_sdg fixed_w fixed_d"
+            "ord indicator_id low central high factor follows prefix agg pmax ogroup oprio "
+            "deducts kind code fixed_ord fixed_key fixed_goal fixed_pos fixed_w fixed_d "
+            "act_id act_key act_goal act_pos act_w"
         ).split()
     }
     for ord_, indicator_id, entry in entries:
         priced = entry.unit_value is not None
+        fixed = entry.split is not None
         template = Line(
             indicator=entry.code,
             quantity=Decimal(0),
@@ -268,20 +374,46 @@ def chunk_parameters(spec: MethodSpec, indicator_ids: dict[str, int]) -> dict[st
             value=None,
             split=entry.split or (),
             source=entry.source,
+            kind=entry.kind,
+            aggregation=entry.aggregation,
         )
         params["ord"].append(ord_)
+        params["code"].append(entry.code)
         params["indicator_id"].append(indicator_id)
         params["low"].append(entry.unit_value.low if priced else None)
         params["central"].append(entry.unit_value.central if priced else None)
         params["high"].append(entry.unit_value.high if priced else None)
         params["factor"].append((ONE - entry.deadweight) * entry.attribution)
-        params["own"].append(entry.split is None)
-        params["prefix"].append(_line_prefix(template, own=entry.split is None))
-        for sdg, w, d in _weights(entry.split) if entry.split else ():
+        params["follows"].append("fixed" if fixed else entry.follows)
+        params["prefix"].append(_line_prefix(template, fixed=fixed))
+        params["agg"].append(entry.aggregation)
+        params["pmax"].append(entry.plausibility_max)
+        params["ogroup"].append(entry.overlap_group or None)
+        params["oprio"].append(entry.overlap_priority)
+        params["deducts"].append(entry.deducts_hours)
+        params["kind"].append(entry.kind)
+        for key, w, d in _weights(entry.split) if entry.split else ():
             params["fixed_ord"].append(ord_)
-            params["fixed_sdg"].append(sdg)
+            params["fixed_key"].append(str(key))
+            params["fixed_goal"].append(goal_of(key))
+            params["fixed_pos"].append(key_order(key))
             params["fixed_w"].append(w)
             params["fixed_d"].append(d)
+    # Every activity's shares over one common denominator: a mix of n activities is then
+    # the sum of their weights over n × that denominator, exactly scoring.mix_split.
+    act_d = lcm(1, *(s.denominator for split in spec.activities.values() for _, s in split))
+    for code, split in sorted(spec.activities.items()):
+        if code not in activity_ids:
+            continue
+        for key, share in split:
+            params["act_id"].append(activity_ids[code])
+            params["act_key"].append(str(key))
+            params["act_goal"].append(goal_of(key))
+            params["act_pos"].append(key_order(key))
+            params["act_w"].append(int(share * act_d))
+    params["act_d"] = act_d
+    params["hours_follow"] = spec.volunteer_hours.follows
+    params["people_follow"] = spec.people_follow
     return params
 
 
@@ -428,7 +560,9 @@ def recompute_all(
         job = _start_or_resume(version_id=version.pk, period_end=window.end, resume=resume)
         spec = method_spec(version)
         params = chunk_parameters(
-            spec, dict(Indicator.objects.filter(code__in=spec.indicators).values_list("code", "pk"))
+            spec,
+            dict(Indicator.objects.filter(code__in=spec.indicators).values_list("code", "pk")),
+            dict(Activity.objects.filter(code__in=spec.activities).values_list("code", "pk")),
         )
         # The state marks belong to the version the per-initiative path computes.
         current = current_version(today)

@@ -8,7 +8,7 @@ is tested against this module.
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -28,17 +28,36 @@ class ValueRange:
         return getattr(self, level)
 
 
+# A split key is an SDG (3) or an SDG target ("3.4"); shares sum to 1.
+SplitKey = int | str
+Split = tuple[tuple[SplitKey, Fraction], ...]
+OWN = "own"  # follow the initiative's own SDG selection
+MIX = "mix"  # follow its activity mix; its own SDG selection when it declared none
+SUM, STOCK, NEW_UNITS = "sum", "stock", "new_units"
+QUANTITY = Decimal("0.0001")  # a stock's unit-years are rounded to this
+
+
 @dataclass(frozen=True)
 class IndicatorSpec:
-    """One indicator of a method version. unit_value None means: counted, never priced."""
+    """One indicator of a method version. unit_value None means: counted, never priced.
+
+    unit_value is per reported unit: the price times every conversion factor, level by level.
+    """
 
     code: str
     unit_value: ValueRange | None
     deadweight: Decimal = Decimal(0)
     attribution: Decimal = ONE
-    # ((sdg, share), …) summing to 1, or None: follow the initiative's own SDG selection.
-    split: tuple[tuple[int, Fraction], ...] | None = None
+    # A fixed split, or None: follow the initiative (`follows`: OWN or MIX).
+    split: Split | None = None
     source: str = ""
+    follows: str = OWN
+    kind: str = "counted"
+    aggregation: str = SUM
+    plausibility_max: Decimal | None = None
+    overlap_group: str = ""
+    overlap_priority: int = 0
+    deducts_hours: bool = False  # its quantity is volunteer hours valued as output (R9)
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,9 @@ class MethodSpec:
     version: str
     volunteer_hours: IndicatorSpec
     indicators: Mapping[str, IndicatorSpec] = field(default_factory=dict)
+    people_follow: str = OWN
+    # Activity code → its split over SDG targets (its hours' and reach's share of the mix).
+    activities: Mapping[str, Split] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,8 @@ class MonthInput:
     active_volunteers: int
     people_reached: int
     quantities: Mapping[str, Decimal] = field(default_factory=dict)
+    # Indicators whose quantity this month staff accepted above the plausible maximum (R11).
+    accepted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -77,8 +101,11 @@ class Line:
     deadweight: Decimal
     attribution: Decimal
     value: ValueRange | None
-    split: tuple[tuple[int, Fraction], ...]
+    split: Split
     source: str
+    kind: str = "counted"
+    aggregation: str = SUM
+    counted_in: str | None = None  # the indicator of its overlap group that counts instead
 
 
 @dataclass
@@ -101,6 +128,8 @@ class Handprint:
     value: dict[str, Decimal]
     lines: list[Line]
     sdgs: dict[int, SdgFigures]
+    by_kind: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    held_for_review: int = 0
 
 
 def round_half_up(value: Decimal | Fraction, quantum: Decimal) -> Decimal:
@@ -126,9 +155,35 @@ def own_split(sdgs: Sequence[int]) -> tuple[tuple[int, Fraction], ...]:
     return ((primary, Fraction(1, 2)),) + tuple((g, Fraction(1, 2 * len(others))) for g in others)
 
 
+def key_order(key: SplitKey) -> int:
+    """Where a split key sorts: by goal, the goal itself first, then its targets in UN order.
+
+    "3" → 3000, "3.4" → 3004, "3.a" → 3101: the same integer the SQL recompute ties on.
+    """
+    if isinstance(key, int):
+        return key * 1000
+    goal, _, target = key.partition(".")
+    rank = int(target) if target.isdigit() else 100 + ord(target) - ord("a") + 1
+    return int(goal) * 1000 + rank
+
+
+def goal_of(key: SplitKey) -> int:
+    return key if isinstance(key, int) else int(key.partition(".")[0])
+
+
+def mix_split(activities: Iterable[str], method: MethodSpec) -> Split:
+    """The declared activities the method knows, each weighing equally, over their targets."""
+    known = sorted(set(activities) & set(method.activities))
+    shares: dict[SplitKey, Fraction] = {}
+    for code in known:
+        for key, share in method.activities[code]:
+            shares[key] = shares.get(key, Fraction(0)) + share / len(known)
+    return tuple(sorted(shares.items(), key=lambda item: key_order(item[0])))
+
+
 def split_exact(
-    amount: Decimal, shares: Sequence[tuple[int, Fraction]], quantum: Decimal
-) -> dict[int, Decimal]:
+    amount: Decimal, shares: Sequence[tuple[SplitKey, Fraction]], quantum: Decimal
+) -> dict[SplitKey, Decimal]:
     """Splits amount over the shares in multiples of quantum; the parts sum to the amount.
 
     Largest remainder: everyone gets the floor of their exact part, the units left over go
@@ -155,62 +210,118 @@ def _value(quantity: Decimal, spec: IndicatorSpec) -> ValueRange | None:
     )
 
 
+def _counts(month: MonthInput, code: str, spec: IndicatorSpec) -> bool:
+    """R11: a quantity above the plausible maximum counts only once staff accepted it."""
+    limit = spec.plausibility_max
+    return limit is None or month.quantities[code] <= limit or code in month.accepted
+
+
+def _aggregate(total: Decimal, spec: IndicatorSpec) -> Decimal:
+    """R4: flows and new units are summed; a stock's monthly figures become unit-years."""
+    if spec.aggregation == STOCK:
+        return round_half_up(total / 12, QUANTITY)
+    return total
+
+
+def _line(spec: IndicatorSpec, quantity: Decimal, split: Split, *, counts: bool = True) -> Line:
+    return Line(
+        indicator=spec.code,
+        quantity=quantity,
+        unit_value=spec.unit_value,
+        deadweight=spec.deadweight,
+        attribution=spec.attribution,
+        value=_value(quantity, spec) if counts else None,
+        split=split,
+        source=spec.source,
+        kind=spec.kind,
+        aggregation=spec.aggregation,
+    )
+
+
 def compute(
-    *, sdgs: Sequence[int], months: Iterable[MonthInput], method: MethodSpec, period: Period
+    *,
+    sdgs: Sequence[int],
+    months: Iterable[MonthInput],
+    method: MethodSpec,
+    period: Period,
+    activities: Iterable[str] = (),
 ) -> Handprint:
     """The handprint of one initiative over one period under one method version."""
     included = sorted((m for m in months if period.contains(m.month)), key=lambda m: m.month)
     own = own_split(sdgs)
+    mix = mix_split(activities, method) or own
+    follow = {OWN: own, MIX: mix}
     hours = sum((m.volunteer_hours for m in included), Decimal(0))
     volunteers = [m.active_volunteers for m in included]
     people = [m.people_reached for m in included]
     people_avg = average(people)
 
-    lines = [
-        Line(
-            indicator=method.volunteer_hours.code,
-            quantity=hours,
-            unit_value=method.volunteer_hours.unit_value,
-            deadweight=method.volunteer_hours.deadweight,
-            attribution=method.volunteer_hours.attribution,
-            value=_value(hours, method.volunteer_hours),
-            split=own,
-            source=method.volunteer_hours.source,
-        )
-    ]
+    held = 0
+    quantities: dict[str, Decimal] = {}
     for code in sorted(method.indicators):
         spec = method.indicators[code]
-        quantity = sum((m.quantities.get(code, Decimal(0)) for m in included), Decimal(0))
-        if quantity:
-            lines.append(
-                Line(
-                    indicator=code,
-                    quantity=quantity,
-                    unit_value=spec.unit_value,
-                    deadweight=spec.deadweight,
-                    attribution=spec.attribution,
-                    value=_value(quantity, spec),
-                    split=spec.split if spec.split is not None else own,
-                    source=spec.source,
-                )
-            )
+        total = Decimal(0)
+        for m in included:
+            if code not in m.quantities:
+                continue
+            if _counts(m, code, spec):
+                total += m.quantities[code]
+            else:
+                held += 1
+        if quantity := _aggregate(total, spec):
+            quantities[code] = quantity
 
-    per_sdg: dict[int, SdgFigures] = {sdg: SdgFigures() for sdg in sdgs}
+    # R9: one effect counts once. In an overlap group the first reported indicator counts.
+    counted_in: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+    for code in quantities:
+        if group := method.indicators[code].overlap_group:
+            groups.setdefault(group, []).append(code)
+    for codes in groups.values():
+        first = min(codes, key=lambda c: (method.indicators[c].overlap_priority, c))
+        counted_in.update({c: first for c in codes if c != first})
+    # R9: hours whose output is valued leave the volunteer-hour line.
+    deducted = [quantities[c] for c in quantities if method.indicators[c].deducts_hours]
+    hour_line = hours
+    if deducted:
+        hour_line = max(hours - sum(deducted, Decimal(0)), Decimal(0))
+
+    hours_spec = method.volunteer_hours
+    hours_split = follow[hours_spec.follows]
+    lines = [_line(hours_spec, hour_line, hours_split)]
+    for code, quantity in quantities.items():
+        spec = method.indicators[code]
+        line = _line(
+            spec,
+            quantity,
+            spec.split if spec.split is not None else follow[spec.follows],
+            counts=code not in counted_in,
+        )
+        if code in counted_in:
+            line = replace(line, counted_in=counted_in[code])
+        lines.append(line)
+
+    people_split = follow[method.people_follow]
+    per_sdg: dict[int, SdgFigures] = {
+        goal_of(key): SdgFigures() for key, _ in hours_split + people_split
+    }
     for line in lines:
         if line.value is None:
             continue
         for level in LEVELS:
-            for sdg, part in split_exact(line.value.get(level), line.split, CENT).items():
-                per_sdg.setdefault(sdg, SdgFigures()).value[level] += part
-    for sdg, part in split_exact(hours, own, TENTH).items():
-        per_sdg[sdg].hours = part
-    for sdg, part in split_exact(Decimal(people_avg), own, ONE).items():
-        per_sdg[sdg].people = int(part)
+            for key, part in split_exact(line.value.get(level), line.split, CENT).items():
+                per_sdg.setdefault(goal_of(key), SdgFigures()).value[level] += part
+    for key, part in split_exact(hours, hours_split, TENTH).items():
+        per_sdg[goal_of(key)].hours += part
+    for key, part in split_exact(Decimal(people_avg), people_split, ONE).items():
+        per_sdg[goal_of(key)].people += int(part)
 
-    total = {
-        level: sum((line.value.get(level) for line in lines if line.value), Decimal(0))
-        for level in LEVELS
-    }
+    valued = [line for line in lines if line.value]
+    by_kind: dict[str, dict[str, Decimal]] = {}
+    for line in valued:
+        kind = by_kind.setdefault(line.kind, dict.fromkeys(LEVELS, Decimal(0)))
+        for level in LEVELS:
+            kind[level] += line.value.get(level)
     return Handprint(
         period=period,
         method=method.version,
@@ -220,9 +331,13 @@ def compute(
         volunteers_max=max(volunteers, default=0),
         people_avg=people_avg,
         people_max=max(people, default=0),
-        value=total,
+        value={
+            level: sum((line.value.get(level) for line in valued), Decimal(0)) for level in LEVELS
+        },
         lines=lines,
         sdgs=dict(sorted(per_sdg.items())),
+        by_kind=by_kind,
+        held_for_review=held,
     )
 
 

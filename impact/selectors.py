@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from impact.figure import handprint_svg
-from impact.methods import VOLUNTEER_HOURS, current_version, method_spec
+from impact.methods import VOLUNTEER_HOURS, current_version, method_spec, parse_split
 from impact.models import (
     AreaHandprint,
     HandprintResult,
@@ -29,7 +29,7 @@ from impact.models import (
     MethodIndicator,
     MethodVersion,
 )
-from impact.scoring import MonthInput, Period, compute, month_add, rolling_window
+from impact.scoring import MonthInput, Period, compute, goal_of, month_add, rolling_window
 from initiatives.models import ActivityReport, Initiative
 from sdgs.models import Goal
 
@@ -112,7 +112,8 @@ def _explained_lines(result: HandprintResult) -> list[dict]:
                 "attribution_percent": _percent(line["attribution"]),
                 "value": _value_range(line.get("value")),
                 "split": [
-                    {"goal": int(sdg), "percent": _percent(share)} for sdg, share in line["split"]
+                    {"goal": goal_of(key), "target": key, "percent": _percent(share)}
+                    for key, share in line["split"]
                 ],
                 "source": line.get("source", ""),
             }
@@ -305,8 +306,7 @@ def _split_text(entry: MethodIndicator) -> str:
     if entry.split != MethodIndicator.Split.FIXED:
         return str(entry.get_split_display())
     return ", ".join(
-        f"SDG {sdg}: {_percent_text(share)}"
-        for sdg, share in sorted(entry.fixed_split.items(), key=lambda item: int(item[0]))
+        f"SDG {key}: {_percent_text(share)}" for key, share in parse_split(entry.fixed_split)
     )
 
 
@@ -376,8 +376,8 @@ def method_overview(version: MethodVersion) -> dict:
     for entry in _entries(version):
         split = []
         if entry.split == MethodIndicator.Split.FIXED:
-            for sdg, share in sorted(entry.fixed_split.items(), key=lambda item: int(item[0])):
-                split.append({"goal": goals.get(int(sdg)), "percent": _percent(share)})
+            for key, share in parse_split(entry.fixed_split):
+                split.append({"goal": goals.get(goal_of(key)), "target": key, "percent": share})
         entries.append(
             {
                 "entry": entry,

@@ -11,7 +11,7 @@ still the one it read. A beat sweep re-enqueues anything left stale.
 
 import datetime
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,13 +19,14 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from impact.methods import current_version, method_spec
+from impact.methods import current_version, method_spec, versions_in_use
 from impact.models import (
     AreaState,
     HandprintResult,
     HandprintSdg,
     HandprintState,
     IndicatorQuantity,
+    InitiativeActivity,
     MethodVersion,
 )
 from impact.scoring import Handprint, MonthInput, compute, periods_for
@@ -120,37 +121,87 @@ def _seconds(value: float) -> datetime.timedelta:
 # --- Computing -----------------------------------------------------------------------------------
 
 
-def load_inputs(initiative_id: int) -> tuple[list[int], list[MonthInput]]:
-    """The initiative's SDG selection (primary first) and monthly inputs, in three queries."""
-    sdgs = list(
-        InitiativeGoal.objects.filter(initiative_id=initiative_id)
-        .order_by("position")
-        .values_list("goal_id", flat=True)
-    )
-    quantities: dict[datetime.date, dict[str, Decimal]] = {}
-    for month, code, quantity in IndicatorQuantity.objects.filter(
-        initiative_id=initiative_id
-    ).values_list("month", "indicator__code", "quantity"):
-        quantities.setdefault(month, {})[code] = quantity
-    months = {
-        month: MonthInput(month, hours, volunteers, people, quantities.get(month, {}))
-        for month, hours, volunteers, people in ActivityReport.objects.filter(
-            initiative_id=initiative_id
-        ).values_list("month", "volunteer_hours", "active_volunteers", "people_reached")
-    }
-    for month, values in quantities.items():
-        months.setdefault(month, MonthInput(month, Decimal(0), 0, 0, values))
-    return sdgs, list(months.values())
+@dataclass(frozen=True)
+class Inputs:
+    """What one initiative's handprint is computed from."""
+
+    sdgs: list[int]
+    months: list[MonthInput]
+    activities: list[str]
+
+
+def load_inputs(initiative_id: int) -> Inputs:
+    """One initiative's inputs (see load_inputs_many)."""
+    return load_inputs_many([initiative_id])[initiative_id]
+
+
+def load_inputs_many(initiative_ids: list[int]) -> dict[int, Inputs]:
+    """SDG selections (primary first), declared activities and monthly inputs: four queries.
+
+    A rejected quantity (R11) never counts, but its month still counts as reported.
+    """
+    sdgs: dict[int, list[int]] = {i: [] for i in initiative_ids}
+    for initiative_id, goal in (
+        InitiativeGoal.objects.filter(initiative_id__in=initiative_ids)
+        .order_by("initiative_id", "position")
+        .values_list("initiative_id", "goal_id")
+    ):
+        sdgs[initiative_id].append(goal)
+    activities: dict[int, list[str]] = {i: [] for i in initiative_ids}
+    for initiative_id, code in (
+        InitiativeActivity.objects.filter(initiative_id__in=initiative_ids)
+        .order_by("initiative_id", "activity__code")
+        .values_list("initiative_id", "activity__code")
+    ):
+        activities[initiative_id].append(code)
+    quantities: dict[tuple[int, datetime.date], dict[str, Decimal]] = {}
+    accepted: dict[tuple[int, datetime.date], set[str]] = {}
+    for initiative_id, month, code, quantity, review in IndicatorQuantity.objects.filter(
+        initiative_id__in=initiative_ids
+    ).values_list("initiative_id", "month", "indicator__code", "quantity", "review"):
+        values = quantities.setdefault((initiative_id, month), {})
+        if review == IndicatorQuantity.Review.REJECTED:
+            continue
+        values[code] = quantity
+        if review == IndicatorQuantity.Review.ACCEPTED:
+            accepted.setdefault((initiative_id, month), set()).add(code)
+
+    def month_input(key: tuple[int, datetime.date], *figures: object) -> MonthInput:
+        return MonthInput(
+            key[1], *figures, quantities.get(key, {}), frozenset(accepted.get(key, ()))
+        )
+
+    months: dict[int, dict[datetime.date, MonthInput]] = {i: {} for i in initiative_ids}
+    for initiative_id, month, hours, volunteers, people in ActivityReport.objects.filter(
+        initiative_id__in=initiative_ids
+    ).values_list(
+        "initiative_id", "month", "volunteer_hours", "active_volunteers", "people_reached"
+    ):
+        key = (initiative_id, month)
+        months[initiative_id][month] = month_input(key, hours, volunteers, people)
+    for key in quantities:
+        months[key[0]].setdefault(key[1], month_input(key, Decimal(0), 0, 0))
+    return {i: Inputs(sdgs[i], list(months[i].values()), activities[i]) for i in initiative_ids}
 
 
 def compute_for(
     initiative_id: int, version: MethodVersion, today: datetime.date
 ) -> list[Handprint]:
-    sdgs, months = load_inputs(initiative_id)
+    return compute_inputs(load_inputs(initiative_id), version, today)
+
+
+def compute_inputs(inputs: Inputs, version: MethodVersion, today: datetime.date) -> list[Handprint]:
+    """Every stored period's handprint of loaded inputs under the version."""
     spec = method_spec(version)
-    years = {m.month.year for m in months}
+    years = {m.month.year for m in inputs.months}
     return [
-        compute(sdgs=sdgs, months=months, method=spec, period=period)
+        compute(
+            sdgs=inputs.sdgs,
+            months=inputs.months,
+            method=spec,
+            period=period,
+            activities=inputs.activities,
+        )
         for period in periods_for(today, years)
     ]
 
@@ -198,6 +249,8 @@ def store_results(
             value_central=h.value["central"],
             value_high=h.value["high"],
             lines=[line_json(line) for line in h.lines],
+            by_kind=_plain(h.by_kind),
+            held_for_review=h.held_for_review,
         )
         for h in handprints
     )
@@ -248,23 +301,28 @@ def handprint_recompute(*, initiative_id: int, today: datetime.date | None = Non
         return "deferred"
     # From here on a new write enqueues a new task, so no write can be left behind.
     HandprintState.objects.filter(pk=initiative_id).update(enqueued_at=None)
-    version = current_version(today)
-    if version is None:
+    versions = versions_in_use(today)
+    if not versions:
         return "fresh"
     inputs_version = HandprintState.objects.values_list("inputs_version", flat=True).get(
         pk=initiative_id
     )
-    handprints = compute_for(initiative_id, version, today or timezone.localdate())
+    # The current version and the one before it: the profile shows what the change made.
+    computed = [
+        (version, compute_for(initiative_id, version, today or timezone.localdate()))
+        for version in versions
+    ]
     with transaction.atomic():
         locked = HandprintState.objects.select_for_update().get(pk=initiative_id)
         if locked.inputs_version != inputs_version:
             return "conflict"
-        store_results(
-            initiative_id=initiative_id,
-            version=version,
-            inputs_version=inputs_version,
-            handprints=handprints,
-        )
+        for version, handprints in computed:
+            store_results(
+                initiative_id=initiative_id,
+                version=version,
+                inputs_version=inputs_version,
+                handprints=handprints,
+            )
         HandprintState.objects.filter(pk=initiative_id).update(
             computed_version=inputs_version,
             stale_since=None,

@@ -5,9 +5,12 @@ from pathlib import Path
 
 from django.db import transaction
 
-from sdgs.models import Goal
+from sdgs.models import Goal, Target
 
-SDG_CSV = Path(__file__).resolve().parent / "data" / "sdgs.csv"
+DATA = Path(__file__).resolve().parent / "data"
+SDG_CSV = DATA / "sdgs.csv"
+TARGETS_CSV = DATA / "targets.csv"
+TARGETS_NL_CSV = DATA / "targets-nl.csv"
 
 
 @transaction.atomic
@@ -37,3 +40,30 @@ def goals_load(*, path: Path = SDG_CSV) -> tuple[int, int, int]:
                 updated += 1
             goal.save()
     return created, updated, unchanged
+
+
+def target_rows() -> list[dict]:
+    """The 169 targets in the UN's order, with our short Dutch label where we wrote one."""
+    short_nl = {}
+    if TARGETS_NL_CSV.exists():
+        with TARGETS_NL_CSV.open(encoding="utf-8") as handle:
+            short_nl = {row["code"]: row["short_nl"].strip() for row in csv.DictReader(handle)}
+    with TARGETS_CSV.open(encoding="utf-8") as handle:
+        return [
+            {
+                "code": row["code"].strip(),
+                "goal_id": int(row["goal"]),
+                "position": position,
+                "name_en": row["name_en"].strip(),
+                "short_nl": short_nl.get(row["code"].strip(), ""),
+            }
+            for position, row in enumerate(csv.DictReader(handle), start=1)
+        ]
+
+
+@transaction.atomic
+def targets_load(model: type = Target) -> int:
+    """Creates or updates the 169 targets (a migration passes its historical model)."""
+    for row in target_rows():
+        model.objects.update_or_create(code=row.pop("code"), defaults=row)
+    return model.objects.count()

@@ -6,12 +6,13 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import translation
+from hypothesis import Phase
 from hypothesis import settings as hypothesis_settings
 
 from common.throttling import throttle_history_clear
 from initiatives.services import themes_seed
 from places.services import bundled_paths, places_import
-from sdgs.services import goals_load
+from sdgs.services import goals_load, targets_load
 from tests.factories import InitiativeFactory, UserFactory
 from tests.handprint_checks import private_broker_running
 from tests.member_factories import lsa_staff
@@ -24,6 +25,9 @@ hypothesis_settings.register_profile(
     "suite", max_examples=50, deadline=None, derandomize=True, print_blob=True
 )
 hypothesis_settings.register_profile("thorough", max_examples=500, deadline=None)
+hypothesis_settings.register_profile(
+    "debug", max_examples=100, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate]
+)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
@@ -79,11 +83,18 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def reference_data(db) -> None:
-    """The SDGs, themes and method 2026.1 the migrations load (a transactional test flushes)."""
+    """The SDGs and their targets, themes and methods 2026.1 and 2027.1 the migrations load.
+
+    A transactional test flushes the tables; this puts them back.
+    """
     goals_load()
+    targets_load()
     themes_seed()
-    migration = importlib.import_module("impact.migrations.0002_method_v1_and_immutability")
-    migration.load_method(django_apps, None)
+    for name, function in (
+        ("0002_method_v1_and_immutability", "load_method"),
+        ("0006_method_2027_1", "load_2027"),
+    ):
+        getattr(importlib.import_module(f"impact.migrations.{name}"), function)(django_apps, None)
 
 
 # --- The people and the initiative most tests start from ------------------------------------

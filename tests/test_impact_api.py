@@ -56,7 +56,7 @@ def test_sdg_list_has_the_17_goals_with_colours(client):
 
 def test_initiative_handprint_gives_values_per_period_and_sdg(client, computed):
     data = client.get(f"/api/v1/initiatives/{computed[0].slug}/handprint/").json()
-    assert data["method_version"] == "2026.1"
+    assert data["method_version"] == "2027.1"
     rolling = next(r for r in data["results"] if r["period"]["kind"] == "rolling12")
     assert rolling["value_eur"] == {"low": "930.00", "central": "1471.00", "high": "2000.00"}
     assert {s["sdg"]: s["value_eur"]["central"] for s in rolling["sdgs"]} == {
@@ -105,5 +105,7 @@ def test_unknown_areas_are_404(client):
 
 
 def test_stored_results_name_their_inputs_version(computed):
-    result = HandprintResult.objects.get(initiative=computed[0], period_kind="rolling12")
+    result = HandprintResult.objects.get(
+        initiative=computed[0], period_kind="rolling12", version__code="2027.1"
+    )
     assert result.inputs_version == computed[0].handprint_state.inputs_version

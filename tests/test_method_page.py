@@ -41,6 +41,8 @@ def second_version(first_version):
     draft.code = "2026.2"
     draft.name = "Social Handprint-methode, versie 2"
     draft.changes = "Centrale uurwaarde naar het nieuwe minimumloon."
+    # Between 2026.1 and 2027.1 (valid from the day it was loaded)
+    draft.valid_from = datetime.date(2026, 6, 1)
     draft.save()
     return method_version_publish(version=draft, user=None)
 
@@ -74,7 +76,7 @@ def test_method_page_lists_every_indicator_of_the_version(client, first_version)
 
 
 def test_method_page_shows_the_fixed_split_of_an_indicator(client):
-    html = client.get(reverse("method")).content.decode()
+    html = client.get(reverse("method_version", args=["2026.1"])).content.decode()
     section = html.split('id="indicator-waste_collected_kg"')[1].split("</section>")[0]
     assert 'sdg-11">11</span>' in section and 'sdg-12">12</span>' in section
     assert section.count("50 %") == 2
@@ -83,7 +85,7 @@ def test_method_page_shows_the_fixed_split_of_an_indicator(client):
 def test_method_page_shows_what_changed_in_a_later_version(client, second_version):
     client.cookies["taal"] = "en"
     html = client.get(reverse("method_version", args=["2026.2"])).content.decode()
-    section = html.split('aria-labelledby="version-1"')[1].split("</section>")[0]
+    section = html.split('aria-labelledby="version-2"')[1].split("</section>")[0]
     assert "2026.2" in section and "Centrale uurwaarde naar het nieuwe minimumloon." in section
     assert "Compared with version 2026.1" in section
     assert "Added: Trees planted" in section
@@ -91,7 +93,7 @@ def test_method_page_shows_what_changed_in_a_later_version(client, second_versio
     assert "Changed: Volunteer hours" in section
     assert "<del>€ 14.71</del> → <ins>€ 15.00</ins>" in section
     # The first version has nothing to compare with.
-    first = html.split('aria-labelledby="version-2"')[1].split("</section>")[0]
+    first = html.split('aria-labelledby="version-3"')[1].split("</section>")[0]
     assert "Compared with" not in first
 
 

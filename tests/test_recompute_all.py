@@ -22,7 +22,7 @@ from impact.models import (
     RecomputeJob,
 )
 from impact.recompute import LOCK_KEY, recompute_all, recompute_if_due
-from impact.services import compute_for, load_inputs, store_results
+from impact.services import compute_for, store_results
 from impact.tasks import recompute_if_due_task
 from initiatives.models import ActivityReport, Initiative, InitiativeGoal
 from tests.factories import InitiativeFactory
@@ -35,8 +35,6 @@ from tests.recompute_checks import (
     add_inputs,
     assert_matches_pure_function,
     bulk_initiatives,
-    bulk_load_inputs,
-    by_month,
     copy_of_2026,
     new_rows,
     priced_version_create,
@@ -136,24 +134,6 @@ def test_sql_recompute_equals_the_pure_function_on_generated_inputs(
             raise Rollback
     except Rollback:
         pass
-
-
-@pytest.mark.django_db
-def test_bulk_loaded_inputs_equal_load_inputs() -> None:
-    # Given initiatives with varied inputs (the spread of random_inputs)
-    initiative_ids = bulk_initiatives(60)
-    random_inputs(random.Random(20260715), initiative_ids)
-
-    # When their inputs are loaded in bulk, as the at-scale checks compare them
-    inputs = bulk_load_inputs(initiative_ids)
-
-    # Then each equals what services.load_inputs loads for one initiative
-    for initiative_id in initiative_ids:
-        sdgs, months = load_inputs(initiative_id)
-        assert (sdgs, sorted(months, key=by_month)) == (
-            inputs[initiative_id][0],
-            sorted(inputs[initiative_id][1], key=by_month),
-        )
 
 
 @pytest.mark.django_db
@@ -408,7 +388,7 @@ def test_command_resumes_an_interrupted_run_and_says_so(v2026: MethodVersion) ->
         recompute_all(version=v2026, chunk_size=2, progress=crash_after_first_chunk)
     out = StringIO()
 
-    call_command("recompute_handprints", "--chunk-size", "2", stdout=out)
+    call_command("recompute_handprints", "--method", "2026.1", "--chunk-size", "2", stdout=out)
 
     lines = out.getvalue().splitlines()
     assert lines[1] == "[" + "#" * 15 + "-" * 15 + "] 2/4 initiatives, 0/s"

@@ -5,7 +5,7 @@ from django.utils import translation
 
 from initiatives.models import Theme
 from initiatives.services import themes_seed
-from sdgs.models import Goal
+from sdgs.models import Goal, Target
 from sdgs.services import goals_load
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +17,7 @@ def test_the_17_goals_come_with_the_schema():
 
 
 def test_the_17_goals_load_with_dutch_names_and_official_colours():
+    Target.objects.all().delete()
     Goal.objects.all().delete()
     assert goals_load() == (17, 0, 0)
     goal = Goal.objects.get(number=11)

@@ -25,6 +25,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import OfficerGrant, User
 from config.celery import app
+from impact.methods import current_version
 from impact.models import HandprintResult
 from impact.scoring import month_add
 from initiatives.models import ActivityReport, Initiative
@@ -253,7 +254,9 @@ def test_a_resident_signs_up_registers_an_initiative_and_sees_its_handprint_afte
         300,
     )
     result = HandprintResult.objects.get(
-        initiative=initiative, period_kind=HandprintResult.PeriodKind.ROLLING
+        initiative=initiative,
+        period_kind=HandprintResult.PeriodKind.ROLLING,
+        version=current_version(),
     )
     shown = handprint.locator(".handprint-amount").inner_text()
     euros = result.value_central.quantize(Decimal(1), rounding=ROUND_HALF_UP)
