@@ -17,7 +17,7 @@ from math import lcm
 from django.db import connection, transaction
 from django.utils import timezone
 
-from impact.methods import current_version, method_spec
+from impact.methods import current_version, method_spec, versions_in_use
 from impact.models import Activity, Indicator, MethodVersion, RecomputeJob
 from impact.scoring import (
     ONE,
@@ -622,27 +622,28 @@ def recompute_all_enqueue(today: datetime.date | None = None) -> RecomputeJob | 
     return job
 
 
-def recompute_if_due(today: datetime.date | None = None) -> RecomputeJob | None:
-    """Runs (or resumes) recompute_all unless the current version's window is already done.
+def recompute_if_due(today: datetime.date | None = None) -> list[RecomputeJob]:
+    """Runs (or resumes) recompute_all for each version in use whose window is not done yet.
 
-    Covers both triggers: the month rolled over (a new window end) and a new method version
-    became valid. Returns None when nothing was due or another worker holds the lock.
+    The current version and the one before it are kept (the profile shows what the change
+    made). Covers both triggers: the month rolled over (a new window end) and a new method
+    version became valid. Returns the jobs run; empty when nothing was due or another worker
+    holds the lock.
     """
     today = today or timezone.localdate()
-    version = current_version(today)
-    if version is None:
-        return None
+    jobs = []
     with _advisory_lock() as acquired:
         if not acquired:
-            return None
-        done = RecomputeJob.objects.filter(
-            version=version,
-            period_end=rolling_window(today).end,
-            status=RecomputeJob.Status.DONE,
-        ).exists()
-        if done:
-            return None
-        return recompute_all(version=version, today=today)
+            return []
+        for version in versions_in_use(today):
+            done = RecomputeJob.objects.filter(
+                version=version,
+                period_end=rolling_window(today).end,
+                status=RecomputeJob.Status.DONE,
+            ).exists()
+            if not done:
+                jobs.append(recompute_all(version=version, today=today))
+    return jobs
 
 
 @contextmanager

@@ -26,11 +26,10 @@ def areas_sweep_task() -> bool:
 
 
 @shared_task(name="impact.tasks.recompute_if_due", ignore_result=True)
-def recompute_if_due_task() -> int | None:
+def recompute_if_due_task() -> list[int]:
     from impact.recompute import recompute_if_due
 
-    job = recompute_if_due()
-    return job.pk if job else None
+    return [job.pk for job in recompute_if_due()]
 
 
 @shared_task(name="impact.tasks.recompute_all", ignore_result=True, acks_late=True)

@@ -7,9 +7,11 @@ with random reports, and proves the set-wise SQL stores what the pure function c
 the cent, on every line.
 """
 
+import csv
 import datetime
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -32,7 +34,8 @@ from impact.models import (
     RecomputeJob,
 )
 from impact.recompute import recompute_all
-from impact.services import compute_for
+from impact.scoring import month_add
+from impact.services import compute_for, handprint_inputs_changed, handprint_recompute
 from initiatives.models import ActivityReport, InitiativeGoal
 from sdgs.models import Target
 from tests.recompute_checks import (
@@ -323,3 +326,98 @@ def test_an_activity_indicator_and_price_added_to_a_draft_are_used_with_no_code_
     assert stored.sdgs.get(goal_id=15).hours == Decimal("10.0")
     assert not InitiativeGoal.objects.filter(initiative=initiative, goal_id=15).exists()
     assert Target.objects.filter(code="15.5").exists()
+
+
+# --- Method 2027.1 as loaded ---------------------------------------------------------------------
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "impact"
+
+
+def _csv_codes(name: str) -> list[str]:
+    path = SHARED / name
+    if not path.exists():  # the project's own copy of the reference values
+        path = Path(__file__).resolve().parents[1] / "impact" / "data" / "sources" / name
+    with path.open(encoding="utf-8") as handle:
+        return [row["code"] for row in csv.DictReader(handle)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("model", "csv_name"),
+    [(MethodPrice, "proxies.csv"), (MethodConversion, "conversion-factors.csv")],
+)
+def test_every_sourced_value_is_used_by_an_indicator_or_says_why_not(model, csv_name) -> None:
+    version = MethodVersion.objects.get(code="2027.1")
+    rows = {row.code: row for row in model.objects.filter(version=version)}
+    field = "price_codes" if model is MethodPrice else "conversion_codes"
+    used_by = {
+        code
+        for codes in MethodIndicator.objects.filter(version=version).values_list(field, flat=True)
+        for code in codes
+    }
+    for code in _csv_codes(csv_name):
+        row = rows[code]
+        assert row.source_title and row.source_publisher, code
+        if row.is_used:
+            assert code in used_by, f"{code} is used by no indicator"
+        else:
+            assert code not in used_by and row.unused_nl and row.unused_en, code
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("indicator", "expected"),
+    [
+        ("volunteer_hours", ("9.30", "14.71", "20.00")),  # min / median / max of three sources
+        ("energy_households_advised", ("100", "113", "350")),  # ECN, Eindhoven, Den Haag
+        ("repairs", ("0.025", "0.065", "0.08")),  # 1 kg × 1 kg CO2/kg × 0.5 × CE Delft €/kg
+        ("dagbesteding_dayparts", ("30.51", "30.51", "30.51")),  # the Wmo basis tariff (R7)
+        ("meals_served", None),  # no source: counted, not valued
+    ],
+)
+def test_unit_values_follow_from_the_prices_and_conversions(indicator, expected) -> None:
+    spec = method_spec(MethodVersion.objects.get(code="2027.1"))
+    unit = (
+        spec.volunteer_hours if indicator == "volunteer_hours" else spec.indicators[indicator]
+    ).unit_value
+    if expected is None:
+        assert unit is None
+    else:
+        assert (unit.low, unit.central, unit.high) == tuple(Decimal(v) for v in expected)
+
+
+@pytest.mark.django_db
+def test_the_task_stores_the_current_and_the_previous_version(initiative, settings) -> None:
+    settings.HANDPRINT_QUIET_SECONDS = 0
+    # Given 2027.1 current and 2026.1 before it, and a reported month
+    ActivityReport.objects.create(
+        initiative=initiative,
+        month=month_add(datetime.date.today().replace(day=1), -1),
+        volunteer_hours=Decimal(12),
+        active_volunteers=3,
+        people_reached=20,
+    )
+    handprint_inputs_changed(initiative_id=initiative.pk)
+
+    # When the handprint is recomputed
+    assert handprint_recompute(initiative_id=initiative.pk) == "computed"
+
+    # Then results of both versions are stored, each with its lines
+    stored = HandprintResult.objects.filter(initiative=initiative, period_kind="rolling12")
+    assert sorted(stored.values_list("version__code", flat=True)) == ["2026.1", "2027.1"]
+    assert all(r.lines[0]["quantity"] == "12.0" for r in stored)
+
+
+@pytest.mark.django_db
+def test_a_rejected_quantity_never_counts_but_its_month_is_reported(initiative) -> None:
+    meals = Indicator.objects.get(code="repairs")
+    IndicatorQuantity.objects.create(
+        initiative=initiative,
+        indicator=meals,
+        month=datetime.date(2026, 3, 1),
+        quantity=Decimal(40),
+        review=IndicatorQuantity.Review.REJECTED,
+    )
+    [rolling, *_] = compute_for(initiative.pk, MethodVersion.objects.get(code="2027.1"), TODAY)
+    assert rolling.months_reported == 1
+    assert [line.indicator for line in rolling.lines] == ["volunteer_hours"]

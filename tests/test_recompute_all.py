@@ -300,17 +300,15 @@ def test_restart_supersedes_a_crashed_job(v2026: MethodVersion) -> None:
 def test_recompute_if_due_runs_once_per_window(v2026: MethodVersion) -> None:
     InitiativeFactory.create_batch(2)
 
-    first = recompute_if_due(today=TODAY)
+    [first] = recompute_if_due(today=TODAY)
 
-    assert first is not None
     assert (first.version, first.period_end, first.status) == (
         v2026,
         datetime.date(2026, 7, 1),
         RecomputeJob.Status.DONE,
     )
-    assert recompute_if_due(today=TODAY + datetime.timedelta(days=10)) is None
-    next_month = recompute_if_due(today=datetime.date(2026, 8, 1))
-    assert next_month is not None
+    assert recompute_if_due(today=TODAY + datetime.timedelta(days=10)) == []
+    [next_month] = recompute_if_due(today=datetime.date(2026, 8, 1))
     assert next_month.period_end == datetime.date(2026, 8, 1)
 
 
@@ -322,22 +320,30 @@ def test_recompute_if_due_runs_when_a_new_method_version_becomes_valid(
     recompute_if_due(today=TODAY)
     new = copy_of_2026("2026.2", datetime.date(2026, 7, 10))
 
-    job = recompute_if_due(today=TODAY)
+    [job] = recompute_if_due(today=TODAY)
 
-    assert job is not None
     assert (job.version, job.status) == (new, RecomputeJob.Status.DONE)
     assert HandprintResult.objects.filter(version=new).count() == 1
-    assert recompute_if_due(today=TODAY) is None
+    assert recompute_if_due(today=TODAY) == []
+    # A month later both the current version and the one before it are recomputed
+    jobs = recompute_if_due(today=datetime.date(2026, 8, 3))
+    assert [j.version for j in jobs] == [new, v2026]
+    assert {j.period_end for j in jobs} == {datetime.date(2026, 8, 1)}
 
 
 @pytest.mark.django_db
 def test_the_beat_task_runs_the_due_recompute(v2026: MethodVersion) -> None:
     InitiativeFactory()
 
-    job_id = recompute_if_due_task()
+    job_ids = recompute_if_due_task()
 
-    assert RecomputeJob.objects.get(pk=job_id).status == RecomputeJob.Status.DONE
-    assert recompute_if_due_task() is None
+    # Today: 2027.1 is current and 2026.1 the version before it
+    jobs = [RecomputeJob.objects.get(pk=pk) for pk in job_ids]
+    assert [(j.version.code, j.status) for j in jobs] == [
+        ("2027.1", RecomputeJob.Status.DONE),
+        ("2026.1", RecomputeJob.Status.DONE),
+    ]
+    assert recompute_if_due_task() == []
 
 
 @pytest.mark.django_db
@@ -355,7 +361,7 @@ def test_recompute_if_due_skips_while_another_session_holds_the_lock(
     ) as other:
         other.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
 
-        assert recompute_if_due(today=TODAY) is None
+        assert recompute_if_due(today=TODAY) == []
 
     assert not RecomputeJob.objects.exists()
 

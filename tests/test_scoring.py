@@ -172,3 +172,150 @@ def test_the_computation_is_deterministic_and_order_independent(sdgs, months):
     first = compute(sdgs=sdgs, months=months, method=METHOD, period=YEAR_2025)
     again = compute(sdgs=sdgs, months=list(reversed(months)), method=METHOD, period=YEAR_2025)
     assert first == again
+
+
+# --- Method 2027.1's rules, as the pure function applies them ------------------------------
+
+
+def _spec(code: str, value: str | None = None, **more) -> IndicatorSpec:
+    unit = None if value is None else ValueRange(Decimal(value), Decimal(value), Decimal(value))
+    return IndicatorSpec(code, unit, split=(("12.5", Fraction(1)),), **more)
+
+
+def _method(*specs: IndicatorSpec, **more) -> MethodSpec:
+    return MethodSpec(
+        version="rules",
+        volunteer_hours=IndicatorSpec("volunteer_hours", HOUR, kind="input", follows="mix"),
+        indicators={s.code: s for s in specs},
+        **more,
+    )
+
+
+def _line(handprint, code: str):
+    return next(line for line in handprint.lines if line.indicator == code)
+
+
+def test_a_stock_counts_unit_years_and_flows_are_summed():
+    # R4: 600 m² held for 6 of the months is 300 m²-years; 20 repairs a month sum to 120
+    method = _method(
+        _spec("green_m2", "7.5", aggregation="stock"),
+        _spec("repairs", "0.065"),
+    )
+    months = [month(m, "0", 1, 0, green_m2="600", repairs="20") for m in range(1, 7)]
+    handprint = compute(sdgs=[11], months=months, method=method, period=YEAR_2025)
+    assert _line(handprint, "green_m2").quantity == Decimal("300.0000")
+    assert _line(handprint, "green_m2").value.central == Decimal("2250.00")
+    assert _line(handprint, "repairs").quantity == Decimal("120")
+    assert _line(handprint, "repairs").value.central == Decimal("7.80")
+
+
+def test_in_an_overlap_group_only_the_first_reported_indicator_is_valued():
+    # R9: repairs (priority 1) and repair meetings (priority 2) value the same CO2
+    method = _method(
+        _spec("repairs", "0.065", overlap_group="repair_co2", overlap_priority=1),
+        _spec("repair_meetings", "1.17", overlap_group="repair_co2", overlap_priority=2),
+    )
+    both = compute(
+        sdgs=[12],
+        months=[month(3, "0", 1, 0, repairs="40", repair_meetings="2")],
+        method=method,
+        period=YEAR_2025,
+    )
+    assert _line(both, "repairs").value.central == Decimal("2.60")
+    meetings = _line(both, "repair_meetings")
+    assert (meetings.value, meetings.counted_in, meetings.quantity) == (None, "repairs", 2)
+    assert both.value["central"] == Decimal("2.60")
+    # Reported alone, the meetings count
+    alone = compute(
+        sdgs=[12],
+        months=[month(3, "0", 1, 0, repair_meetings="2")],
+        method=method,
+        period=YEAR_2025,
+    )
+    assert _line(alone, "repair_meetings").value.central == Decimal("2.34")
+
+
+def test_hours_whose_output_is_valued_leave_the_hour_line():
+    # R9: 30 of 100 hours went to household help valued at a Wmo tariff
+    method = _method(_spec("household_help_hours", "26.53", deducts_hours=True, kind="wmo_tariff"))
+    handprint = compute(
+        sdgs=[3],
+        months=[month(4, "100", 5, 10, household_help_hours="30")],
+        method=method,
+        period=YEAR_2025,
+    )
+    hours = _line(handprint, "volunteer_hours")
+    assert hours.quantity == Decimal("70.00")
+    assert hours.value.central == Decimal("1029.70")
+    assert handprint.volunteer_hours == Decimal("100")  # the hours are all still counted
+    assert handprint.by_kind == {
+        "input": {
+            "low": Decimal("651.00"),
+            "central": Decimal("1029.70"),
+            "high": Decimal("1400.00"),
+        },
+        "wmo_tariff": dict.fromkeys(("low", "central", "high"), Decimal("795.90")),
+    }
+    # More hours deducted than reported: the hour line is zero, never negative
+    over = compute(
+        sdgs=[3],
+        months=[month(4, "10", 5, 10, household_help_hours="30")],
+        method=method,
+        period=YEAR_2025,
+    )
+    assert _line(over, "volunteer_hours").quantity == 0
+
+
+def test_a_quantity_above_the_plausible_maximum_waits_for_review():
+    # R11: 900 repairs in a month is above the maximum of 500: held, unless accepted
+    method = _method(_spec("repairs", "0.065", plausibility_max=Decimal(500)))
+    held = compute(
+        sdgs=[12],
+        months=[month(3, "0", 1, 0, repairs="900"), month(4, "0", 1, 0, repairs="40")],
+        method=method,
+        period=YEAR_2025,
+    )
+    assert _line(held, "repairs").quantity == Decimal("40")
+    assert held.held_for_review == 1
+    accepted = MonthInput(
+        datetime.date(2025, 3, 1),
+        Decimal(0),
+        1,
+        0,
+        {"repairs": Decimal(900)},
+        frozenset({"repairs"}),
+    )
+    counted = compute(sdgs=[12], months=[accepted], method=method, period=YEAR_2025)
+    assert (_line(counted, "repairs").quantity, counted.held_for_review) == (900, 0)
+
+
+def test_hours_and_reach_follow_the_activity_mix_over_sdg_targets():
+    # S1: two declared activities weigh equally; an unknown one is ignored
+    method = _method(
+        people_follow="mix",
+        activities={
+            "repair_cafe": (("12.5", Fraction(1)),),
+            "meeting": (("10.2", Fraction(1, 2)), ("11.7", Fraction(1, 2))),
+        },
+    )
+    handprint = compute(
+        sdgs=[3],
+        months=[month(5, "10", 2, 41)],
+        method=method,
+        period=YEAR_2025,
+        activities=["meeting", "repair_cafe", "unknown"],
+    )
+    assert _line(handprint, "volunteer_hours").split == (
+        ("10.2", Fraction(1, 4)),
+        ("11.7", Fraction(1, 4)),
+        ("12.5", Fraction(1, 2)),
+    )
+    assert {g: (f.hours, f.people) for g, f in handprint.sdgs.items()} == {
+        10: (Decimal("2.5"), 10),
+        11: (Decimal("2.5"), 10),
+        12: (Decimal("5.0"), 21),  # 41 × ½ = 20.5: the leftover person goes here
+    }
+    assert handprint.sdgs[12].value["central"] == Decimal("73.55")
+    # Without a known activity the initiative's own SDG selection is followed
+    own = compute(sdgs=[3], months=[month(5, "10", 2, 41)], method=method, period=YEAR_2025)
+    assert list(own.sdgs) == [3] and own.sdgs[3].people == 41
