@@ -64,6 +64,9 @@ def _result_json(result: HandprintResult) -> dict:
             "end": result.period_end.isoformat(),
         },
         "value_eur": _value_range(result),
+        # R10: subtotals per kind of value; "input" is volunteer time, the rest are effects.
+        "value_eur_by_kind": result.by_kind,
+        "quantities_held_for_review": result.held_for_review,
         "volunteer_hours": str(result.volunteer_hours),
         "months_reported": result.months_reported,
         "active_volunteers": {"average": result.volunteers_avg, "highest": result.volunteers_max},

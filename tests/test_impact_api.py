@@ -64,6 +64,11 @@ def test_initiative_handprint_gives_values_per_period_and_sdg(client, computed):
         11: "735.50",
     }
     assert rolling["lines"][0]["indicator"] == "volunteer_hours"
+    assert rolling["lines"][0]["kind"] == "input"
+    assert rolling["value_eur_by_kind"] == {
+        "input": {"low": "930.00", "central": "1471.00", "high": "2000.00"}
+    }
+    assert rolling["quantities_held_for_review"] == 0
 
 
 def test_drafts_have_no_public_handprint(client):

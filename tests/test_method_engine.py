@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -30,6 +30,7 @@ from impact.models import (
     MethodConversion,
     MethodIndicator,
     MethodPrice,
+    MethodRule,
     MethodVersion,
     RecomputeJob,
 )
@@ -330,14 +331,12 @@ def test_an_activity_indicator_and_price_added_to_a_draft_are_used_with_no_code_
 
 # --- Method 2027.1 as loaded ---------------------------------------------------------------------
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "impact"
+# The project's copy of the sourced reference values (shared/data/impact).
+SOURCES = Path(__file__).resolve().parents[1] / "impact" / "data" / "sources"
 
 
 def _csv_codes(name: str) -> list[str]:
-    path = SHARED / name
-    if not path.exists():  # the project's own copy of the reference values
-        path = Path(__file__).resolve().parents[1] / "impact" / "data" / "sources" / name
-    with path.open(encoding="utf-8") as handle:
+    with (SOURCES / name).open(encoding="utf-8") as handle:
         return [row["code"] for row in csv.DictReader(handle)]
 
 
@@ -421,3 +420,17 @@ def test_a_rejected_quantity_never_counts_but_its_month_is_reported(initiative) 
     [rolling, *_] = compute_for(initiative.pk, MethodVersion.objects.get(code="2027.1"), TODAY)
     assert rolling.months_reported == 1
     assert [line.indicator for line in rolling.lines] == ["volunteer_hours"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [MethodPrice, MethodConversion, MethodActivity, MethodRule])
+def test_the_database_refuses_changes_to_a_published_versions_method_data(model) -> None:
+    version = MethodVersion.objects.get(code="2027.1")
+    row = model.objects.filter(version=version).first()
+    with pytest.raises(IntegrityError, match="published"), transaction.atomic():
+        model.objects.filter(pk=row.pk).update(position=99)
+    with pytest.raises(IntegrityError, match="published"), transaction.atomic():
+        model.objects.filter(pk=row.pk).delete()
+    row.pk = None
+    with pytest.raises(IntegrityError, match="published"), transaction.atomic():
+        row.save()
