@@ -23,7 +23,9 @@ KINDS = {
     "social_benefit",
     "counted",
 }
-AGGREGATIONS = {"sum", "stock", "new_units"}
+AGGREGATIONS = {"sum", "stock", "new_units", "average"}
+# Averaged per month reported: only the universal counts, which the engine averages itself.
+AVERAGED = {"people_reached"}
 SPLITS = {"own", "mix", "fixed"}
 PRICE_RULES = {"direct", "one", "sources"}
 UNIVERSAL = ("volunteer_hours", "people_reached")
@@ -102,6 +104,8 @@ def method_problems(data: dict, targets: set[str]) -> list[str]:
         ):
             if entry.get(field, "direct" if field == "price_rule" else None) not in allowed:
                 problems.append(f"{where}: {field} {entry.get(field)!r} is not one of {allowed}")
+        if (entry.get("aggregation") == "average") != (code in AVERAGED):
+            problems.append(f"{where}: only {sorted(AVERAGED)} are averaged")
         if entry.get("split") == "fixed":
             problems += _split_problems(where, entry.get("fixed_split", {}), targets)
         for price in entry.get("prices", []):

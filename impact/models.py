@@ -144,6 +144,7 @@ class MethodIndicator(models.Model):
         SUM = "sum", _("flow: summed over the months")
         STOCK = "stock", _("stock: unit-years, the monthly figures summed and divided by 12")
         NEW_UNITS = "new_units", _("new units: each unit counted once, in its month")
+        AVERAGE = "average", _("average over the months reported (people reached)")
 
     class PriceRule(models.TextChoices):
         DIRECT = "direct", _("the unit values entered here")

@@ -52,6 +52,7 @@ class Migration(migrations.Migration):
                     ("sum", "flow: summed over the months"),
                     ("stock", "stock: unit-years, the monthly figures summed and divided by 12"),
                     ("new_units", "new units: each unit counted once, in its month"),
+                    ("average", "average over the months reported (people reached)"),
                 ],
                 default="sum",
                 max_length=9,

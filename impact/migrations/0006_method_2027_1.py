@@ -2,7 +2,8 @@
 
 The new version tables get the same guard as the indicators: a published version's rows never
 change. 2026.1 stays published; its volunteer hours are named as what they are, an input at
-replacement value (the kind column is new, so its rows are given their kind once, here).
+replacement value, and its reach as averaged per month (the columns are new, so its rows are
+given their kind and aggregation once, here).
 """
 
 import datetime
@@ -27,6 +28,10 @@ UPDATE impact_methodindicator e SET kind = 'input'
 FROM impact_indicator i, impact_methodversion v
 WHERE e.indicator_id = i.id AND e.version_id = v.id AND v.code = '2026.1'
   AND i.code = 'volunteer_hours';
+UPDATE impact_methodindicator e SET aggregation = 'average'
+FROM impact_indicator i, impact_methodversion v
+WHERE e.indicator_id = i.id AND e.version_id = v.id AND v.code = '2026.1'
+  AND i.code = 'people_reached';
 ALTER TABLE impact_methodindicator ENABLE TRIGGER impact_methodindicator_immutable;
 """
 
