@@ -97,13 +97,18 @@ def with_hours_last_12_months(
 def _explained_lines(result: HandprintResult) -> list[dict]:
     """The stored lines with indicator names, units and SDG percentages (one query)."""
     codes = [line["indicator"] for line in result.lines]
+    codes += [line["counted_in"] for line in result.lines if line.get("counted_in")]
     indicators = Indicator.objects.in_bulk(codes, field_name="code") if codes else {}
+    kinds = dict(MethodIndicator.Kind.choices)
     lines = []
     for line in result.lines:
         indicator = indicators.get(line["indicator"])
+        counted_in = indicators.get(line.get("counted_in") or "")
         lines.append(
             {
                 "code": line["indicator"],
+                "kind": kinds.get(line.get("kind", ""), ""),
+                "counted_in": counted_in.name if counted_in else line.get("counted_in"),
                 "name": indicator.name if indicator else line["indicator"],
                 "unit": indicator_unit(indicator) if indicator else "",
                 "quantity": Decimal(str(line["quantity"])),

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import translation
 
 from impact.figure import BAR_MAX, handprint_svg, label_colour
-from impact.models import HandprintResult, HandprintSdg
+from impact.models import HandprintResult, HandprintSdg, Indicator, IndicatorQuantity
 from impact.scoring import month_add
 from impact.selectors import handprint_history
 from impact.services import handprint_inputs_changed, handprint_recompute
@@ -274,3 +274,34 @@ def test_profile_with_a_handprint_runs_a_bounded_number_of_queries(
 ):
     with django_assert_max_num_queries(10):
         _profile(client, computed)
+
+
+@pytest.mark.django_db
+def test_explanation_names_the_kind_the_overlap_and_the_figures_waiting_for_review(
+    client, initiative, settings
+):
+    # Given a repair café month with repairs and meetings (one effect), and a month whose
+    # 900 repairs are above the plausible maximum of method 2027.1
+    settings.HANDPRINT_QUIET_SECONDS = 0
+    last = month_add(datetime.date.today().replace(day=1), -1)
+    repairs, meetings = (Indicator.objects.get(code=c) for c in ("repairs", "repair_meetings"))
+    for indicator, month, quantity in (
+        (repairs, last, 40),
+        (meetings, last, 2),
+        (repairs, month_add(last, -1), 900),
+    ):
+        IndicatorQuantity.objects.create(
+            initiative=initiative, indicator=indicator, month=month, quantity=quantity
+        )
+    handprint_inputs_changed(initiative_id=initiative.pk)
+    assert handprint_recompute(initiative_id=initiative.pk) == "computed"
+
+    details = _profile(client, initiative).split('<details class="handprint-explain">')[1]
+
+    # Then the repairs are an environmental price, the meetings are not added again (R9),
+    # and the 900 repairs wait for review (R11)
+    repairs_part = details.split("<h3>Geslaagde reparaties</h3>")[1].split("</dl>")[0]
+    assert "Milieuprijs" in repairs_part
+    meetings_part = details.split(f"<h3>{meetings.name_nl}</h3>")[1].split("</dl>")[0]
+    assert "niet opgeteld" in meetings_part and "Geslaagde reparaties" in meetings_part
+    assert "1 maandcijfer ligt boven" in details
