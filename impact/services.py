@@ -308,8 +308,9 @@ def handprint_recompute(*, initiative_id: int, today: datetime.date | None = Non
         pk=initiative_id
     )
     # The current version and the one before it: the profile shows what the change made.
+    inputs = load_inputs(initiative_id)
     computed = [
-        (version, compute_for(initiative_id, version, today or timezone.localdate()))
+        (version, compute_inputs(inputs, version, today or timezone.localdate()))
         for version in versions
     ]
     with transaction.atomic():
