@@ -5,7 +5,7 @@ the owners' month-by-month history runs the pure scoring function, one month at 
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -422,7 +422,7 @@ def _sources_text(entry: MethodIndicator) -> str:
     return " × ".join([", ".join(entry.price_codes), *entry.conversion_codes])
 
 
-def _level_text(level: str) -> Any:
+def _level_text(level: str) -> Callable[[MethodIndicator, ValueRange | None], str]:
     return lambda entry, value: _money_text(value.get(level) if value else None)
 
 
@@ -689,8 +689,11 @@ def method_overview(version: MethodVersion) -> dict:
             if c.is_used
         ],
         "unused": [
-            {**_sourced_view(row, []), "table": table, "is_price": table == _("price")}
-            for table, values in ((_("price"), rows.prices), (_("conversion"), rows.conversions))
+            {**_sourced_view(row, []), "is_price": is_price, "table": table}
+            for is_price, table, values in (
+                (True, _("price"), rows.prices),
+                (False, _("conversion"), rows.conversions),
+            )
             for row in values.values()
             if not row.is_used
         ],
