@@ -52,6 +52,8 @@ urlpatterns = [
     ),
     path("impact/sdgs/", impact_api.SdgListView.as_view(), name="api_sdgs"),
     path("impact/areas/<str:code>/", impact_api.AreaHandprintView.as_view(), name="api_area"),
+    path("impact/methods/", impact_api.MethodVersionListView.as_view(), name="api_methods"),
+    path("impact/methods/<str:code>/", impact_api.MethodDocumentView.as_view(), name="api_method"),
     path(
         "initiatives/<slug:slug>/handprint/",
         impact_api.InitiativeHandprintView.as_view(),

@@ -474,6 +474,10 @@ SPECTACULAR_SETTINGS = {
         "InitiativeStatusEnum": "initiatives.models.Initiative.Status",
         "NeedKindEnum": "initiatives.models.Need.Kind",
         "NeedStatusEnum": "initiatives.models.Need.Status",
+        "MethodKindEnum": "impact.models.MethodIndicator.Kind",
+        "MethodAggregationEnum": "impact.models.MethodIndicator.Aggregation",
+        "MethodSplitEnum": "impact.models.MethodIndicator.Split",
+        "MethodPriceRuleEnum": "impact.models.MethodIndicator.PriceRule",
     },
 }
 

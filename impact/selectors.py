@@ -1,37 +1,59 @@
-"""Reads of the Social Handprint, shaped for the profile and the method page.
+"""Reads of the Social Handprint, shaped for the profile, the method page and its downloads.
 
 The profile reads stored results (never computes them), in a fixed number of queries; only
 the owners' month-by-month history runs the pure scoring function, one month at a time.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from impact.figure import handprint_svg
-from impact.methods import VOLUNTEER_HOURS, current_version, method_spec, parse_split
+from impact.methods import (
+    VOLUNTEER_HOURS,
+    current_version,
+    entry_unit_value,
+    method_spec,
+    parse_split,
+    plain,
+)
 from impact.models import (
+    Activity,
     AreaHandprint,
     HandprintResult,
     HandprintSdg,
     HandprintState,
     Indicator,
     IndicatorQuantity,
+    MethodActivity,
+    MethodConversion,
     MethodIndicator,
+    MethodPrice,
+    MethodRule,
     MethodVersion,
 )
-from impact.scoring import MonthInput, Period, compute, goal_of, month_add, rolling_window
+from impact.scoring import (
+    MonthInput,
+    Period,
+    ValueRange,
+    compute,
+    goal_of,
+    month_add,
+    rolling_window,
+)
 from initiatives.models import ActivityReport, Initiative
-from sdgs.models import Goal
+from sdgs.models import Goal, Target
 
 HISTORY_MONTHS = 24
 ROLLING = HandprintResult.PeriodKind.ROLLING
@@ -275,26 +297,109 @@ def handprint_profile(initiative: Initiative, *, owner: bool) -> dict:
     }
 
 
-# --- The method page --------------------------------------------------------------------------
+# --- The method page, its downloads and the API -------------------------------------------
+
+METHOD_LICENCE = "CC BY 4.0"
+METHOD_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+SourcedValue = MethodPrice | MethodConversion
 
 
-def method_version_for_page(code: str | None = None) -> MethodVersion | None:
-    """A published version by code, or the one valid today."""
+def public_method_versions(today: datetime.date | None = None) -> QuerySet[MethodVersion]:
+    """Published versions valid today or earlier: the ones anyone may read."""
+    today = today or timezone.localdate()
+    return MethodVersion.objects.filter(published_at__isnull=False, valid_from__lte=today)
+
+
+def method_version_is_public(version: MethodVersion, today: datetime.date | None = None) -> bool:
+    return version.is_published and version.valid_from <= (today or timezone.localdate())
+
+
+def method_version_list() -> list[dict]:
+    """The public versions, newest first, the one valid today marked; one query."""
+    versions = list(public_method_versions().order_by("-valid_from"))
+    return [
+        {
+            "code": version.code,
+            "name": version.name,
+            "valid_from": version.valid_from,
+            "is_current": index == 0,
+            "url": settings.SITE_URL + reverse("api_method", args=[version.code]),
+        }
+        for index, version in enumerate(versions)
+    ]
+
+
+def method_version_for_page(
+    code: str | None = None, *, preview: bool = False
+) -> MethodVersion | None:
+    """The version valid today, or version `code` if public; with `preview`, any version."""
     if code is None:
         return current_version()
-    return MethodVersion.objects.filter(code=code, published_at__isnull=False).first()
+    versions = MethodVersion.objects.all() if preview else public_method_versions()
+    return versions.filter(code=code).first()
 
 
-def _entries(version: MethodVersion) -> list[MethodIndicator]:
-    """Volunteer hours first, then the other universal indicators, then the optional ones."""
-    return sorted(
-        version.entries.select_related("indicator"),
-        key=lambda e: (
-            e.indicator.code != VOLUNTEER_HOURS,
-            not e.indicator.is_universal,
-            e.indicator.code,
-        ),
+def _entry_order(entry: MethodIndicator) -> tuple:
+    """Volunteer hours first, then the other universal indicators, then the version's order."""
+    return (
+        entry.indicator.code != VOLUNTEER_HOURS,
+        not entry.indicator.is_universal,
+        entry.position,
+        entry.indicator.code,
     )
+
+
+@dataclass(frozen=True)
+class MethodRows:
+    """A version's rows: indicators, activities, prices, conversions, rules and SDG targets."""
+
+    version: MethodVersion
+    entries: list[MethodIndicator]
+    activities: list[MethodActivity]
+    prices: dict[str, MethodPrice]
+    conversions: dict[str, MethodConversion]
+    rules: list[MethodRule]
+    targets: dict[str, Target]
+
+    @property
+    def is_catalogue(self) -> bool:
+        """Valued from activities, sourced prices and rules (2027.1 on), not direct values."""
+        return bool(self.activities or self.prices or self.conversions or self.rules)
+
+    def unit_value(self, entry: MethodIndicator) -> ValueRange | None:
+        """Per reported unit, as the engine values it; None when counted (or a code is missing,
+        which only an unfinished draft can have)."""
+        if not set(entry.price_codes) <= self.prices.keys():
+            return None
+        if not set(entry.conversion_codes) <= self.conversions.keys():
+            return None
+        return entry_unit_value(entry, self.prices, self.conversions)
+
+
+def _split_keys(rows: Iterable[dict]) -> set[str]:
+    return {key for shares in rows for key in shares}
+
+
+def method_rows(version: MethodVersion) -> MethodRows:
+    """Everything the version holds, in six queries whatever its size."""
+    entries = sorted(version.entries.select_related("indicator"), key=_entry_order)
+    activities = list(version.activities.select_related("activity"))
+    keys = _split_keys([e.fixed_split for e in entries] + [a.target_split for a in activities])
+    return MethodRows(
+        version=version,
+        entries=entries,
+        activities=activities,
+        prices={p.code: p for p in MethodPrice.objects.filter(version=version)},
+        conversions={c.code: c for c in MethodConversion.objects.filter(version=version)},
+        rules=list(version.rules.all()),
+        targets=Target.objects.in_bulk([key for key in keys if not key.isdigit()]),
+    )
+
+
+def _bilingual(row: object, field: str) -> str:
+    """The English text in English where there is one, else the Dutch."""
+    english = getattr(row, f"{field}_en", "")
+    return english if _in_english() and english else getattr(row, f"{field}_nl")
 
 
 def _money_text(value: Decimal | None) -> str:
@@ -315,97 +420,459 @@ def _split_text(entry: MethodIndicator) -> str:
     )
 
 
-# The fields whose change a version diff reports, with how to show them.
+def _sources_text(entry: MethodIndicator) -> str:
+    """Where the unit value comes from: the entered source, or the price × conversion codes."""
+    if entry.price_rule == MethodIndicator.PriceRule.DIRECT:
+        return entry.value_source or "–"
+    return " × ".join([", ".join(entry.price_codes), *entry.conversion_codes])
+
+
+def _level_text(level: str) -> Callable[[MethodIndicator, ValueRange | None], str]:
+    return lambda entry, value: _money_text(value.get(level) if value else None)
+
+
+def _optional_number(value: Decimal | None) -> str:
+    if value is None:
+        return "–"
+    return number_format(plain(value), use_l10n=True, force_grouping=True)
+
+
+# The fields whose change a version diff reports: (model field for the label, how to show it
+# given the entry and its unit value as the engine computes it).
 DIFF_FIELDS = (
-    ("unit_value_low", lambda e: _money_text(e.unit_value_low)),
-    ("unit_value_central", lambda e: _money_text(e.unit_value_central)),
-    ("unit_value_high", lambda e: _money_text(e.unit_value_high)),
-    ("deadweight", lambda e: _percent_text(e.deadweight)),
-    ("attribution", lambda e: _percent_text(e.attribution)),
-    ("split", _split_text),
-    ("value_source", lambda e: e.value_source or "–"),
+    ("unit_value_low", _level_text("low")),
+    ("unit_value_central", _level_text("central")),
+    ("unit_value_high", _level_text("high")),
+    ("kind", lambda e, v: str(e.get_kind_display())),
+    ("aggregation", lambda e, v: str(e.get_aggregation_display())),
+    ("deadweight", lambda e, v: _percent_text(e.deadweight)),
+    ("attribution", lambda e, v: _percent_text(e.attribution)),
+    ("split", lambda e, v: _split_text(e)),
+    ("value_source", lambda e, v: _sources_text(e)),
+    ("plausibility_max", lambda e, v: _optional_number(e.plausibility_max)),
+    ("overlap_group", lambda e, v: e.overlap_group or "–"),
+    ("deducts_hours", lambda e, v: _("yes") if e.deducts_hours else _("no")),
 )
 
 
-def entries_diff(previous: list[MethodIndicator], current: list[MethodIndicator]) -> dict:
-    """What changed in the indicator entries from one version to the next.
+def entries_diff(previous: MethodRows, current: MethodRows) -> dict:
+    """What changed from one version to the next.
 
-    Returns added and removed indicators, and per changed indicator a list of
-    (field label, old text, new text).
+    Returns added and removed indicators and activities, and per changed indicator a list of
+    (field label, old text, new text); unit values are compared as the engine computes them
+    (price × conversions), so a changed price shows on every indicator it values.
     """
-    before = {e.indicator.code: e for e in previous}
-    after = {e.indicator.code: e for e in current}
+    before = {e.indicator.code: e for e in previous.entries}
+    after = {e.indicator.code: e for e in current.entries}
     changed = []
     for code in sorted(before.keys() & after.keys()):
+        old_value, new_value = previous.unit_value(before[code]), current.unit_value(after[code])
         rows = []
         for field, show in DIFF_FIELDS:
-            old, new = show(before[code]), show(after[code])
+            old, new = show(before[code], old_value), show(after[code], new_value)
             if old != new:
                 label = MethodIndicator._meta.get_field(field).verbose_name
                 rows.append({"field": label, "old": old, "new": new})
         if rows:
             changed.append({"indicator": after[code].indicator, "changes": rows})
+    activities_before = {a.activity.code: a.activity for a in previous.activities}
+    activities_after = {a.activity.code: a.activity for a in current.activities}
     return {
-        "added": [after[c].indicator for c in sorted(after.keys() - before.keys())],
-        "removed": [before[c].indicator for c in sorted(before.keys() - after.keys())],
+        "added": _by_name(after[c].indicator for c in after.keys() - before.keys()),
+        "removed": _by_name(before[c].indicator for c in before.keys() - after.keys()),
         "changed": changed,
+        "activities_added": _by_name(
+            activities_after[c] for c in activities_after.keys() - activities_before.keys()
+        ),
+        "activities_removed": _by_name(
+            activities_before[c] for c in activities_before.keys() - activities_after.keys()
+        ),
     }
 
 
-def published_versions_with_diffs() -> list[dict]:
-    """Every published version, newest first, with its diff against the one before (2 queries)."""
+def _by_name(rows: Iterable[Indicator | Activity]) -> list:
+    """In the reader's language, alphabetically."""
+    return sorted(rows, key=lambda row: (row.name.lower(), row.code))
+
+
+def method_history(include: MethodVersion | None = None) -> list[dict]:
+    """Every public version (and `include`, a staff preview), newest first, each with its diff
+    against the one before; five queries."""
+    shown = Q(published_at__isnull=False, valid_from__lte=timezone.localdate())
+    if include is not None:
+        shown |= Q(pk=include.pk)
     versions = list(
-        MethodVersion.objects.filter(published_at__isnull=False)
+        MethodVersion.objects.filter(shown)
         .order_by("valid_from")
         .prefetch_related(
             Prefetch(
                 "entries",
                 queryset=MethodIndicator.objects.select_related("indicator"),
                 to_attr="entry_list",
-            )
+            ),
+            Prefetch(
+                "activities",
+                queryset=MethodActivity.objects.select_related("activity"),
+                to_attr="activity_list",
+            ),
         )
     )
+    ids = [v.pk for v in versions]
+    prices: dict[int, dict[str, MethodPrice]] = {pk: {} for pk in ids}
+    for price in MethodPrice.objects.filter(version__in=ids):
+        prices[price.version_id][price.code] = price
+    conversions: dict[int, dict[str, MethodConversion]] = {pk: {} for pk in ids}
+    for conversion in MethodConversion.objects.filter(version__in=ids):
+        conversions[conversion.version_id][conversion.code] = conversion
+    sides = [
+        MethodRows(
+            version=v,
+            entries=v.entry_list,
+            activities=v.activity_list,
+            prices=prices[v.pk],
+            conversions=conversions[v.pk],
+            rules=[],
+            targets={},
+        )
+        for v in versions
+    ]
     rows = []
-    for index, version in enumerate(versions):
-        diff = entries_diff(versions[index - 1].entry_list, version.entry_list) if index else None
+    for index, side in enumerate(sides):
+        previous = sides[index - 1] if index else None
         rows.append(
-            {"version": version, "previous": versions[index - 1] if index else None, "diff": diff}
+            {
+                "version": side.version,
+                "previous": previous.version if previous else None,
+                "diff": entries_diff(previous, side) if previous else None,
+            }
         )
     return list(reversed(rows))
 
 
-def method_overview(version: MethodVersion) -> dict:
-    """The method page: the version's constants and indicators, and the history of versions."""
-    goals = Goal.objects.in_bulk()
-    entries = []
-    for entry in _entries(version):
-        split = []
-        if entry.split == MethodIndicator.Split.FIXED:
-            for key, share in parse_split(entry.fixed_split):
-                split.append({"goal": goals.get(goal_of(key)), "target": key, "percent": share})
-        entries.append(
+def _target_anchor(target: Target) -> str:
+    return "target-" + target.code.replace(".", "-")
+
+
+def _split_parts(shares: dict, goals: dict[int, Goal], targets: dict[str, Target]) -> list[dict]:
+    """A split over SDGs or SDG targets, with each part's goal, target and percentage."""
+    parts = []
+    for key, share in parse_split(shares):
+        target = targets.get(str(key))
+        parts.append(
             {
-                "entry": entry,
-                "indicator": entry.indicator,
-                "name": entry.indicator.name,
-                "unit": indicator_unit(entry.indicator),
-                "priced": entry.unit_value_central is not None,
-                "deadweight_percent": _percent(entry.deadweight),
-                "attribution_percent": _percent(entry.attribution),
-                "fixed_split": split,
+                "key": str(key),
+                "goal": goals.get(goal_of(key)),
+                "target": target,
+                "anchor": _target_anchor(target) if target else "",
+                # Our Dutch label, or the UN's English text where we wrote none (or in English).
+                "label_is_english": bool(target) and (_in_english() or not target.short_nl),
+                "percent": _percent(share),
             }
         )
-    hours = next((e for e in entries if e["indicator"].code == VOLUNTEER_HOURS), None)
+    return parts
+
+
+def _sourced_view(row: SourcedValue, used_by: list[dict]) -> dict:
+    return {
+        "row": row,
+        "name": _bilingual(row, "name"),
+        "derivation": _bilingual(row, "derivation"),
+        "reason": _bilingual(row, "unused"),
+        "used_by": used_by,
+    }
+
+
+def _entry_view(
+    rows: MethodRows, entry: MethodIndicator, goals: dict[int, Goal], names: dict[str, str]
+) -> dict:
+    indicator, unit_value = entry.indicator, rows.unit_value(entry)
+    group = [
+        {
+            "code": other.indicator.code,
+            "name": names[other.indicator.code],
+            "priority": other.overlap_priority,
+        }
+        for other in rows.entries
+        if entry.overlap_group and other.overlap_group == entry.overlap_group
+    ]
+    return {
+        "entry": entry,
+        "indicator": indicator,
+        "name": indicator.name,
+        "unit": indicator_unit(indicator),
+        "priced": unit_value is not None,
+        "unit_value": unit_value,
+        "rule": entry.price_rule,
+        "prices": [
+            _sourced_view(rows.prices[c], []) for c in entry.price_codes if c in rows.prices
+        ],
+        "conversions": [
+            _sourced_view(rows.conversions[c], [])
+            for c in entry.conversion_codes
+            if c in rows.conversions
+        ],
+        "effect": _bilingual(entry, "effect"),
+        "question": _bilingual(entry, "question"),
+        "not_valued": _bilingual(entry, "not_valued"),
+        "overlap": sorted(group, key=lambda m: (m["priority"], m["code"])),
+        "deadweight_percent": _percent(entry.deadweight),
+        "attribution_percent": _percent(entry.attribution),
+        "fixed_split": (
+            _split_parts(entry.fixed_split, goals, rows.targets)
+            if entry.split == MethodIndicator.Split.FIXED
+            else []
+        ),
+    }
+
+
+def _uses(rows: MethodRows, names: dict[str, str]) -> tuple[dict, dict]:
+    """Per price and per conversion code: the indicators it values, with their kind of value."""
+    prices: dict[str, list[dict]] = {}
+    conversions: dict[str, list[dict]] = {}
+    for entry in rows.entries:
+        use = {
+            "code": entry.indicator.code,
+            "name": names[entry.indicator.code],
+            "kind": entry.get_kind_display(),
+        }
+        for code in entry.price_codes:
+            prices.setdefault(code, []).append(use)
+        for code in entry.conversion_codes:
+            conversions.setdefault(code, []).append(use)
+    return prices, conversions
+
+
+def method_overview(version: MethodVersion) -> dict:
+    """The method page of a version: its rules, kinds of value, activities, indicators, prices,
+    conversions (used and unused), SDG targets and the history of versions; 13 queries."""
+    rows = method_rows(version)
+    goals = Goal.objects.in_bulk()
+    history = method_history(include=version)
+    public = [row["version"] for row in history if method_version_is_public(row["version"])]
+    names = {e.indicator.code: e.indicator.name for e in rows.entries}
+    entries = [_entry_view(rows, entry, goals, names) for entry in rows.entries]
+    price_uses, conversion_uses = _uses(rows, names)
+    kinds = [
+        {
+            "label": label,
+            "entries": [e for e in entries if e["entry"].kind == kind],
+        }
+        for kind, label in MethodIndicator.Kind.choices
+    ]
     return {
         "version": version,
-        "volunteer_hours": hours,
+        "current": max(public, key=lambda v: v.valid_from, default=None),
+        "is_public": method_version_is_public(version),
+        "catalogue": rows.is_catalogue,
+        "rules": [
+            {"code": r.code, "title": _bilingual(r, "title"), "text": _bilingual(r, "text")}
+            for r in rows.rules
+        ],
+        "kinds": [kind for kind in kinds if kind["entries"]],
+        "activities": [
+            {
+                "activity": row.activity,
+                "name": row.activity.name,
+                "description": row.activity.description,
+                "indicators": [
+                    {"code": code, "name": names.get(code, code)} for code in row.indicator_codes
+                ],
+                "split": _split_parts(row.target_split, goals, rows.targets),
+            }
+            for row in rows.activities
+        ],
         "entries": entries,
-        "is_gross": all(
-            e["entry"].deadweight == 0 and e["entry"].attribution == 1 for e in entries
+        "volunteer_hours": next(
+            (e for e in entries if e["indicator"].code == VOLUNTEER_HOURS), None
         ),
-        "versions": published_versions_with_diffs(),
-        "current": current_version(),
+        "prices": [
+            _sourced_view(p, price_uses.get(p.code, [])) for p in rows.prices.values() if p.is_used
+        ],
+        "conversions": [
+            _sourced_view(c, conversion_uses.get(c.code, []))
+            for c in rows.conversions.values()
+            if c.is_used
+        ],
+        "unused": [
+            {**_sourced_view(row, []), "is_price": is_price, "table": table}
+            for is_price, table, values in (
+                (True, _("price"), rows.prices),
+                (False, _("conversion"), rows.conversions),
+            )
+            for row in values.values()
+            if not row.is_used
+        ],
+        "targets": [
+            {"target": target, "anchor": _target_anchor(target)}
+            for target in sorted(rows.targets.values(), key=lambda t: t.position)
+        ],
+        "is_gross": _is_gross(rows),
+        "versions": history,
+        "licence": {"name": METHOD_LICENCE, "url": METHOD_LICENCE_URL},
     }
+
+
+def _is_gross(rows: MethodRows) -> bool:
+    return all(e.deadweight == 0 and e.attribution == 1 for e in rows.entries)
+
+
+def _number(value: Decimal | None) -> Decimal | None:
+    return None if value is None else plain(Decimal(value))
+
+
+def _levels(low: Decimal | None, central: Decimal | None, high: Decimal | None) -> dict:
+    return {"low": _number(low), "central": _number(central), "high": _number(high)}
+
+
+def _shares(shares: dict) -> list[dict]:
+    return [{"key": str(key), "share": str(shares[str(key)])} for key, _ in parse_split(shares)]
+
+
+def _sourced_document(row: SourcedValue, used_by: list[dict]) -> dict:
+    return {
+        "code": row.code,
+        "name_nl": row.name_nl,
+        "name_en": row.name_en,
+        "unit": row.unit,
+        "given": _levels(row.given_low, row.given_central, row.given_high),
+        "used": _levels(row.low, row.central, row.high) if row.is_used else None,
+        "derivation_nl": row.derivation_nl,
+        "derivation_en": row.derivation_en,
+        "year": row.year,
+        "source": {
+            "title": row.source_title,
+            "publisher": row.source_publisher,
+            "year": row.source_year,
+            "url": row.source_url,
+        },
+        "note": row.note,
+        "secondary": row.secondary,
+        "unused_nl": row.unused_nl,
+        "unused_en": row.unused_en,
+        "used_by": [use["code"] for use in used_by],
+    }
+
+
+def _entry_document(rows: MethodRows, entry: MethodIndicator) -> dict:
+    indicator, value = entry.indicator, rows.unit_value(entry)
+    return {
+        "code": indicator.code,
+        "name_nl": indicator.name_nl,
+        "name_en": indicator.name_en,
+        "unit_nl": indicator.unit_nl,
+        "unit_en": indicator.unit_en,
+        "is_universal": indicator.is_universal,
+        "kind": entry.kind,
+        "effect_nl": entry.effect_nl,
+        "effect_en": entry.effect_en,
+        "aggregation": entry.aggregation,
+        "split": entry.split,
+        "fixed_split": _shares(entry.fixed_split),
+        "price_rule": entry.price_rule,
+        "prices": list(entry.price_codes),
+        "conversions": list(entry.conversion_codes),
+        "unit_value": _levels(value.low, value.central, value.high) if value else None,
+        "value_source": entry.value_source,
+        "deadweight": _number(entry.deadweight),
+        "attribution": _number(entry.attribution),
+        "plausibility_max": _number(entry.plausibility_max),
+        "overlap_group": entry.overlap_group,
+        "overlap_priority": entry.overlap_priority,
+        "deducts_hours": entry.deducts_hours,
+        "question_nl": entry.question_nl,
+        "question_en": entry.question_en,
+        "not_valued_nl": entry.not_valued_nl,
+        "not_valued_en": entry.not_valued_en,
+    }
+
+
+def method_document(version: MethodVersion) -> dict:
+    """The whole version as plain data (numbers as Decimal, dates as ISO text) under CC BY 4.0:
+    what the JSON and CSV downloads and the API serve; six queries."""
+    rows = method_rows(version)
+    url = settings.SITE_URL + reverse("method_version", args=[version.code])
+    names = {e.indicator.code: e.indicator.name_nl for e in rows.entries}
+    price_uses, conversion_uses = _uses(rows, names)
+    return {
+        "licence": {
+            "name": METHOD_LICENCE,
+            "url": METHOD_LICENCE_URL,
+            "attribution": f"Buurtbeurs, Social Handprint-methode {version.code} ({url})",
+        },
+        "version": {
+            "code": version.code,
+            "name": version.name,
+            "valid_from": version.valid_from.isoformat(),
+            "published_at": version.published_at.isoformat() if version.published_at else None,
+            "changes": version.changes,
+            "basis": "bruto" if _is_gross(rows) else "netto",
+            "url": url,
+        },
+        "rules": [{field: getattr(rule, field) for field in RULE_FIELDS} for rule in rows.rules],
+        "activities": [
+            {
+                "code": row.activity.code,
+                "name_nl": row.activity.name_nl,
+                "name_en": row.activity.name_en,
+                "description_nl": row.activity.description_nl,
+                "description_en": row.activity.description_en,
+                "indicators": list(row.indicator_codes),
+                "target_split": _shares(row.target_split),
+            }
+            for row in rows.activities
+        ],
+        "indicators": [_entry_document(rows, entry) for entry in rows.entries],
+        "prices": [_sourced_document(p, price_uses.get(p.code, [])) for p in rows.prices.values()],
+        "conversions": [
+            _sourced_document(c, conversion_uses.get(c.code, [])) for c in rows.conversions.values()
+        ],
+        "targets": [
+            {"code": t.code, "goal": t.goal_id, "name_en": t.name_en, "short_nl": t.short_nl}
+            for t in sorted(rows.targets.values(), key=lambda t: t.position)
+        ],
+    }
+
+
+RULE_FIELDS = ("code", "title_nl", "title_en", "text_nl", "text_en")
+# The document's lists, in order, and the name of one of their rows in the CSV's `section`.
+CSV_SECTIONS = (
+    ("rules", "rule"),
+    ("activities", "activity"),
+    ("indicators", "indicator"),
+    ("prices", "price"),
+    ("conversions", "conversion"),
+    ("targets", "target"),
+)
+
+
+def _flat(value: Any, prefix: str, into: dict[str, Any]) -> dict[str, Any]:
+    """Nested fields as dotted columns; lists as "a; b", splits as "3.4=0.5; 10.2=0.5"."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flat(item, f"{prefix}.{key}" if prefix else key, into)
+    elif isinstance(value, list):
+        into[prefix] = "; ".join(
+            "=".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
+            for item in value
+        )
+    else:
+        into[prefix] = value
+    return into
+
+
+def method_csv_rows(document: dict) -> list[dict[str, Any]]:
+    """The document as one table: a row per item, its `section` first (licence, version, …).
+
+    A nested field that is null (an unused price's `used`) leaves its columns empty.
+    """
+    rows = [
+        _flat(document["licence"], "licence", {"section": "licence"}),
+        _flat(document["version"], "", {"section": "version"}),
+    ]
+    for key, section in CSV_SECTIONS:
+        rows += [_flat(item, "", {"section": section}) for item in document[key]]
+    nested = {column.rpartition(".")[0] for row in rows for column in row if "." in column}
+    return [{k: v for k, v in row.items() if not (k in nested and v is None)} for row in rows]
 
 
 # --- Areas (province, gemeente, wijk, buurt) --------------------------------------------------

@@ -7,6 +7,7 @@ urlpatterns = [
     path("initiatieven/<slug:slug>/activiteit/", views.activity, name="initiative_activity"),
     path("methode/", views.method, name="method"),
     path("methode/<str:code>/", views.method, name="method_version"),
+    path("methode/<str:code>/methode.<str:fmt>", views.method_download, name="method_download"),
     path(
         "initiatieven/<slug:slug>/indicatoren/",
         views.indicator_quantity,

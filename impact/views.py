@@ -6,16 +6,33 @@ optional indicator quantities) live here, not in `initiatives`: they read impact
 templates stay those of the initiative pages.
 """
 
+import json
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from common.exports import Column, export_response
 from impact.forms import IndicatorQuantityForm
-from impact.selectors import handprint_profile, method_overview, method_version_for_page
+from impact.models import MethodVersion
+from impact.permissions import can_preview_method
+from impact.selectors import (
+    METHOD_LICENCE_URL,
+    handprint_profile,
+    method_csv_rows,
+    method_document,
+    method_overview,
+    method_version_for_page,
+    method_version_is_public,
+)
 from impact.services import indicator_quantity_save
 from initiatives import services as initiative_services
 from initiatives.forms import ActivityReportForm, ReasonForm
@@ -25,12 +42,52 @@ from initiatives.selectors import activity_of, initiative_for_profile
 from initiatives.views import apply_errors, editable_initiative
 
 
-def method(request: HttpRequest, code: str | None = None) -> HttpResponse:
-    """The method version valid today (or the published version `code`), with every source."""
-    version = method_version_for_page(code)
+def _method_version(request: HttpRequest, code: str | None) -> MethodVersion:
+    """The version valid today, or `code` if public; staff also preview drafts and later ones."""
+    version = method_version_for_page(code, preview=can_preview_method(request.user))
     if version is None:
         raise Http404
-    return render(request, "impact/method.html", method_overview(version))
+    return version
+
+
+def _private_if_preview(response: HttpResponseBase, version: MethodVersion) -> HttpResponseBase:
+    if not method_version_is_public(version):
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_safe
+def method(request: HttpRequest, code: str | None = None) -> HttpResponseBase:
+    """The method version valid today (or the public version `code`), with every source."""
+    version = _method_version(request, code)
+    response = render(request, "impact/method.html", method_overview(version))
+    return _private_if_preview(response, version)
+
+
+DOWNLOAD_FORMATS = ("json", "csv")
+
+
+@require_safe
+def method_download(request: HttpRequest, code: str, fmt: str) -> HttpResponseBase:
+    """The whole method version as one JSON document or one CSV table, under CC BY 4.0."""
+    if fmt not in DOWNLOAD_FORMATS:
+        raise Http404
+    version = _method_version(request, code)
+    document = method_document(version)
+    filename = "buurtbeurs-methode-" + re.sub(r"[^\w.-]", "_", version.code)
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+    else:
+        rows = method_csv_rows(document)
+        headers = dict.fromkeys(key for row in rows for key in row)
+        columns = [Column(key, lambda row, key=key: row.get(key)) for key in headers]
+        response = export_response(rows, columns, fmt="csv", filename=filename)
+    response["Link"] = f'<{METHOD_LICENCE_URL}>; rel="license"'
+    return _private_if_preview(response, version)
 
 
 @require_POST

@@ -74,6 +74,7 @@ def world():
         "neighbourhood": neighbourhood.code,
         "need": need.pk,
         "month": last_month.strftime("%Y-%m"),
+        "method": "2027.1",
     }
 
 
@@ -82,7 +83,9 @@ def fixed_path_parameters(path: str, names: set[str], world: dict) -> dict:
     values: dict = {}
     if "slug" in names:
         values["slug"] = world["member" if path.startswith("/api/v1/members/") else "initiative"]
-    if "code" in names:
+    if "code" in names and path.startswith("/api/v1/impact/methods/"):
+        values["code"] = world["method"]
+    elif "code" in names:
         place = next(
             (kind for kind in ("district", "neighbourhood") if f"/{kind}s/" in path),
             "municipality",

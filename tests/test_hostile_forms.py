@@ -177,6 +177,7 @@ NOT_WALKED: dict[str, str] = {
     "moderatie/": NO_FORM,
     "methode/": NO_FORM,
     "methode/<str:code>/": NO_FORM,
+    "methode/<str:code>/methode.<str:fmt>": NO_FORM,
     "provincies/<str:code>/": NO_FORM,
     "provincies/<str:code>/export.<str:fmt>": NO_FORM,
     "gemeenten/<str:code>/": NO_FORM,

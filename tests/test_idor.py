@@ -86,6 +86,7 @@ PUBLIC_ROUTES = {
     "initiative_export",
     "help_offer",
     "method_version",
+    "method_download",
     "province_detail",
     "province_export",
     "municipality_detail",
@@ -103,6 +104,7 @@ PUBLIC_ROUTES = {
     "api_opendata_json",
     "api_opendata_csv",
     "api_area",
+    "api_method",
     "api_initiative_handprint",
     None,  # the media files (random names) and the admin's catch-all redirect
 }

@@ -130,6 +130,12 @@ def _samples() -> dict[str, list[dict]]:
         "method_version": [
             {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
         ],
+        "method_download": [
+            {"code": c, "fmt": fmt}
+            for c in MethodVersion.objects.values_list("code", flat=True)
+            for fmt in ("json", "csv")
+        ],
+        "api_method": [{"code": c} for c in MethodVersion.objects.values_list("code", flat=True)],
         "province_detail": [{"code": p.code} for p in provinces],
         "province_export": [{"code": p.code, "fmt": f} for p in provinces[:3] for f in FORMATS],
         "municipality_detail": [{"code": m.code} for m in municipalities],
@@ -288,6 +294,7 @@ PUBLIC_ROUTES = {
     "help_offer",
     "method",
     "method_version",
+    "method_download",
     "province_detail",
     "province_export",
     "municipality_detail",
@@ -320,6 +327,8 @@ PUBLIC_ROUTES = {
     "api_opendata_csv",
     "api_sdgs",
     "api_area",
+    "api_methods",
+    "api_method",
     "api_schema",
     "api_docs",
     # The list's CSV and XLSX export, read cell by cell like the area exports above.
