@@ -8,6 +8,11 @@ urlpatterns = [
     path("methode/", views.method, name="method"),
     path("methode/<str:code>/", views.method, name="method_version"),
     path(
+        "initiatieven/<slug:slug>/activiteiten/",
+        views.declared_activities,
+        name="initiative_activities",
+    ),
+    path(
         "initiatieven/<slug:slug>/indicatoren/",
         views.indicator_quantity,
         name="indicator_quantity",

@@ -14,9 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from impact.forms import IndicatorQuantityForm
-from impact.selectors import handprint_profile, method_overview, method_version_for_page
-from impact.services import indicator_quantity_save
+from impact.forms import IndicatorQuantityForm, InitiativeActivitiesForm
+from impact.selectors import (
+    declared_activities_of,
+    handprint_profile,
+    method_overview,
+    method_version_for_page,
+)
+from impact.services import indicator_quantity_save, initiative_activities_set
 from initiatives import services as initiative_services
 from initiatives.forms import ActivityReportForm, ReasonForm
 from initiatives.models import Initiative
@@ -82,6 +87,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "is_moderator": is_moderator(request.user),
             "reason_form": ReasonForm() if is_moderator(request.user) else None,
             "handprint": handprint_profile(initiative, owner=owner),
+            "activities": declared_activities_of(initiative),
         },
     )
 
@@ -119,3 +125,26 @@ def activity(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def declared_activities(request: HttpRequest, slug: str) -> HttpResponse:
+    """The owners say what the initiative does: the activity catalogue, grouped, as checkboxes."""
+    initiative = editable_initiative(request, slug)
+    form = InitiativeActivitiesForm(
+        request.POST if request.method == "POST" else None,
+        initial={"activities": [a.code for a in declared_activities_of(initiative)]},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative_activities_set(
+                initiative=initiative,
+                user=request.user,
+                activity_codes=form.cleaned_data["activities"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The activities are saved."))
+            return redirect(initiative.get_absolute_url())
+    return render(request, "initiatives/activities.html", {"form": form, "initiative": initiative})

@@ -126,6 +126,7 @@ def _samples() -> dict[str, list[dict]]:
         "owner_invite": one,
         "photo_upload": one,
         "indicator_quantity": one,
+        "initiative_activities": one,
         "need_close": open_needs[:1],
         "photo_delete": [{**one[0], "pk": 1}],
         "moderate": [{**one[0], "action": "publish"}],
