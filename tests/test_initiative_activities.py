@@ -1,9 +1,11 @@
 """What an initiative does: its owners declare activities (the handprint's activity mix), the
 profile lists them, and a change marks the handprint stale."""
 
+import threading
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from impact.models import HandprintState, InitiativeActivity
 from impact.services import initiative_activities_set
@@ -107,6 +109,40 @@ def test_a_co_owner_declares_activities(initiative):
     initiative_activities_set(initiative=initiative, user=co_owner, activity_codes=["repair_cafe"])
 
     assert _codes(initiative) == ["repair_cafe"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_replacements_neither_fail_nor_mix(reference_data):
+    # Given one initiative and eight of its owners' saves, started at the same instant
+    owner = UserFactory()
+    initiative = InitiativeFactory(published=True, owner=owner)
+    sets = [
+        ["repair_cafe", "zwerfafval"],
+        ["energiecooperatie"],
+        ["repair_cafe", "energiecooperatie", "groen_bomen"],
+        [],
+    ] * 2
+    barrier = threading.Barrier(len(sets))
+    errors: list[Exception] = []
+
+    def save(codes: list[str]) -> None:
+        try:
+            barrier.wait()
+            initiative_activities_set(initiative=initiative, user=owner, activity_codes=codes)
+        except Exception as exc:  # noqa: BLE001 - the test lists what failed
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(codes,)) for codes in sets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # Then every save succeeded, one after the other: the set is exactly one writer's
+    assert errors == []
+    assert _codes(initiative) in [sorted(codes) for codes in sets]
 
 
 # --- The owners' page -------------------------------------------------------------------------
