@@ -130,6 +130,17 @@ def test_the_admin_shows_why_a_draft_with_a_dangling_price_code_is_not_published
     assert draft.published_at is None
 
 
+def test_the_admin_escapes_the_codes_it_names_in_a_problem(staff_client, v2027):
+    draft = _draft(v2027)
+    draft.entries.filter(indicator__code="repairs").update(price_codes=["<b>vet</b>"])
+
+    response = _publish_action(staff_client, draft)
+
+    html = response.content.decode()
+    assert "&lt;b&gt;vet&lt;/b&gt;" in html and "<b>vet</b>" not in html
+    assert "<li>" in str(list(response.context["messages"])[0].message)
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
