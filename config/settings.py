@@ -446,6 +446,9 @@ REST_FRAMEWORK = {
 }
 # Request bodies of the API are small JSON documents; anything larger is refused (413/400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# The fields one form post may hold. Django's 1,000 is too few for the admin page of a draft
+# method version, which posts every row of the version (about 2,200 fields for 2027.1).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=5_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Buurtbeurs API",

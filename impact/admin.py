@@ -1,19 +1,27 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin_actions import ReadOnlyAdmin
 from impact.method_admin import method_version_copy, method_version_publish
 from impact.models import (
+    Activity,
     HandprintResult,
     HandprintState,
     Indicator,
+    MethodActivity,
+    MethodConversion,
     MethodIndicator,
+    MethodPrice,
+    MethodRule,
     MethodVersion,
     RecomputeJob,
 )
@@ -31,26 +39,26 @@ class IndicatorAdmin(admin.ModelAdmin):
         return ["code"] if obj else []
 
 
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_nl", "name_en"]
+    search_fields = ["code", "name_nl", "name_en"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Activity | None = None) -> list:
+        # Initiatives and versions name activities by code: a code never changes.
+        return ["code"] if obj else []
+
+
 def _published(obj: MethodVersion | None) -> bool:
     return obj is not None and obj.is_published
 
 
-class MethodIndicatorInline(admin.TabularInline):
-    model = MethodIndicator
-    extra = 0
-    fields = [
-        "indicator",
-        "unit_value_low",
-        "unit_value_central",
-        "unit_value_high",
-        "value_source",
-        "deadweight",
-        "attribution",
-        "split",
-        "fixed_split",
-    ]
+class VersionPartInline:
+    """A part of a method version: shown, never edited, once the version is published (the
+    database refuses it too)."""
 
-    # A published version's entries are shown, never edited (the database refuses it too).
+    extra = 0
+
     def has_add_permission(self, request: HttpRequest, obj: MethodVersion | None = None) -> bool:
         return not _published(obj) and super().has_add_permission(request, obj)
 
@@ -61,12 +69,106 @@ class MethodIndicatorInline(admin.TabularInline):
         return not _published(obj) and super().has_delete_permission(request, obj)
 
 
+def _prefixed(prefix: str) -> type[BaseInlineFormSet]:
+    """A formset with its own prefix: prices and conversions both hide their reverse name."""
+
+    class PrefixedFormSet(BaseInlineFormSet):
+        @classmethod
+        def get_default_prefix(cls) -> str:
+            return prefix
+
+    return PrefixedFormSet
+
+
+class MethodIndicatorInline(VersionPartInline, admin.StackedInline):
+    model = MethodIndicator
+    classes = ["collapse"]
+    fields = [
+        ("indicator", "position"),
+        ("kind", "aggregation"),
+        ("effect_nl", "effect_en"),
+        ("price_rule", "price_codes", "conversion_codes"),
+        ("unit_value_low", "unit_value_central", "unit_value_high"),
+        "value_source",
+        ("deadweight", "attribution"),
+        ("split", "fixed_split"),
+        ("plausibility_max", "deducts_hours"),
+        ("overlap_group", "overlap_priority"),
+        ("question_nl", "question_en"),
+        ("not_valued_nl", "not_valued_en"),
+    ]
+
+
+# A source address typed without a scheme is taken as https (as on the other admin pages).
+SOURCED_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+SOURCED_FIELDS = [
+    ("code", "position"),
+    ("name_nl", "name_en", "unit"),
+    ("given_low", "given_central", "given_high"),
+    ("low", "central", "high"),
+    ("derivation_nl", "derivation_en"),
+    ("source_title", "source_publisher"),
+    ("source_year", "year", "source_url"),
+    ("secondary", "note"),
+    ("unused_nl", "unused_en"),
+]
+
+
+class SourcedValueForm(forms.ModelForm):
+    """A value not used has no levels, and a source may give none: the levels may be empty
+    (the database still requires all three used levels, or the reason why not)."""
+
+    LEVELS = ("given_low", "given_central", "given_high", "low", "central", "high")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.LEVELS:
+            if name in self.fields:
+                self.fields[name].required = False
+
+
+class MethodPriceInline(VersionPartInline, admin.StackedInline):
+    formfield_overrides = SOURCED_OVERRIDES
+    form = SourcedValueForm
+    model = MethodPrice
+    formset = _prefixed("prices")
+    classes = ["collapse"]
+    fields = SOURCED_FIELDS
+
+
+class MethodConversionInline(VersionPartInline, admin.StackedInline):
+    formfield_overrides = SOURCED_OVERRIDES
+    form = SourcedValueForm
+    model = MethodConversion
+    formset = _prefixed("conversions")
+    classes = ["collapse"]
+    fields = SOURCED_FIELDS
+
+
+class MethodActivityInline(VersionPartInline, admin.TabularInline):
+    model = MethodActivity
+    classes = ["collapse"]
+    fields = ["activity", "indicator_codes", "target_split", "position"]
+
+
+class MethodRuleInline(VersionPartInline, admin.StackedInline):
+    model = MethodRule
+    classes = ["collapse"]
+    fields = [("code", "position"), ("title_nl", "title_en"), "text_nl", "text_en"]
+
+
 @admin.register(MethodVersion)
 class MethodVersionAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "valid_from", "published_at"]
     ordering = ["-valid_from"]
     fields = ["code", "name", "valid_from", "changes", "published_at", "created_at"]
-    inlines = [MethodIndicatorInline]
+    inlines = [
+        MethodIndicatorInline,
+        MethodPriceInline,
+        MethodConversionInline,
+        MethodActivityInline,
+        MethodRuleInline,
+    ]
     actions = ["copy_as_draft", "publish"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: MethodVersion | None = None) -> list:
@@ -100,8 +202,11 @@ class MethodVersionAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 self.message_user(
                     request,
-                    gettext("Version %(code)s was not published: %(problems)s")
-                    % {"code": version.code, "problems": " ".join(exc.messages)},
+                    format_html(
+                        "{}<ul>{}</ul>",
+                        gettext("Version %(code)s was not published:") % {"code": version.code},
+                        format_html_join("", "<li>{}</li>", ((m,) for m in exc.messages)),
+                    ),
                     messages.ERROR,
                 )
             else:

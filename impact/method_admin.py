@@ -4,18 +4,25 @@ A published version is immutable (a database trigger refuses any change), so a c
 as a copy, is edited as a draft, and is published once its numbers are complete and sourced.
 """
 
+import copy
 import datetime
 import logging
-from fractions import Fraction
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from impact.methods import VOLUNTEER_HOURS
-from impact.models import MethodIndicator, MethodVersion
+from impact.method_data import version_problems
+from impact.models import (
+    MethodActivity,
+    MethodConversion,
+    MethodIndicator,
+    MethodPrice,
+    MethodRule,
+    MethodVersion,
+)
 from impact.scoring import month_add
 
 logger = logging.getLogger(__name__)
@@ -43,88 +50,58 @@ def _free_valid_from(today: datetime.date) -> datetime.date:
     return month
 
 
+# Every part of a version, copied row by row with all its fields.
+PARTS = (MethodIndicator, MethodPrice, MethodConversion, MethodActivity, MethodRule)
+
+
+def _copy_rows(model: type[models.Model], version: MethodVersion, draft: MethodVersion) -> int:
+    names = [
+        field.attname
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name != "version"
+    ]
+    rows = model.objects.filter(version=version).order_by("position", "pk")
+    copies = model.objects.bulk_create(
+        model(version=draft, **{name: copy.deepcopy(getattr(row, name)) for name in names})
+        for row in rows
+    )
+    return len(copies)
+
+
 @transaction.atomic
 def method_version_copy(*, version: MethodVersion, user: User | None) -> MethodVersion:
-    """Creates an unpublished copy of the version and its entries, valid from a free month."""
+    """Creates an unpublished copy of the whole version, valid from a free month.
+
+    Its entries, prices, conversion factors, activities and rules are copied with every
+    field, so the draft values exactly as the version it was copied from.
+    """
     draft = MethodVersion.objects.create(
         code=_free_code(version.code),
         name=version.name,
         valid_from=_free_valid_from(timezone.localdate()),
         changes="",
     )
-    MethodIndicator.objects.bulk_create(
-        MethodIndicator(
-            version=draft,
-            indicator_id=entry.indicator_id,
-            unit_value_low=entry.unit_value_low,
-            unit_value_central=entry.unit_value_central,
-            unit_value_high=entry.unit_value_high,
-            value_source=entry.value_source,
-            deadweight=entry.deadweight,
-            attribution=entry.attribution,
-            split=entry.split,
-            fixed_split=dict(entry.fixed_split),
-        )
-        for entry in version.entries.all()
-    )
+    counts = {model.__name__: _copy_rows(model, version, draft) for model in PARTS}
     logger.info(
-        "method version %s copied as draft %s by %s",
+        "method version %s copied as draft %s by %s: %s",
         version.code,
         draft.code,
         getattr(user, "pk", None),
+        counts,
     )
     return draft
 
 
 def method_version_problems(version: MethodVersion) -> list[str]:
-    """Why the version cannot be published yet; empty when it can."""
+    """Why the version cannot be published yet; empty when it can.
+
+    The checks are those a method file must pass before it is loaded (impact/method_data.py),
+    run on the version's rows, and a final code.
+    """
     problems = []
     if DRAFT_SUFFIX in version.code:
         problems.append(_("Give the version its final code, without “-concept”."))
-    entries = list(version.entries.select_related("indicator"))
-    if not any(e.indicator.code == VOLUNTEER_HOURS for e in entries):
-        problems.append(_("The version has no entry for volunteer hours."))
-    for entry in entries:
-        name = entry.indicator.code
-        values = (entry.unit_value_low, entry.unit_value_central, entry.unit_value_high)
-        if any(v is not None for v in values):
-            if any(v is None for v in values):
-                problems.append(
-                    _("%(indicator)s: give a low, central and high value, or none.")
-                    % {"indicator": name}
-                )
-            if not entry.value_source.strip():
-                problems.append(
-                    _("%(indicator)s: a priced indicator needs the source of its values.")
-                    % {"indicator": name}
-                )
-        if entry.split == MethodIndicator.Split.FIXED:
-            problems += _split_problems(name, entry.fixed_split)
-    return problems
-
-
-def _split_problems(name: str, split: object) -> list[str]:
-    if not isinstance(split, dict) or not split:
-        return [_("%(indicator)s: the fixed split is empty.") % {"indicator": name}]
-    try:
-        shares = {int(sdg): Fraction(str(share)) for sdg, share in split.items()}
-    except (TypeError, ValueError, ZeroDivisionError):
-        return [
-            _("%(indicator)s: the fixed split must map SDG numbers to shares.")
-            % {"indicator": name}
-        ]
-    problems = []
-    if any(not 1 <= sdg <= 17 for sdg in shares) or any(s <= 0 for s in shares.values()):
-        problems.append(
-            _("%(indicator)s: the fixed split needs SDG numbers 1–17 with positive shares.")
-            % {"indicator": name}
-        )
-    if sum(shares.values()) != 1:
-        problems.append(
-            _("%(indicator)s: the shares of the fixed split add up to %(total)s, not 1.")
-            % {"indicator": name, "total": str(float(sum(shares.values())))}
-        )
-    return problems
+    return problems + version_problems(version)
 
 
 @transaction.atomic

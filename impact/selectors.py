@@ -952,3 +952,10 @@ def area_sdg_rows(handprint: AreaHandprint | None) -> list[AreaSdgRow]:
         if int(number) in goals
     ]
     return sorted(rows, key=lambda row: (-row.value_central, row.goal.number))
+
+
+def declared_activities_of(initiative: Initiative) -> list:
+    """The activities (impact.models.Activity) the initiative declares, by name in the reader's
+    language."""
+    links = initiative.activities.select_related("activity")
+    return sorted((link.activity for link in links), key=lambda a: a.name.casefold())

@@ -443,3 +443,43 @@ def indicator_quantity_save(
         defaults={"quantity": quantity, "reported_by": user},
     )
     return row
+
+
+# --- Declared activities -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def initiative_activities_set(*, initiative, user, activity_codes) -> list[str]:  # noqa: ANN001
+    """Replaces the activities the initiative declares (its handprint's activity mix).
+
+    Owners and co-owners only; every code must be in the activity catalogue. A change marks
+    the handprint stale in the same transaction; the same set again changes nothing.
+    Returns the codes now declared, sorted.
+    """
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
+
+    from impact.models import Activity
+
+    if not can_edit(user, initiative):
+        raise PermissionDenied
+    codes = sorted({str(code) for code in activity_codes})
+    known = dict(Activity.objects.filter(code__in=codes).values_list("code", "pk"))
+    if unknown := [code for code in codes if code not in known]:
+        raise ValidationError(
+            {"activities": _("Unknown activity: %(codes)s.") % {"codes": ", ".join(unknown)}}
+        )
+    declared = InitiativeActivity.objects.filter(initiative_id=initiative.pk)
+    if sorted(declared.values_list("activity__code", flat=True)) == codes:
+        return codes
+    # The stale mark locks the initiative's state row first: concurrent replacements of the
+    # same initiative's set run one after the other.
+    handprint_inputs_changed(initiative_id=initiative.pk)
+    declared.exclude(activity__code__in=codes).delete()
+    present = set(declared.values_list("activity__code", flat=True))
+    InitiativeActivity.objects.bulk_create(
+        InitiativeActivity(initiative_id=initiative.pk, activity_id=known[code])
+        for code in codes
+        if code not in present
+    )
+    return codes

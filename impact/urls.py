@@ -9,6 +9,11 @@ urlpatterns = [
     path("methode/<str:code>/", views.method, name="method_version"),
     path("methode/<str:code>/methode.<str:fmt>", views.method_download, name="method_download"),
     path(
+        "initiatieven/<slug:slug>/activiteiten/",
+        views.declared_activities,
+        name="initiative_activities",
+    ),
+    path(
         "initiatieven/<slug:slug>/indicatoren/",
         views.indicator_quantity,
         name="indicator_quantity",

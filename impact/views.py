@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from common.exports import Column, export_response
-from impact.forms import IndicatorQuantityForm
+from impact.forms import IndicatorQuantityForm, InitiativeActivitiesForm
 from impact.models import MethodVersion
 from impact.permissions import can_preview_method
 from impact.selectors import (
     METHOD_LICENCE_URL,
+    declared_activities_of,
     handprint_profile,
     method_csv_rows,
     method_document,
@@ -33,7 +34,7 @@ from impact.selectors import (
     method_version_for_page,
     method_version_is_public,
 )
-from impact.services import indicator_quantity_save
+from impact.services import indicator_quantity_save, initiative_activities_set
 from initiatives import services as initiative_services
 from initiatives.forms import ActivityReportForm, ReasonForm
 from initiatives.models import Initiative
@@ -139,6 +140,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "is_moderator": is_moderator(request.user),
             "reason_form": ReasonForm() if is_moderator(request.user) else None,
             "handprint": handprint_profile(initiative, owner=owner),
+            "activities": declared_activities_of(initiative),
         },
     )
 
@@ -176,3 +178,26 @@ def activity(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def declared_activities(request: HttpRequest, slug: str) -> HttpResponse:
+    """The owners say what the initiative does: the activity catalogue, grouped, as checkboxes."""
+    initiative = editable_initiative(request, slug)
+    form = InitiativeActivitiesForm(
+        request.POST if request.method == "POST" else None,
+        initial={"activities": [a.code for a in declared_activities_of(initiative)]},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative_activities_set(
+                initiative=initiative,
+                user=request.user,
+                activity_codes=form.cleaned_data["activities"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The activities are saved."))
+            return redirect(initiative.get_absolute_url())
+    return render(request, "initiatives/activities.html", {"form": form, "initiative": initiative})

@@ -38,7 +38,7 @@ class FormReader(HTMLParser):
             self._textarea = None
 
     def handle_data(self, data):  # noqa: ANN001, ANN201
-        if self._textarea:
+        if self._textarea in self.data:  # not the empty form's (__prefix__) textareas
             self.data[self._textarea][-1] += data
 
 

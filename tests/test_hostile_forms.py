@@ -152,6 +152,9 @@ WALKS: dict[str, Walk] = {
         "staff", lambda w: f"/moderatie/{_slug(w)}/offline/",
         form_page=lambda w: f"/initiatieven/{_slug(w)}/",
         valid=lambda w: {"reason": "Verouderd."}),
+    "initiatieven/<slug:slug>/activiteiten/": Walk(
+        "owner", lambda w: f"/initiatieven/{_slug(w)}/activiteiten/",
+        valid=lambda w: {"activities": ["repair_cafe", "zwerfafval"]}),
     "initiatieven/<slug:slug>/indicatoren/": Walk(
         "owner", lambda w: f"/initiatieven/{_slug(w)}/indicatoren/",
         form_page=lambda w: f"/initiatieven/{_slug(w)}/activiteit/"),

@@ -20,7 +20,7 @@ from PIL import Image
 
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, OfficerGrant
-from impact.models import IndicatorQuantity
+from impact.models import IndicatorQuantity, InitiativeActivity
 from initiatives.models import (
     ActivityReport,
     HelpOffer,
@@ -48,6 +48,7 @@ WATCHED = [
     OwnerInvitation,
     ActivityReport,
     IndicatorQuantity,
+    InitiativeActivity,
     ApiToken,
     MemberOrganisation,
     ContactPerson,
@@ -66,6 +67,7 @@ OWNER_WEB_ROUTES = {
     "photo_upload": ("get", "post"),
     "photo_delete": ("post",),
     "indicator_quantity": ("post",),
+    "initiative_activities": ("get", "post"),
 }
 # Routes of one user's own things, addressed by an id that belongs to the victim.
 VICTIM_WEB_ROUTES = {
@@ -225,6 +227,7 @@ def web_paths(route: str, objects: dict) -> str:
         "photo_upload": f"/initiatieven/{slug}/fotos/",
         "photo_delete": f"/initiatieven/{slug}/fotos/{photo.pk}/verwijderen/",
         "indicator_quantity": f"/initiatieven/{slug}/indicatoren/",
+        "initiative_activities": f"/initiatieven/{slug}/activiteiten/",
         "moderate": f"/moderatie/{slug}/publiceren/",
         "api_initiative": f"/api/v1/initiatives/{slug}/",
         "api_initiative_needs": f"/api/v1/initiatives/{slug}/needs/",
@@ -246,6 +249,7 @@ WEB_DATA = {
     },
     "owner_invite": {"email": "aanvaller@example.org"},
     "initiative_edit": {"name": "Overgenomen", "summary": "Overgenomen"},
+    "initiative_activities": {"activities": ["repair_cafe"]},
     "moderate": {"reason": "weg"},
 }
 API_DATA = {

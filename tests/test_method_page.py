@@ -59,6 +59,7 @@ def second_version(first_version):
     MethodIndicator.objects.create(
         version=draft, indicator=trees, split="fixed", fixed_split={"15": "1"}
     )
+    _say_why_counted(draft)
     draft.code = "2026.2"
     draft.name = "Social Handprint-methode, versie 2"
     draft.changes = "Centrale uurwaarde naar het nieuwe minimumloon."
@@ -66,6 +67,13 @@ def second_version(first_version):
     draft.valid_from = datetime.date(2026, 6, 1)
     draft.save()
     return method_version_publish(version=draft, user=None)
+
+
+def _say_why_counted(draft: MethodVersion) -> None:
+    """2026.1 predates the reasons a counted indicator now gives: a draft of it adds them."""
+    draft.entries.filter(kind="counted").exclude(indicator__code="people_reached").update(
+        not_valued_nl="Nog geen bron voor een prijs."
+    )
 
 
 @pytest.fixture
@@ -654,6 +662,7 @@ def test_publish_refuses_a_draft_that_still_has_its_draft_code(first_version):
 
 def test_publish_action_publishes_a_complete_draft(staff_client, first_version):
     draft = method_version_copy(version=first_version, user=None)
+    _say_why_counted(draft)
     draft.code = "2026.2"
     draft.save()
     response = _publish_action(staff_client, draft)

@@ -4,6 +4,7 @@ them."""
 
 import io
 import re
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -17,7 +18,9 @@ from PIL import ExifTags, Image
 
 from accounts.models import User
 from common.throttling import throttle_history_clear
-from impact.models import MethodVersion
+from impact.demo import demo_activities_for
+from impact.methods import current_version
+from impact.models import HandprintResult, IndicatorQuantity, MethodVersion
 from initiatives.demo import (
     LOGINS,
     MARKER_DOMAIN,
@@ -25,6 +28,7 @@ from initiatives.demo import (
     MARKER_PHONE,
     MARKER_POSTCODE,
     PRIVATE_MARKERS,
+    TEMPLATES,
     demo_seed,
 )
 from initiatives.models import ActivityReport, Initiative, Need, Theme
@@ -122,6 +126,7 @@ def _samples() -> dict[str, list[dict]]:
         "owner_invite": one,
         "photo_upload": one,
         "indicator_quantity": one,
+        "initiative_activities": one,
         "need_close": open_needs[:1],
         "photo_delete": [{**one[0], "pk": 1}],
         "moderate": [{**one[0], "action": "publish"}],
@@ -453,8 +458,43 @@ def test_logged_in_residents_do_not_see_other_initiatives_private_data(client, d
 def test_demo_seed_is_idempotent_and_prints_logins(cbs_places, capsys):
     call_command("seed_demo", count=10, months=2)
     first = Initiative.objects.count()
+    quantities = IndicatorQuantity.objects.count()
     call_command("seed_demo", count=10, months=2)
     out = capsys.readouterr().out
     assert Initiative.objects.count() == first == 11
+    assert IndicatorQuantity.objects.count() == quantities > 0
     assert LOGINS["resident"] in out and LOGINS["officer"] in out and LOGINS["staff"] in out
     assert re.search(r"Demo initiatives created: 0", out)
+    assert re.search(r"Demo initiatives given activities: 0", out)
+
+    # Every published demo initiative says what it does, and reports its activities' indicators
+    published = Initiative.objects.published()
+    assert published.exists()
+    assert not published.filter(activities__isnull=True).exists()
+    assert not published.filter(indicator_quantities__isnull=True).exists()
+    # Two quantities are far above their plausible maximum and wait for review (R11)
+    assert IndicatorQuantity.objects.filter(quantity__gt=1000, review="").count() >= 2
+
+    # The demo's handprint computation (bin/setup: recompute_handprints --all) values them
+    call_command("recompute_handprints", "--all")
+    version = current_version()
+    results = HandprintResult.objects.filter(version=version, period_kind="rolling12")
+    lines = [line for result in results for line in result.lines]
+    valued = [
+        line
+        for line in lines
+        if line["kind"] not in ("input", "counted")
+        and line["value"]
+        and Decimal(line["value"]["central"]) > 0
+    ]
+    assert version.code == "2027.1" and valued, lines
+    assert sum(result.held_for_review for result in results) == 2
+
+
+def test_every_demo_template_declares_activities_of_the_current_method(reference_data):
+    version = current_version()
+    known = set(version.activities.values_list("activity__code", flat=True))
+    for _kind, pattern, *_rest in TEMPLATES:
+        always, some = demo_activities_for(pattern.format(place="Zuid"))
+        assert always, pattern
+        assert set(always + some) <= known, pattern

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from impact.areas import area_aggregates_rebuild
 from impact.methods import current_version
+from impact.models import Activity
 from impact.scoring import month_add
 from impact.services import handprint_inputs_changed, handprint_recompute
 from initiatives.models import ActivityReport, InitiativeGoal
@@ -57,6 +58,7 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
     with transaction.atomic():
         handprint_inputs_changed(initiative_id=initiative.pk)
     handprint_recompute(initiative_id=initiative.pk)
+    initiative.activities.create(activity=Activity.objects.get(code="buurttuin_moestuin"))
     NeedFactory(initiative=initiative, kind="volunteers", title="Handen voor de oogst")
     NeedFactory(initiative=initiative, kind="money", title="Geld voor zaden")
     area_aggregates_rebuild(version=current_version())
@@ -115,6 +117,7 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     page.wait_for_selector("[aria-invalid=true], .errorlist", state="attached")
     checks.append(_check(page, "initiative form with errors", posted.value, axe))
     visit("mijn", "/mijn/")
+    visit("activities", f"/initiatieven/{initiative.slug}/activiteiten/")
 
     files = {check.name: tmp_path / f"page-{index:02d}.html" for index, check in enumerate(checks)}
     for check in checks:

@@ -100,6 +100,7 @@ def test_public_and_resident_pages_and_live_filters_run_without_csp_violations(
         "/initiatieven/nieuw/",
         f"/initiatieven/{initiative.slug}/bewerken/",
         f"/initiatieven/{initiative.slug}/activiteit/",
+        f"/initiatieven/{initiative.slug}/activiteiten/",
         f"/initiatieven/{initiative.slug}/vragen/nieuw/",
         f"/initiatieven/{initiative.slug}/fotos/",
         initiative.get_absolute_url(),

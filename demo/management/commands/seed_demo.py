@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from impact.demo import impact_demo_seed
 from initiatives.demo import DEMO_PASSWORD, demo_seed
 from members.demo import members_demo_seed
 
@@ -16,6 +17,13 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         report = demo_seed(count=int(options["count"]), months=int(options["months"]))
         self.stdout.write(f"Demo initiatives created: {report.created}")
+        # What they do: activities and monthly indicator quantities (bin/setup then computes
+        # every handprint with recompute_handprints --all).
+        impact = impact_demo_seed()
+        self.stdout.write(
+            f"Demo initiatives given activities: {impact.initiatives} "
+            f"({impact.quantities} monthly indicator quantities)"
+        )
         # After the initiatives: some members are linked to initiatives in their gemeente.
         members = members_demo_seed()
         self.stdout.write(f"Demo member organisations created: {members.created}")
