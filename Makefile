@@ -29,7 +29,7 @@ bench-load: $(STAMP)  ## Load: locust against gunicorn, a mixed traffic beside a
 # Checks kept out of `make test` because they take long or measure the machine's pace; they
 # run with `make test`'s services (docs/performance.md, "Outside the suite").
 .PHONY: bench-pace bench-equivalence bench-thorough
-HYPOTHESIS_MODULES := tests/test_recompute_all.py tests/test_scoring.py tests/test_validators.py tests/test_api_schemathesis.py
+HYPOTHESIS_MODULES := tests/test_recompute_all.py tests/test_method_engine.py tests/test_scoring.py tests/test_validators.py tests/test_api_schemathesis.py
 bench-pace: $(STAMP)  ## Speed figures the suite does not assert: a burst of saves, saves and 503s during outages
 	$(BIN)/python -m config.stack test bench/test_pace.py -p no:cacheprovider -p no:xdist -q
 

@@ -1,9 +1,11 @@
 """The national-size dataset both benchmarks run on, in a database of their own.
 
-Seeds `buurtbeurs_bench` on the PostgreSQL server `make test` would use, set-wise in SQL:
-the CBS places with a synthetic buurt layer, the themes and SDGs, initiatives over every wijk
-(weighted by population) with realistic Dutch names, summaries and descriptions, 1–3 themes,
-1–5 SDGs, open needs for about 30 % of them, and months of activity reports. A marker table
+Seeds `buurtbeurs_bench` (or $BENCH_DATABASE) on the PostgreSQL server `make test` would use,
+set-wise in SQL: the CBS places with a synthetic buurt layer, the themes and SDGs,
+initiatives over every wijk (weighted by population) with realistic Dutch names, summaries
+and descriptions, 1–3 themes, 1–5 SDGs, open needs for about 30 % of them, months of activity
+reports, 1–3 activities of the current method's catalogue each (matching the name: a Repair
+Café repairs) and most months' quantities of those activities' indicators. A marker table
 records what was seeded, so an older or other dataset is recognised and replaced.
 """
 
@@ -27,15 +29,17 @@ from config.stack import resolve_services
 if TYPE_CHECKING:  # Django is configured only after the services are resolved.
     from django.db.models import Model
 
-BENCH_DB = "buurtbeurs_bench"
+# BENCH_DATABASE / BENCH_REDIS_DB choose others, e.g. for a second checkout on the same servers.
+BENCH_DB = os.environ.get("BENCH_DATABASE") or "buurtbeurs_bench"
 # The bench gets a Redis database of its own, so its worker never takes tasks meant for the
 # workers of `make run` or `make test` on the same server (and they never take its tasks).
-BENCH_REDIS_DB = 15
+BENCH_REDIS_DB = int(os.environ.get("BENCH_REDIS_DB") or 15)
 FULL_INITIATIVES = 100_000
 QUICK_INITIATIVES = 10_000
 # Bump when the seeding changes what is in the database: an older dataset is then replaced.
-# 1 had "Buurtinitiatief N" names, no themes, buurten or needs and no marker table.
-DATASET_VERSION = 2
+# 1 had "Buurtinitiatief N" names, no themes, buurten or needs and no marker table; 2 had
+# no activities and no indicator quantities.
+DATASET_VERSION = 3
 MARKER_TABLE = "bench_dataset"
 
 
@@ -188,6 +192,64 @@ NEEDS = {
     "space": ["Ruimte voor onze wekelijkse bijeenkomst", "Een opslagplek voor materiaal"],
 }
 
+# The activities of the method catalogue (impact/data/method-2027.1.json) each first word
+# does, most typical first: an initiative declares the first 1–3 (its own pick of the count),
+# and one in eight also a random other activity of the catalogue.
+WORD_ACTIVITIES = {
+    "Moestuin": "buurttuin_moestuin groen_bomen maaltijden_kookclub",
+    "Buurttuin": "buurttuin_moestuin ontmoeting_inloop groen_bomen",
+    "Voedseltuin": "buurttuin_moestuin voedselhulp voedselverspilling",
+    "Pluktuin": "buurttuin_moestuin groen_bomen",
+    "Energiecoöperatie": "energiecooperatie energieadvies_energiearmoede",
+    "Warmtecoöperatie": "energiecooperatie energieadvies_energiearmoede",
+    "Buurthuis": "ontmoeting_inloop buurtfeesten_cohesie cultuur_creativiteit",
+    "Wijkcentrum": "ontmoeting_inloop cultuur_creativiteit digitale_vaardigheden",
+    "Buurtkamer": "ontmoeting_inloop maatjes_bezoek maaltijden_kookclub",
+    "Repair Café": "repair_cafe hergebruik_weggeefwinkel",
+    "Taalcafé": "taalles_taalcafe digitale_vaardigheden",
+    "Zorgcoöperatie": "informele_zorg_burenhulp huishoudelijke_hulp persoonlijke_begeleiding",
+    "Zorgbuurthuis": "zinvolle_dagbesteding informele_zorg_burenhulp maaltijden_kookclub",
+    "Mantelzorgcafé": "mantelzorgondersteuning maatjes_bezoek",
+    "BewonersBedrijf": "leer_werkplekken naar_betaald_werk klussen_aan_huis",
+    "Klussendienst": "klussen_aan_huis leer_werkplekken",
+    "Buurtcoöperatie": "buurtfeesten_cohesie zwerfafval boodschappenhulp",
+    "Wijkraad": "buurtfeesten_cohesie zwerfafval",
+    "Dorpscoöperatie": "vervoer_ritten boodschappenhulp buurtfeesten_cohesie",
+    "Buurtbus": "vervoer_ritten boodschappenhulp",
+    "Kookclub": "maaltijden_kookclub ontmoeting_inloop voedselverspilling",
+    "Jongerenplek": "jongerenactiviteiten sport_bewegen huiswerkbegeleiding",
+    "Huiswerkklas": "huiswerkbegeleiding taalles_taalcafe",
+    "Speeltuinvereniging": "jongerenactiviteiten groen_bomen buurtfeesten_cohesie",
+    "Seniorensoos": "ontmoeting_inloop maatjes_bezoek vervoer_ritten",
+    "Wandelclub": "sport_bewegen ontmoeting_inloop",
+    "Buurtsportclub": "sport_bewegen jongerenactiviteiten",
+    "Kunstatelier": "cultuur_creativiteit ontmoeting_inloop",
+    "Kledingbank": "kledingbank_ruilwinkel hergebruik_weggeefwinkel",
+    "Buurtbieb": "hergebruik_weggeefwinkel taalles_taalcafe cultuur_creativiteit",
+    "Buurtpreventie": "buurtfeesten_cohesie zwerfafval",
+    "Geveltuinploeg": "groen_bomen buurttuin_moestuin zwerfafval",
+}
+# A typical month of a neighbourhood initiative, per indicator its activities report; each
+# initiative's own level is 0.3–2× this. A stock (m² of green, trees, participants) is the
+# same every month, a flow varies ±40 % around the level.
+MONTHLY_QUANTITIES = {
+    "meals_served": 120, "waste_collected_kg": 150, "shared_energy_kwh": 8000,
+    "rides_elderly": 60, "language_lesson_hours": 40, "informal_care_hours": 80,
+    "household_help_hours": 40, "dagbesteding_dayparts": 60, "dagbesteding_volunteer_hours": 100,
+    "individual_support_hours": 30, "energy_households_advised": 6,
+    "energy_coaching_household_months": 12, "renewable_kwh": 25000, "repairs": 25,
+    "repair_meetings": 1, "trees": 40, "green_area_m2": 800, "food_rescued_kg": 300,
+    "food_waste_people_coached": 5, "food_parcels": 80, "clothing_items": 400,
+    "reuse_items": 300, "people_to_paid_work": 1, "work_placements": 4, "drop_in_visits": 250,
+    "buddy_contacts": 40, "errands_done": 30, "odd_jobs_done": 20,
+    "digital_skills_participants": 15, "youth_participants": 40, "homework_pupils": 20,
+    "sport_participants": 50, "culture_participants": 35, "neighbourhood_events": 2,
+}  # fmt: skip
+# Of the monthly quantities: 12 % of the months go unreported; 3 in 1,000 are above the
+# version's plausible maximum (R11), and of those 40 % were accepted and 20 % rejected.
+QUANTITY_SKIPPED = 0.12
+QUANTITY_IMPLAUSIBLE = 0.003
+
 
 def _pick(label: str, count: str, key: str = "p.k") -> str:
     """A deterministic pseudo-random 1-based index below count, different for each label."""
@@ -327,6 +389,82 @@ CROSS JOIN LATERAL (SELECT 1 + mod(i.id * 13 + m * 7, 25) AS volunteers) AS v
 """
 
 
+# The activities each initiative declares (WORD_ACTIVITIES), from the catalogue in the database.
+ACTIVITIES_SQL = f"""
+INSERT INTO impact_initiativeactivity (initiative_id, activity_id, created_at)
+SELECT DISTINCT i.id, a.id, i.created_at
+FROM bench_plan p
+JOIN initiatives_initiative i ON i.slug = p.slug
+CROSS JOIN LATERAL (
+    SELECT (string_to_array((%(word_activities)s::text[])[p.word], ' '))[j]
+    FROM generate_series(1, {_pick("activities", "3")}) AS j
+    UNION ALL
+    SELECT (%(activities)s::text[])[{_pick("activity", "%(activity_count)s")}]
+    WHERE mod(p.k, 8) = 0
+) AS chosen (code)
+JOIN impact_activity a ON a.code = chosen.code
+"""  # noqa: S608 - no input: the picks are built from constants
+
+
+def _unit(seed: str, salt: int) -> str:
+    """A deterministic pseudo-random number in [0, 1) from an integer expression."""
+    return f"((hashint8(({seed}) * 8 + {salt})::bigint + 2147483648) %% 1000000) / 1000000.0"
+
+
+# Per initiative, the indicators its activities report in the current version (each once),
+# with the version's aggregation and plausible maximum; then a quantity for most months.
+SERIES_SEED = "s.initiative_id * 1000 + s.indicator_id"
+MONTH_SEED = f"({SERIES_SEED}) * 100 + m"
+QUANTITY_COLUMNS = {
+    "initiative_id": "s.initiative_id",
+    "indicator_id": "s.indicator_id",
+    "month": "(%(first_month)s::date + make_interval(months => m))::date",
+    "quantity": "CASE WHEN r.odd < %(implausible)s AND s.pmax IS NOT NULL "
+    "THEN round(s.pmax * (1.1 + r.vary), 0) ELSE round(t.typical, s.decimals) END",
+    "review": "CASE WHEN r.odd >= %(implausible)s OR s.pmax IS NULL THEN '' "
+    "WHEN r.odd < 0.4 * %(implausible)s THEN 'accepted' "
+    "WHEN r.odd < 0.6 * %(implausible)s THEN 'rejected' ELSE '' END",
+    "updated_at": "now()",
+}
+QUANTITIES_FROM = f"""
+FROM (
+    SELECT s.*, s.level * (0.3 + 1.7 * {_unit(SERIES_SEED, 1)}) AS own,
+           {_unit(SERIES_SEED, 2)} < 0.5 AS grows,
+           floor({_unit(SERIES_SEED, 3)} * %(months)s) AS grows_from
+    FROM (
+        SELECT DISTINCT ia.initiative_id, ind.id AS indicator_id, mi.aggregation AS agg,
+               mi.plausibility_max AS pmax, b.level, b.decimals
+        FROM impact_initiativeactivity ia
+        JOIN impact_methodactivity ma
+            ON ma.activity_id = ia.activity_id AND ma.version_id = %(version)s
+        CROSS JOIN LATERAL jsonb_array_elements_text(ma.indicator_codes) AS c (code)
+        JOIN impact_indicator ind ON ind.code = c.code
+        JOIN impact_methodindicator mi
+            ON mi.indicator_id = ind.id AND mi.version_id = %(version)s
+        JOIN unnest(%(codes)s::text[], %(levels)s::numeric[], %(decimals)s::int[])
+            AS b (code, level, decimals) ON b.code = c.code
+    ) AS s
+    ORDER BY s.initiative_id, s.indicator_id
+) AS s
+CROSS JOIN generate_series(0, %(months)s - 1) AS m
+CROSS JOIN LATERAL (SELECT
+    s.own,
+    s.grows AND m >= s.grows_from AS grown,
+    {_unit(MONTH_SEED, 4)} AS skip,
+    {_unit(MONTH_SEED, 5)} AS vary,
+    {_unit(MONTH_SEED, 6)} AS odd
+) AS r
+CROSS JOIN LATERAL (SELECT CASE
+    WHEN s.agg = 'stock' THEN r.own * CASE WHEN r.grown THEN 1.1 ELSE 1 END
+    WHEN s.agg = 'new_units' THEN r.own * 2 * r.vary
+    ELSE r.own * (0.6 + 0.8 * r.vary) END AS typical
+) AS t
+WHERE r.skip >= %(skipped)s
+-- In the order of the reports (initiative by initiative), so a chunk's rows are together.
+ORDER BY s.initiative_id, s.indicator_id, m
+"""  # noqa: S608 - no input: the seeds are constants
+
+
 def month_add(month: datetime.date, months: int) -> datetime.date:
     index = month.year * 12 + month.month - 1 + months
     return datetime.date(index // 12, index % 12 + 1, 1)
@@ -377,6 +515,10 @@ class Dataset:
     reports: int = 0
     open_needs: int = 0
     theme_links: int = 0
+    activities: int = 0
+    quantities: int = 0
+    implausible: int = 0
+    accepted: int = 0
     seeded_seconds: float | None = None
     steps: dict[str, float] = field(default_factory=dict)
 
@@ -453,6 +595,7 @@ def dataset_ensure(dataset: Dataset, database_url: str) -> None:
 
 def _vocabulary() -> dict:
     """The arrays the seeding statements index into."""
+    from impact.models import Activity
     from initiatives.models import Initiative, Need, Theme
 
     kinds = set(Initiative.Kind.values)
@@ -461,6 +604,12 @@ def _vocabulary() -> dict:
         sys.exit(f"[bench] the vocabulary uses unknown kinds: {sorted(unknown)}")
     need_kinds = [kind for kind in Need.Kind.values if kind in NEEDS]
     themes = list(Theme.objects.order_by("position").values_list("slug", flat=True))
+    activities = list(Activity.objects.order_by("code").values_list("code", flat=True))
+    unknown = {code for codes in WORD_ACTIVITIES.values() for code in codes.split()} - set(
+        activities
+    )
+    if unknown or set(WORD_ACTIVITIES) != {word for word, *_rest in WORDS}:
+        sys.exit(f"[bench] WORD_ACTIVITIES does not match the words or the catalogue: {unknown}")
     return {
         "words": [word for word, *_rest in WORDS],
         "kinds": [kind for _word, kind, *_rest in WORDS],
@@ -478,6 +627,39 @@ def _vocabulary() -> dict:
         "need_kinds": need_kinds,
         "need_kind_count": len(need_kinds),
         "need_titles": [title for kind in need_kinds for title in NEEDS[kind]],
+        "word_activities": [WORD_ACTIVITIES[word] for word, *_rest in WORDS],
+        "activities": activities,
+        "activity_count": len(activities),
+    }
+
+
+def _quantity_parameters(dataset: Dataset) -> dict:
+    """The current version and the typical monthly quantity of every indicator it knows."""
+    from impact.methods import current_version
+    from impact.models import MethodActivity
+
+    version = current_version()
+    if version is None:
+        sys.exit("[bench] no published method version is valid today: no activities to report.")
+    reported = {
+        code
+        for codes in MethodActivity.objects.filter(version=version).values_list(
+            "indicator_codes", flat=True
+        )
+        for code in codes
+    }
+    missing = reported - set(MONTHLY_QUANTITIES)
+    if missing:
+        sys.exit(f"[bench] MONTHLY_QUANTITIES lacks {sorted(missing)} of {version.code}")
+    return {
+        "version": version.pk,
+        "codes": list(MONTHLY_QUANTITIES),
+        "levels": list(MONTHLY_QUANTITIES.values()),
+        "decimals": [1 if code.endswith("_kg") else 0 for code in MONTHLY_QUANTITIES],
+        "first_month": dataset.first_month,
+        "months": dataset.months,
+        "skipped": QUANTITY_SKIPPED,
+        "implausible": QUANTITY_IMPLAUSIBLE,
     }
 
 
@@ -486,6 +668,7 @@ def dataset_seed(dataset: Dataset) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from impact.models import IndicatorQuantity
     from initiatives.models import ActivityReport, Initiative, Need
     from places.demo import demo_neighbourhoods_generate
 
@@ -519,6 +702,7 @@ def dataset_seed(dataset: Dataset) -> None:
         step("themes", lambda: _execute(THEMES_SQL.format(table=themes_table), vocabulary))
         step("needs", lambda: insert_select(Need, NEED_COLUMNS, NEEDS_FROM, vocabulary))
         step("sdg selections", lambda: _execute(GOALS_SQL))
+        step("activities", lambda: _execute(ACTIVITIES_SQL, vocabulary))
         step(
             "activity reports",
             lambda: insert_select(
@@ -526,6 +710,15 @@ def dataset_seed(dataset: Dataset) -> None:
                 REPORT_COLUMNS,
                 REPORTS_FROM,
                 {"first_month": dataset.first_month, "months": dataset.months},
+            ),
+        )
+        step(
+            "indicator quantities",
+            lambda: insert_select(
+                IndicatorQuantity,
+                QUANTITY_COLUMNS,
+                QUANTITIES_FROM,
+                _quantity_parameters(dataset),
             ),
         )
         _marker_write(dataset)
@@ -578,6 +771,10 @@ def _skip_foreign_key_triggers() -> None:
 def dataset_describe(dataset: Dataset) -> None:
     from django.db import connection
 
+    from impact.methods import current_version
+
+    version = current_version()
+
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(DISTINCT district_id), count(DISTINCT neighbourhood_id) "
@@ -590,6 +787,21 @@ def dataset_describe(dataset: Dataset) -> None:
         (dataset.open_needs,) = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM initiatives_initiative_themes")
         (dataset.theme_links,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM impact_initiativeactivity")
+        (dataset.activities,) = cursor.fetchone()
+        # Above the current version's plausible maximum (R11), and of those the accepted ones.
+        cursor.execute(
+            """
+            SELECT count(*), count(*) FILTER (WHERE mi.plausibility_max < q.quantity),
+                   count(*) FILTER (WHERE mi.plausibility_max < q.quantity
+                                    AND q.review = 'accepted')
+            FROM impact_indicatorquantity q
+            LEFT JOIN impact_methodindicator mi
+                ON mi.indicator_id = q.indicator_id AND mi.version_id = %s
+            """,
+            [version.pk if version else None],
+        )
+        dataset.quantities, dataset.implausible, dataset.accepted = cursor.fetchone()
 
 
 def handprints_ensure(*, chunk_size: int = 5000) -> None:

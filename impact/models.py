@@ -418,6 +418,9 @@ class IndicatorQuantity(models.Model):
                 condition=Q(quantity__gte=0), name="indicator_quantity_not_negative"
             ),
         ]
+        # The months an initiative reported quantities in, in order: the set-wise recompute
+        # merges them with its activity reports (initiative, month) without sorting.
+        indexes = [models.Index(fields=["initiative", "month"], name="indicator_quantity_months")]
 
     def __str__(self) -> str:
         return f"{self.initiative_id} {self.indicator_id} {self.month:%Y-%m}"

@@ -96,9 +96,10 @@ WITH spec AS (
     SELECT o.* FROM own o
     WHERE NOT EXISTS (SELECT 1 FROM declared x WHERE x.initiative_id = o.initiative_id)
 ), follow AS (
-    SELECT 'own' AS follows, own.* FROM own
+    -- Only the splits the version's lines follow: the other branch is planned away.
+    SELECT 'own' AS follows, own.* FROM own WHERE 'own' = ANY(%(follows_used)s::text[])
     UNION ALL
-    SELECT 'mix', mix.* FROM mix
+    SELECT 'mix', mix.* FROM mix WHERE 'mix' = ANY(%(follows_used)s::text[])
 ), follow_json AS (
     -- The split as services.line_json writes it: [[3, "1/2"], ["3.4", "1/4"], …].
     SELECT follows, initiative_id,
@@ -119,59 +120,75 @@ WITH spec AS (
     FROM impact_indicatorquantity q
     WHERE q.initiative_id > %(lo)s AND q.initiative_id <= %(hi)s
       AND NOT EXISTS (
+          -- The chunk's bounds again: the anti-join then reads the chunk's reports, not all.
           SELECT 1 FROM initiatives_activityreport a
           WHERE a.initiative_id = q.initiative_id AND a.month = q.month
+            AND a.initiative_id > %(lo)s AND a.initiative_id <= %(hi)s
       )
-), tagged AS (
+), month_parts AS (
+    -- Partial sums per calendar year, inside or outside the rolling window: each period is
+    -- then a sum of parts (a few per initiative) instead of a pass over every month twice.
+    SELECT initiative_id, date_trunc('year', month::timestamp)::date AS year,
+           month >= %(window_start)s::date AND month < %(window_end)s::date AS inside,
+           count(*) AS months, sum(hours) AS hours, sum(volunteers) AS volunteers,
+           max(volunteers) AS volunteers_max, sum(people) AS people, max(people) AS people_max
+    FROM months
+    GROUP BY 1, 2, 3
+), totals AS (
     -- Each month counts in its calendar year and, when inside it, in the rolling window.
-    SELECT m.*, p.kind, p.start, p.stop
-    FROM months m
+    SELECT m.initiative_id, p.kind, p.start, p.stop, sum(m.months)::bigint AS months_reported,
+           sum(m.hours) AS hours,
+           round(sum(m.volunteers)::numeric / sum(m.months), 0) AS volunteers_avg,
+           max(m.volunteers_max) AS volunteers_max,
+           round(sum(m.people)::numeric / sum(m.months), 0) AS people_avg,
+           max(m.people_max) AS people_max
+    FROM month_parts m
     CROSS JOIN LATERAL (VALUES
-        ('year', date_trunc('year', m.month::timestamp)::date,
-         (date_trunc('year', m.month::timestamp) + interval '1 year')::date),
+        ('year', m.year, (m.year + interval '1 year')::date),
         ('rolling12', %(window_start)s::date, %(window_end)s::date)
     ) AS p(kind, start, stop)
-    WHERE m.month >= p.start AND m.month < p.stop
-), totals AS (
-    SELECT initiative_id, kind, start, stop, count(*) AS months_reported, sum(hours) AS hours,
-           round(sum(volunteers)::numeric / count(*), 0) AS volunteers_avg,
-           max(volunteers) AS volunteers_max,
-           round(sum(people)::numeric / count(*), 0) AS people_avg, max(people) AS people_max
-    FROM tagged
-    GROUP BY initiative_id, kind, start, stop
+    WHERE p.kind = 'year' OR m.inside
+    GROUP BY m.initiative_id, p.kind, p.start, p.stop
     UNION ALL
     -- The rolling window is stored even without a reported month: zeros.
     SELECT initiative_id, 'rolling12', %(window_start)s::date, %(window_end)s::date,
            0, 0, 0, 0, 0, 0
     FROM chunk c
     WHERE NOT EXISTS (
-        SELECT 1 FROM months m
-        WHERE m.initiative_id = c.initiative_id
-          AND m.month >= %(window_start)s::date AND m.month < %(window_end)s::date
+        SELECT 1 FROM month_parts m WHERE m.initiative_id = c.initiative_id AND m.inside
     )
-), reported AS (
+), quantity_parts AS (
     -- R11: above the plausible maximum a quantity counts only once accepted; rejected never.
-    SELECT q.initiative_id, p.kind, p.start, s.ord, s.agg, q.quantity,
-           (s.pmax IS NULL OR q.quantity <= s.pmax OR q.review = 'accepted') AS counts
+    -- Partial sums as for the months: per indicator, year and inside the window or not.
+    SELECT q.initiative_id, s.ord, date_trunc('year', q.month::timestamp)::date AS year,
+           q.month >= %(window_start)s::date AND q.month < %(window_end)s::date AS inside,
+           sum(q.quantity) FILTER (
+               WHERE s.pmax IS NULL OR q.quantity <= s.pmax OR q.review = 'accepted'
+           ) AS counted,
+           count(*) FILTER (
+               WHERE NOT (s.pmax IS NULL OR q.quantity <= s.pmax OR q.review = 'accepted')
+           ) AS held
     FROM impact_indicatorquantity q
     JOIN spec s ON s.indicator_id = q.indicator_id
-    CROSS JOIN LATERAL (VALUES
-        ('year', date_trunc('year', q.month::timestamp)::date),
-        ('rolling12', %(window_start)s::date)
-    ) AS p(kind, start)
     WHERE q.initiative_id > %(lo)s AND q.initiative_id <= %(hi)s AND q.review <> 'rejected'
-      AND (p.kind = 'year'
-           OR q.month >= %(window_start)s::date AND q.month < %(window_end)s::date)
+    GROUP BY 1, 2, 3, 4
+), reported AS (
+    SELECT q.initiative_id, p.kind, p.start, q.ord, sum(q.counted) AS counted,
+           sum(q.held) AS held
+    FROM quantity_parts q
+    CROSS JOIN LATERAL (VALUES ('year', q.year), ('rolling12', %(window_start)s::date))
+        AS p(kind, start)
+    WHERE p.kind = 'year' OR q.inside
+    GROUP BY q.initiative_id, p.kind, p.start, q.ord
 ), held AS (
-    SELECT initiative_id, kind, start, count(*) AS held
-    FROM reported WHERE NOT counts GROUP BY initiative_id, kind, start
+    SELECT initiative_id, kind, start, sum(held) AS held
+    FROM reported GROUP BY initiative_id, kind, start
 ), summed AS (
     -- R4: flows and new units are summed; a stock's monthly figures become unit-years.
-    SELECT initiative_id, kind, start, ord,
-           CASE WHEN agg = 'stock' THEN round(COALESCE(sum(quantity) FILTER (WHERE counts), 0)
-                                              / 12, 4)
-                ELSE COALESCE(sum(quantity) FILTER (WHERE counts), 0) END AS quantity
-    FROM reported GROUP BY initiative_id, kind, start, ord, agg
+    SELECT r.initiative_id, r.kind, r.start, r.ord,
+           CASE WHEN s.agg = 'stock' THEN round(COALESCE(r.counted, 0) / 12, 4)
+                ELSE COALESCE(r.counted, 0) END AS quantity
+    FROM reported r JOIN spec s USING (ord)
 ), quantities AS (
     -- R9: in an overlap group only the first reported indicator (priority, code) counts.
     SELECT q.*, CASE WHEN s.ogroup IS NULL THEN NULL
@@ -272,20 +289,20 @@ WITH spec AS (
            sum(c_low) / 100.0 AS value_low, sum(c_central) / 100.0 AS value_central,
            sum(c_high) / 100.0 AS value_high
     FROM value_ranked GROUP BY initiative_id, kind, start, goal
+), reach_units AS (
+    -- Hours in tenths and people in whole people, split as the universal lines follow: one
+    -- row per key of each split followed, carrying the units of what follows it (0 if none).
+    SELECT t.initiative_id, t.kind, t.start, o.follows, o.goal, o.pos, o.w, o.d,
+           CASE WHEN o.follows = %(hours_follow)s THEN (t.hours * 10)::bigint ELSE 0 END
+               AS u_hours,
+           CASE WHEN o.follows = %(people_follow)s THEN t.people_avg::bigint ELSE 0 END
+               AS u_people
+    FROM totals t JOIN follow o ON o.initiative_id = t.initiative_id
+    WHERE o.follows IN (%(hours_follow)s, %(people_follow)s)
 ), reach_floors AS (
-    -- Hours in tenths and people in whole people, split as the universal lines follow.
-    SELECT t.initiative_id, t.kind, t.start, o.goal, o.pos, o.d,
-           (t.hours * 10)::bigint AS u_hours, (t.hours * 10)::bigint * o.w / o.d AS f_hours,
-           (t.hours * 10)::bigint * o.w %% o.d AS r_hours,
-           0::bigint AS u_people, 0::bigint AS f_people, 0::bigint AS r_people, 'h' AS what
-    FROM totals t JOIN follow o
-        ON o.follows = %(hours_follow)s AND o.initiative_id = t.initiative_id
-    UNION ALL
-    SELECT t.initiative_id, t.kind, t.start, o.goal, o.pos, o.d, 0, 0, 0,
-           t.people_avg::bigint, t.people_avg::bigint * o.w / o.d,
-           t.people_avg::bigint * o.w %% o.d, 'p'
-    FROM totals t JOIN follow o
-        ON o.follows = %(people_follow)s AND o.initiative_id = t.initiative_id
+    SELECT *, u_hours * w / d AS f_hours, u_hours * w %% d AS r_hours,
+           u_people * w / d AS f_people, u_people * w %% d AS r_people
+    FROM reach_units
 ), reach_ranked AS (
     SELECT initiative_id, kind, start, goal,
            f_hours + CASE WHEN row_number() OVER (period ORDER BY r_hours DESC, pos)
@@ -293,7 +310,7 @@ WITH spec AS (
            f_people + CASE WHEN row_number() OVER (period ORDER BY r_people DESC, pos)
                            <= u_people - sum(f_people) OVER period THEN 1 ELSE 0 END AS c_people
     FROM reach_floors
-    WINDOW period AS (PARTITION BY initiative_id, kind, start, what)
+    WINDOW period AS (PARTITION BY initiative_id, kind, start, follows)
 ), sdg_reach AS (
     SELECT initiative_id, kind, start, goal AS sdg, sum(c_hours) / 10.0 AS hours,
            sum(c_people) AS people
@@ -329,6 +346,18 @@ JOIN results r
     ON r.initiative_id = f.initiative_id AND r.period_kind = f.kind
    AND r.period_start = f.start
 """
+
+
+# A chunk's sorts and hashes (some 100,000 rows) fit in memory instead of spilling; compiling
+# the big statement (JIT) would cost more than it saves at this size. The planner sees 1–200
+# rows in CTEs that hold 10,000–300,000 (they have no statistics) and would rescan an
+# aggregate in a nested loop once per result row: quadratic, minutes per chunk. Without
+# nested loops (the LATERAL VALUES still use one) every join is a hash or merge join.
+CHUNK_SETTINGS = (
+    "SET LOCAL work_mem = '64MB'",
+    "SET LOCAL jit = off",
+    "SET LOCAL enable_nestloop = off",
+)
 
 
 def _line_prefix(line: Line, *, fixed: bool) -> str:
@@ -414,7 +443,21 @@ def chunk_parameters(
     params["act_d"] = act_d
     params["hours_follow"] = spec.volunteer_hours.follows
     params["people_follow"] = spec.people_follow
+    params["follows_used"] = sorted(
+        {follows for follows in params["follows"] if follows != "fixed"}
+        | {spec.volunteer_hours.follows, spec.people_follow}
+    )
     return params
+
+
+def version_parameters(version: MethodVersion) -> dict[str, list]:
+    """chunk_parameters of a stored version, with its indicators' and activities' ids."""
+    spec = method_spec(version)
+    return chunk_parameters(
+        spec,
+        dict(Indicator.objects.filter(code__in=spec.indicators).values_list("code", "pk")),
+        dict(Activity.objects.filter(code__in=spec.activities).values_list("code", "pk")),
+    )
 
 
 def _next_chunk(after: int, size: int) -> tuple[int, int] | None:
@@ -445,10 +488,8 @@ def _recompute_chunk(
     """Replaces the results of initiatives lo < id <= hi and advances the job, atomically."""
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
-        # A chunk's sorts and hashes (some 100,000 rows) fit in memory instead of spilling;
-        # compiling the big statement (JIT) would cost more than it saves at this size.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute("SET LOCAL jit = off")
+        for setting in CHUNK_SETTINGS:
+            cursor.execute(setting)
         cursor.execute(
             """
             INSERT INTO impact_handprintstate
@@ -558,12 +599,7 @@ def recompute_all(
         if not acquired:
             raise RecomputeBusy("another set-wise recompute is running")
         job = _start_or_resume(version_id=version.pk, period_end=window.end, resume=resume)
-        spec = method_spec(version)
-        params = chunk_parameters(
-            spec,
-            dict(Indicator.objects.filter(code__in=spec.indicators).values_list("code", "pk")),
-            dict(Activity.objects.filter(code__in=spec.activities).values_list("code", "pk")),
-        )
+        params = version_parameters(version)
         # The state marks belong to the version the per-initiative path computes.
         current = current_version(today)
         mark_fresh = current is not None and current.pk == version.pk
