@@ -36,6 +36,7 @@ from tests.recompute_checks import (
     bulk_initiatives,
     new_rows,
     random_inputs,
+    random_reports,
     save_rows,
 )
 
@@ -60,11 +61,7 @@ def random_activity_inputs(rng: random.Random, initiative_ids: list[int], code: 
     }
     rows = new_rows()
     for initiative_id in initiative_ids:
-        reports = {}
-        for month in rng.sample(MONTHS[12:], rng.randint(0, 24)):
-            volunteers = rng.randint(1, 30)
-            hours = Decimal(rng.randint(0, volunteers * 400)) / 10
-            reports[month] = (hours, volunteers, rng.randint(0, 250))
+        reports = random_reports(rng)
         declared = rng.sample(sorted(activities), rng.randint(0, 3))
         quantities = {}
         for indicator in {code for activity in declared for code in activities[activity]}:

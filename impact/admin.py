@@ -127,22 +127,21 @@ class SourcedValueForm(forms.ModelForm):
                 self.fields[name].required = False
 
 
-class MethodPriceInline(VersionPartInline, admin.StackedInline):
+class SourcedValueInline(VersionPartInline, admin.StackedInline):
     formfield_overrides = SOURCED_OVERRIDES
     form = SourcedValueForm
+    classes = ["collapse"]
+    fields = SOURCED_FIELDS
+
+
+class MethodPriceInline(SourcedValueInline):
     model = MethodPrice
     formset = _prefixed("prices")
-    classes = ["collapse"]
-    fields = SOURCED_FIELDS
 
 
-class MethodConversionInline(VersionPartInline, admin.StackedInline):
-    formfield_overrides = SOURCED_OVERRIDES
-    form = SourcedValueForm
+class MethodConversionInline(SourcedValueInline):
     model = MethodConversion
     formset = _prefixed("conversions")
-    classes = ["collapse"]
-    fields = SOURCED_FIELDS
 
 
 class MethodActivityInline(VersionPartInline, admin.TabularInline):

@@ -219,15 +219,21 @@ def new_rows() -> dict[str, list]:
     return {"goals": [], "reports": [], "quantities": [], "activities": []}
 
 
+def random_reports(rng: random.Random) -> dict[datetime.date, tuple[Decimal, int, int]]:
+    """0–24 of the last 24 months: 1–30 volunteers, up to 40 hours each, 0–250 people."""
+    reports = {}
+    for month in rng.sample(MONTHS[12:], rng.randint(0, 24)):
+        volunteers = rng.randint(1, 30)
+        hours = Decimal(rng.randint(0, volunteers * 400)) / 10
+        reports[month] = (hours, volunteers, rng.randint(0, 250))
+    return reports
+
+
 def random_inputs(rng: random.Random, initiative_ids: list[int]) -> None:
     """0–5 SDGs, 0–24 months with fractional hours, sometimes optional quantities."""
     rows = new_rows()
     for initiative_id in initiative_ids:
-        reports = {}
-        for month in rng.sample(MONTHS[12:], rng.randint(0, 24)):
-            volunteers = rng.randint(1, 30)
-            hours = Decimal(rng.randint(0, volunteers * 400)) / 10
-            reports[month] = (hours, volunteers, rng.randint(0, 250))
+        reports = random_reports(rng)
         quantities = {}
         if rng.random() < 0.2:
             for _ in range(rng.randint(1, 4)):
