@@ -494,6 +494,9 @@ CORS_ALLOW_CREDENTIALS = False
 # A recompute waits until an initiative's inputs have been quiet this long (bursts coalesce),
 # but never longer than the maximum delay after the first unsaved change.
 HANDPRINT_QUIET_SECONDS = env.float("HANDPRINT_QUIET_SECONDS", default=0.5)
+# Chunks of a set-wise recompute run side by side, each in its own database session:
+# PostgreSQL runs one statement on one core (docs/performance.md).
+RECOMPUTE_WORKERS = env.int("RECOMPUTE_WORKERS", default=2)
 HANDPRINT_MAX_DELAY_SECONDS = env.float("HANDPRINT_MAX_DELAY_SECONDS", default=10)
 # Anything stale for longer than this is re-enqueued by the sweep (lost task, dead broker).
 HANDPRINT_SWEEP_AFTER_SECONDS = env.float("HANDPRINT_SWEEP_AFTER_SECONDS", default=60)

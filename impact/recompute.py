@@ -9,11 +9,13 @@ largest-remainder splits.
 
 import datetime
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from math import lcm
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -477,7 +479,8 @@ def _next_chunk(after: int, size: int) -> tuple[int, int] | None:
 
 def _recompute_chunk(
     *,
-    job: RecomputeJob,
+    job: RecomputeJob | None,
+    version_id: int,
     lo: int,
     hi: int,
     count: int,
@@ -485,7 +488,10 @@ def _recompute_chunk(
     params: dict[str, list],
     mark_fresh: bool,
 ) -> None:
-    """Replaces the results of initiatives lo < id <= hi and advances the job, atomically."""
+    """Replaces the results of initiatives lo < id <= hi, and advances the job if given, atomically.
+
+    Without a job (a chunk of a wave) the caller advances it once the whole wave committed.
+    """
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         for setting in CHUNK_SETTINGS:
@@ -517,14 +523,14 @@ def _recompute_chunk(
                 WHERE version_id = %s AND initiative_id > %s AND initiative_id <= %s
             ))
             """,
-            [job.version_id, lo, hi],
+            [version_id, lo, hi],
         )
         cursor.execute(
             """
             DELETE FROM impact_handprintresult
             WHERE version_id = %s AND initiative_id > %s AND initiative_id <= %s
             """,
-            [job.version_id, lo, hi],
+            [version_id, lo, hi],
         )
         cursor.execute(
             CHUNK_SQL,
@@ -532,7 +538,7 @@ def _recompute_chunk(
                 **params,
                 "lo": lo,
                 "hi": hi,
-                "version": job.version_id,
+                "version": version_id,
                 "now": now,
                 "window_start": window.start,
                 "window_end": window.end,
@@ -548,15 +554,48 @@ def _recompute_chunk(
                 """,
                 [now, lo, hi],
             )
-        cursor.execute(
-            """
-            UPDATE impact_recomputejob SET done = done + %s, last_initiative_id = %s
-            WHERE id = %s
-            """,
-            [count, hi, job.pk],
-        )
-    job.done += count
-    job.last_initiative_id = hi
+        if job is not None:
+            _advance(cursor, job, done=count, last=hi)
+
+
+def _advance(cursor, job: RecomputeJob, *, done: int, last: int) -> None:  # noqa: ANN001
+    cursor.execute(
+        "UPDATE impact_recomputejob SET done = done + %s, last_initiative_id = %s WHERE id = %s",
+        [done, last, job.pk],
+    )
+    job.done += done
+    job.last_initiative_id = last
+
+
+def _chunk_in_own_session(**chunk: object) -> None:
+    """One chunk on this thread's own connection, closed afterwards."""
+    try:
+        _recompute_chunk(job=None, **chunk)
+    finally:
+        connection.close()
+
+
+def _wave(chunks: list[tuple[int, int, int]], **common: object) -> None:
+    """Recomputes the chunks (lo, hi, count) at once, each in its own session and transaction.
+
+    PostgreSQL runs each statement on one core, so chunks side by side use them all. Raises
+    the first chunk's error after every chunk has ended.
+    """
+    errors: list[BaseException] = []
+
+    def run(lo: int, hi: int, count: int) -> None:
+        try:
+            _chunk_in_own_session(lo=lo, hi=hi, count=count, **common)
+        except BaseException as exc:  # noqa: BLE001 - handed to the coordinator
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=chunk) for chunk in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _start_or_resume(*, version_id: int, period_end: datetime.date, resume: bool) -> RecomputeJob:
@@ -588,7 +627,9 @@ def recompute_all(
     """Recomputes every initiative's handprint (any status) set-wise in SQL; resumes a crash.
 
     Each chunk commits its results, the state marks and the job's progress together, so a
-    crash loses at most one chunk. `progress(done, total)` is called at the start (done > 0
+    crash loses at most one chunk; RECOMPUTE_WORKERS chunks run side by side in their own
+    sessions (outside a transaction), and such a wave advances the job when all of it
+    committed. `progress(done, total)` is called at the start (done > 0
     when resuming) and after every chunk. Raises RecomputeBusy when another session runs one.
     """
     if chunk_size < 1:
@@ -605,18 +646,31 @@ def recompute_all(
         mark_fresh = current is not None and current.pk == version.pk
         if progress:
             progress(job.done, job.total)
+        common = {
+            "version_id": version.pk,
+            "window": window,
+            "params": params,
+            "mark_fresh": mark_fresh,
+        }
+        # Chunks side by side need their own committed sessions: not inside a transaction.
+        workers = 1 if connection.in_atomic_block else max(settings.RECOMPUTE_WORKERS, 1)
         try:
-            while chunk := _next_chunk(job.last_initiative_id, chunk_size):
-                hi, count = chunk
-                _recompute_chunk(
-                    job=job,
-                    lo=job.last_initiative_id,
-                    hi=hi,
-                    count=count,
-                    window=window,
-                    params=params,
-                    mark_fresh=mark_fresh,
-                )
+            while True:
+                chunks, lo = [], job.last_initiative_id
+                while len(chunks) < workers and (chunk := _next_chunk(lo, chunk_size)):
+                    chunks.append((lo, *chunk))
+                    lo = chunk[0]
+                if not chunks:
+                    break
+                if len(chunks) == 1:
+                    lo, hi, count = chunks[0]
+                    _recompute_chunk(job=job, lo=lo, hi=hi, count=count, **common)
+                else:
+                    # A wave advances the job once all its chunks committed: a crash in it
+                    # is redone on resume (a chunk replaces its rows), never skipped.
+                    _wave(chunks, **common)
+                    with connection.cursor() as cursor:
+                        _advance(cursor, job, done=sum(c[2] for c in chunks), last=lo)
                 job.total = max(job.total, job.done)
                 if progress:
                     progress(job.done, job.total)

@@ -4,6 +4,7 @@ import datetime
 import random
 from decimal import Decimal
 from io import StringIO
+from unittest.mock import patch
 
 import psycopg
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from impact import recompute
 from impact.models import (
     AreaState,
     HandprintResult,
@@ -405,3 +407,65 @@ def test_command_resumes_an_interrupted_run_and_says_so(v2026: MethodVersion) ->
 def test_command_refuses_an_unknown_method_version(v2026: MethodVersion) -> None:
     with pytest.raises(CommandError, match="No method version 'nope'"):
         call_command("recompute_handprints", "--method", "nope", stdout=StringIO())
+
+
+# --- Chunks side by side ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_run_side_by_side_in_their_own_sessions(reference_data, settings) -> None:
+    # Given committed inputs (outside a transaction chunks can run in their own sessions)
+    settings.RECOMPUTE_WORKERS = 3
+    version = MethodVersion.objects.get(code="2027.1")
+    initiative_ids = bulk_initiatives(23)
+    random_inputs(random.Random(20261206), initiative_ids)
+    sessions: set[int] = set()
+    real_chunk = recompute._recompute_chunk
+
+    def spy(**chunk):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            sessions.add(cursor.fetchone()[0])
+        real_chunk(**chunk)
+
+    # When everything is recomputed in chunks of 4, three at a time
+    with patch.object(recompute, "_recompute_chunk", spy):
+        seen: list[tuple[int, int]] = []
+        job = recompute_all(
+            version=version, today=TODAY, chunk_size=4, progress=lambda *p: seen.append(p)
+        )
+
+    # Then the waves ran in several sessions, the job advanced per wave of 12, and every
+    # stored figure is the pure function's
+    assert len(sessions) > 1
+    assert (job.status, job.done, job.total) == (RecomputeJob.Status.DONE, 23, 23)
+    assert [done for done, _ in seen] == [0, 12, 23]
+    assert_matches_pure_function(initiative_ids, version)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wave_that_fails_is_redone_on_resume_never_skipped(reference_data, settings) -> None:
+    settings.RECOMPUTE_WORKERS = 2
+    version = MethodVersion.objects.get(code="2027.1")
+    initiative_ids = bulk_initiatives(12)
+    random_inputs(random.Random(7), initiative_ids)
+    real_chunk = recompute._recompute_chunk
+    third = initiative_ids[7]  # the last id of the second chunk of the first wave
+
+    def failing(**chunk):
+        if chunk["hi"] == third:
+            raise RuntimeError("the database went away")
+        real_chunk(**chunk)
+
+    # Given a run whose first wave fails in its second chunk (the first one committed)
+    with patch.object(recompute, "_recompute_chunk", failing), pytest.raises(RuntimeError):
+        recompute_all(version=version, today=TODAY, chunk_size=4)
+    job = RecomputeJob.objects.get()
+    assert (job.status, job.done, job.last_initiative_id) == (RecomputeJob.Status.RUNNING, 0, 0)
+
+    # When it is run again
+    job = recompute_all(version=version, today=TODAY, chunk_size=4)
+
+    # Then it resumed the same job from the start of that wave, and everything is right
+    assert (job.pk, job.status, job.done) == (RecomputeJob.objects.get().pk, "done", 12)
+    assert_matches_pure_function(initiative_ids, version)

@@ -72,6 +72,9 @@ def _worker(broker: PrivateRedis, log: Path) -> subprocess.Popen:
                 # Redis hands an unacknowledged task to another worker after this long; the
                 # default (an hour) is what production wants, not what a test can wait for.
                 CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT_SECONDS),
+                # One chunk at a time, so the kill lands after exactly one committed chunk
+                # (waves of chunks side by side are tested in tests/test_recompute_all.py).
+                RECOMPUTE_WORKERS="1",
             ),
             stdout=output,
             stderr=subprocess.STDOUT,
