@@ -1,10 +1,13 @@
 """`make bench`: the Social Handprint at national scale, measured against baselines of the same run.
 
-1. Seeds its own database (buurtbeurs_bench) on the PostgreSQL server `make test` would use,
-   set-wise in SQL (bench/dataset.py, shared with `make bench-browse`): initiatives over every
-   CBS wijk (weighted by population), 1–5 SDGs each, and months of activity reports. Skipped
-   when the data is already there.
-2. Times the set-wise recompute of every handprint beside plain GROUP BYs of the same reports.
+1. Seeds its own database (buurtbeurs_bench, or $BENCH_DATABASE) on the PostgreSQL server
+   `make test` would use, set-wise in SQL (bench/dataset.py, shared with `make bench-browse`):
+   initiatives over every CBS wijk (weighted by population), 1–5 SDGs each, months of
+   activity reports, declared activities and their monthly indicator quantities. Skipped when
+   the data is already there.
+2. Times the set-wise recompute of every handprint, lines stored, for the current method
+   version and the previous one, beside plain GROUP BYs of the same reports and quantities;
+   shows where the time goes (the chunk's statements, EXPLAIN ANALYZE of one chunk).
 3. Starts a real Celery worker and times saved report → stored handprint, beside one direct
    synchronous recompute.
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import math
 import os
 import platform
@@ -25,9 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,19 +95,77 @@ GROUP BY r.initiative_id, p.kind, p.start
 """
 
 
+# The same, over the reports and the indicator quantities: the reports per initiative and
+# period as above, and beside them the quantities per initiative, period and indicator (a
+# handprint values each indicator on its own line). The baseline of the ratio.
+PLAIN_PER_PERIOD_WITH_QUANTITIES = """
+CREATE TEMP TABLE bench_plain AS
+SELECT r.initiative_id, p.kind, p.start, NULL::bigint AS indicator_id, count(*) AS months,
+       sum(r.volunteer_hours) AS hours,
+       round(avg(r.active_volunteers)) AS volunteers_avg,
+       max(r.active_volunteers) AS volunteers_max,
+       round(avg(r.people_reached)) AS people_avg,
+       max(r.people_reached) AS people_max
+FROM initiatives_activityreport r
+CROSS JOIN LATERAL (
+    SELECT 'year', date_trunc('year', r.month)::date
+    UNION ALL
+    SELECT 'rolling12', %(start)s::date WHERE r.month >= %(start)s AND r.month < %(end)s
+) AS p (kind, start)
+GROUP BY r.initiative_id, p.kind, p.start
+UNION ALL
+SELECT q.initiative_id, p.kind, p.start, q.indicator_id, count(*), sum(q.quantity),
+       NULL, NULL, NULL, max(q.quantity)
+FROM impact_indicatorquantity q
+CROSS JOIN LATERAL (
+    SELECT 'year', date_trunc('year', q.month)::date
+    UNION ALL
+    SELECT 'rolling12', %(start)s::date WHERE q.month >= %(start)s AND q.month < %(end)s
+) AS p (kind, start)
+GROUP BY q.initiative_id, p.kind, p.start, q.indicator_id
+"""
+
+
 @dataclass
-class RecomputeFigures:
+class VersionRun:
+    """One recompute_all of one method version, and where its time went."""
+
+    code: str
+    current: bool
     seconds: float
-    initiatives: int
-    reports: int
     results: int
-    chunk_size: int
-    status: str
+    sdg_rows: int
     replaced: int
+    status: str
     chunk_seconds: list[float]
     load: tuple[float, float]
+    # Seconds per statement of the chunks (services' SQL, classified), summed over the run.
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class RecomputeFigures:
+    initiatives: int
+    reports: int
+    quantities: int
+    chunk_size: int
     plain_per_initiative: float
     plain_per_period: float
+    plain_with_quantities: float
+    runs: list[VersionRun]
+    explain: list[str] = field(default_factory=list)
+
+    @property
+    def current(self) -> VersionRun:
+        return self.runs[0]
+
+    @property
+    def seconds(self) -> float:
+        return self.current.seconds
+
+    @property
+    def ratio_with_quantities(self) -> float:
+        return self.seconds / self.plain_with_quantities
 
     @property
     def ratio_per_period(self) -> float:
@@ -144,52 +206,392 @@ def _progress_recorder(chunk_seconds: list[float]) -> Callable[[int, int], None]
     return progress
 
 
-def bench_recompute(*, chunk_size: int, reports: int) -> RecomputeFigures:
+# The statements of a chunk (impact/recompute.py), by how they start once whitespace is
+# collapsed; a statement matching none counts as "other".
+PHASES = [
+    ("chunk statement: compute and insert results and SDG rows", "WITH spec AS"),
+    ("delete the previous SDG rows", "DELETE FROM impact_handprintsdg"),
+    ("delete the previous results", "DELETE FROM impact_handprintresult"),
+    ("state rows: create missing", "INSERT INTO impact_handprintstate"),
+    ("state rows: lock (FOR UPDATE)", "SELECT initiative_id FROM impact_handprintstate"),
+    ("state rows: mark fresh", "UPDATE impact_handprintstate"),
+    ("job progress", "UPDATE impact_recomputejob"),
+    ("next chunk's bounds", "SELECT max(id), count(*)"),
+    ("SET LOCAL work_mem, jit", "SET LOCAL"),
+]
+
+
+COMMIT = "commit: deferred foreign-key checks, WAL flush"
+
+
+class PhaseTimer:
+    """A connection.execute_wrapper: sums the wall time of every statement by PHASES."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, execute, sql, params, many, context):  # noqa: ANN001, ANN204
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            phase = self.phase(sql)
+            self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+
+    @contextmanager
+    def commits(self, connection) -> Iterator[None]:  # noqa: ANN001
+        """Times the commits too: the deferred foreign-key checks of the rows run there."""
+        commit = connection.commit
+
+        def timed() -> None:
+            started = time.perf_counter()
+            try:
+                commit()
+            finally:
+                self.seconds[COMMIT] = self.seconds.get(COMMIT, 0.0) + time.perf_counter() - started
+
+        connection.commit = timed
+        try:
+            yield
+        finally:
+            del connection.commit
+
+    @staticmethod
+    def phase(sql: str) -> str:
+        text = " ".join(sql.split())
+        return next((name for name, start in PHASES if text.startswith(start)), "other")
+
+
+def recompute_version(version, *, chunk_size: int, current: bool) -> VersionRun:  # noqa: ANN001
+    """recompute_all of one version from scratch, timed, with its statements by phase."""
+    from django.db import connection
+
+    from impact.models import HandprintResult, HandprintSdg
+    from impact.recompute import recompute_all
+
+    stored = HandprintResult.objects.filter(version=version)
+    replaced = stored.count()
+    say(f"recompute_all(version={version.code}, chunk_size={chunk_size}) …")
+    chunk_seconds: list[float] = []
+    timer = PhaseTimer()
+    load_before = load_average()
+    started = time.perf_counter()
+    with connection.execute_wrapper(timer), timer.commits(connection):
+        job = recompute_all(
+            version=version,
+            chunk_size=chunk_size,
+            resume=False,
+            progress=_progress_recorder(chunk_seconds),
+        )
+    seconds = time.perf_counter() - started
+    results = stored.count()
+    sdg_rows = HandprintSdg.objects.filter(result__version=version).count()
+    say(f"  {seconds:.1f}s, job {job.status} {job.done}/{job.total}, {results:,} results stored")
+    return VersionRun(
+        code=version.code,
+        current=current,
+        seconds=seconds,
+        results=results,
+        sdg_rows=sdg_rows,
+        replaced=replaced,
+        status=job.status,
+        chunk_seconds=chunk_seconds,
+        load=(load_before, load_average()),
+        phases=timer.seconds,
+    )
+
+
+class _Rollback(Exception):
+    """Undoes the explained chunk."""
+
+
+def middle_chunk(chunk_size: int) -> tuple[int, int, int]:
+    """(lo, hi, count) of the chunk recompute_all takes halfway: initiatives lo < id <= hi."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM initiatives_initiative")
+        (total,) = cursor.fetchone()
+        cursor.execute(
+            """
+            SELECT min(id) - 1, max(id), count(*) FROM (
+                SELECT id FROM initiatives_initiative ORDER BY id OFFSET %s LIMIT %s
+            ) AS middle
+            """,
+            [(total // chunk_size // 2) * chunk_size, chunk_size],
+        )
+        return cursor.fetchone()
+
+
+def on_chunk(version, lo: int, hi: int, statement: str, *, immediate: bool = False):  # noqa: ANN001, ANN201
+    """(seconds, first row) of a statement over the chunk's inputs, then rolled back.
+
+    As a chunk runs it: the chunk's settings and parameters, its previous results deleted
+    first. `immediate`: the foreign-key checks a chunk defers to its commit run at the end
+    of the statement instead (and so count in its time, and show in EXPLAIN).
+    """
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from impact.recompute import CHUNK_SETTINGS, version_parameters
+    from impact.scoring import rolling_window
+
+    window = rolling_window(timezone.localdate())
+    params = {
+        **version_parameters(version),
+        "lo": lo,
+        "hi": hi,
+        "version": version.pk,
+        "now": timezone.now(),
+        "window_start": window.start,
+        "window_end": window.end,
+    }
+    outcome = None
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in CHUNK_SETTINGS:
+                cursor.execute(setting)
+            if immediate:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                """
+                DELETE FROM impact_handprintsdg WHERE result_id IN (
+                    SELECT id FROM impact_handprintresult
+                    WHERE version_id = %s AND initiative_id > %s AND initiative_id <= %s)
+                """,
+                [version.pk, lo, hi],
+            )
+            cursor.execute(
+                "DELETE FROM impact_handprintresult "
+                "WHERE version_id = %s AND initiative_id > %s AND initiative_id <= %s",
+                [version.pk, lo, hi],
+            )
+            started = time.perf_counter()
+            cursor.execute(statement, params)
+            row = cursor.fetchone() if cursor.description else None
+            outcome = (time.perf_counter() - started, row)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return outcome
+
+
+# The chunk statement cut after its inputs: what every later stage reads.
+INPUTS_PROBE = ") SELECT (SELECT count(*) FROM totals), (SELECT count(*) FROM quantities)"
+
+
+def chunk_stages(version, *, chunk_size: int) -> list[str]:  # noqa: ANN001
+    """Where a chunk's time goes, in real seconds: its statement cut after each stage.
+
+    The inputs (the periods' totals and quantities), then the results with their lines, then
+    the whole statement with the SDG rows, then with the foreign-key checks a chunk runs at
+    its commit: each the best of two runs on the middle chunk, rolled back.
+    """
+    from impact.recompute import CHUNK_SQL
+
+    lo, hi, count = middle_chunk(chunk_size)
+    head, sdg_insert = "), results AS (", "\nINSERT INTO impact_handprintsdg"
+    if head not in CHUNK_SQL or sdg_insert not in CHUNK_SQL:
+        return ["(the chunk statement no longer has the stages this bench cuts it at)"]
+    inputs = CHUNK_SQL[: CHUNK_SQL.index(head)]
+    statements = [
+        (
+            "inputs: periods' totals, quantities (R4, R9, R11)",
+            inputs + INPUTS_PROBE,
+            False,
+        ),
+        (
+            "results: line values, lines JSON, subtotals, insert",
+            CHUNK_SQL[: CHUNK_SQL.index(sdg_insert)] + "\nSELECT count(*) FROM results",
+            False,
+        ),
+        ("SDG rows: value and reach splits, insert", CHUNK_SQL, False),
+        ("foreign-key checks (at the commit)", CHUNK_SQL, True),
+    ]
+    seconds = []
+    for _name, statement, immediate in statements:
+        runs = [on_chunk(version, lo, hi, statement, immediate=immediate) for _ in range(2)]
+        seconds.append(min(run[0] for run in runs))
+    stages = [seconds[0]] + [b - a for a, b in zip(seconds, seconds[1:], strict=False)]
+    return [
+        f"stages of the chunk statement of {version.code}, initiatives {lo + 1:,}–{hi:,} "
+        f"({count:,}), cut after each and rolled back: {seconds[-1]:.2f}s in all",
+        "  "
+        + "; ".join(
+            f"{name} {part:.2f}s ({part / seconds[-1]:.0%})"
+            for (name, _statement, _immediate), part in zip(statements, stages, strict=True)
+        ),
+    ]
+
+
+def explain_chunk(version, *, chunk_size: int) -> tuple[list[str], dict]:  # noqa: ANN001
+    """EXPLAIN (ANALYZE, BUFFERS) of the chunk statement for the middle chunk, rolled back.
+
+    The foreign-key checks run with the statement (they show as its triggers). EXPLAIN's
+    clocks slow the many small nodes down: its shares are a guide, chunk_stages the figures.
+    """
+    from impact.recompute import CHUNK_SQL
+
+    lo, hi, count = middle_chunk(chunk_size)
+    outcome = on_chunk(
+        version, lo, hi, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + CHUNK_SQL, immediate=True
+    )
+    (document,) = outcome[1]
+    plan = (json.loads(document) if isinstance(document, str) else document)[0]
+    return plan_summary(plan, version=version.code, lo=lo, hi=hi, count=count), plan
+
+
+def _node_text(node: dict) -> str:
+    text = node["Node Type"]
+    if node.get("Strategy") not in (None, "Plain"):
+        text = f"{node['Strategy']} {text}"
+    if node.get("Relation Name"):
+        text += f" on {node['Relation Name']}"
+    if node.get("CTE Name"):
+        text += f" of {node['CTE Name']}"
+    if node.get("Sort Space Type") == "Disk" or node.get("Disk Usage"):
+        text += " (spills to disk)"
+    # An INSERT without RETURNING returns no rows: count those its input gives it.
+    counted = node
+    if node["Node Type"] == "ModifyTable":
+        counted = next(
+            (
+                child
+                for child in node.get("Plans", [])
+                if child.get("Parent Relationship") == "Outer"
+            ),
+            node,
+        )
+    rows = counted.get("Actual Rows", 0) * counted.get("Actual Loops", 1)
+    return f"{text}, {rows:,} rows"
+
+
+# What the materialised CTEs of impact/recompute.py's CHUNK_SQL do, with the CTEs inlined
+# into them (PostgreSQL inlines a CTE read once, so its nodes count in its reader).
+CTE_ROLES = {
+    "results": "results (lines JSON, subtotals, insert)",
+    "main": "SDG rows (value and reach splits, insert)",
+    "month_parts": "months (reports and quantity months)",
+    "reported": "quantities per period (R11)",
+    "quantities": "quantities: overlap (R9)",
+    "valued": "line values",
+}
+
+
+def plan_summary(plan: dict, *, version: str, lo: int, hi: int, count: int, top: int = 8) -> list:
+    """The plan's time per CTE and its most expensive nodes, exclusive of their children.
+
+    A node's own time is its total (× loops) less its children's; a CTE's rows are computed
+    when a CTE Scan first reads them, so a CTE Scan counts nothing of its own and the CTE's
+    work is found under the CTE itself.
+    """
+    nodes: list[tuple[float, str, str]] = []
+
+    def walk(node: dict, owner: str) -> None:
+        name = node.get("Subplan Name") or ""
+        if name.startswith("CTE "):
+            owner = name[4:]
+        children = node.get("Plans", [])
+        inner = sum(
+            child["Actual Total Time"] * child.get("Actual Loops", 1)
+            for child in children
+            if not (child.get("Subplan Name") or "").startswith("CTE ")
+        )
+        total = node["Actual Total Time"] * node.get("Actual Loops", 1)
+        own = 0.0 if node["Node Type"] == "CTE Scan" else max(0.0, total - inner)
+        nodes.append((own, CTE_ROLES.get(owner, owner), _node_text(node)))
+        for child in children:
+            walk(child, owner)
+
+    walk(plan["Plan"], "main")
+    execution = plan["Execution Time"]
+    by_owner: dict[str, float] = {}
+    for own, owner, _text in nodes:
+        by_owner[owner] = by_owner.get(owner, 0.0) + own
+    checks: dict[str, list[float]] = {}
+    for trigger in plan.get("Triggers", []):
+        figures = checks.setdefault(trigger.get("Relation", "?"), [0.0, 0])
+        figures[0] += trigger["Time"]
+        figures[1] += trigger["Calls"]
+    if checks:
+        by_owner["foreign-key checks"] = sum(ms for ms, _calls in checks.values())
+    root = plan["Plan"]
+    lines = [
+        f"EXPLAIN (ANALYZE, BUFFERS) of the chunk statement of {version}, initiatives "
+        f"{lo + 1:,}–{hi:,} ({count:,}): execution {execution / 1000:.2f}s, planning "
+        f"{plan['Planning Time'] / 1000:.2f}s; buffers hit {root.get('Shared Hit Blocks', 0):,}"
+        f", read {root.get('Shared Read Blocks', 0):,}",
+        "  by CTE (own time of its nodes; a CTE read once counts in its reader): "
+        + ", ".join(
+            f"{owner} {ms / 1000:.2f}s"
+            for owner, ms in sorted(by_owner.items(), key=lambda item: -item[1])
+            if ms >= execution * 0.02
+        ),
+    ]
+    if checks:
+        lines.append(
+            "  foreign-key checks (deferred to the commit in a real chunk): "
+            + ", ".join(
+                f"{relation} {ms / 1000:.2f}s ({calls:,} rows)"
+                for relation, (ms, calls) in sorted(checks.items(), key=lambda item: -item[1][0])
+            )
+        )
+    lines.append(f"  top {top} nodes by own time:")
+    for own, owner, text in sorted(nodes, key=lambda item: -item[0])[:top]:
+        lines.append(f"    {own / 1000:6.2f}s  {owner}: {text}")
+    return lines
+
+
+def bench_recompute(*, chunk_size: int, reports: int, quantities: int) -> RecomputeFigures:
     from django.db import connection
     from django.utils import timezone
 
-    from impact.methods import current_version
-    from impact.models import HandprintResult
-    from impact.recompute import recompute_all
+    from impact.methods import current_version, previous_version
     from impact.scoring import rolling_window
 
     version = current_version()
     if version is None:
         sys.exit("[bench] no published method version is valid today: nothing to recompute.")
     window = rolling_window(timezone.localdate())
-    with connection.cursor() as cursor:  # Read the reports once so every timing below is warm.
+    with connection.cursor() as cursor:  # Read the inputs once so every timing below is warm.
         cursor.execute("SELECT count(*), sum(volunteer_hours) FROM initiatives_activityreport")
-    say("plain SQL over the same reports (median of 3) …")
+        cursor.execute("SELECT count(*), sum(quantity) FROM impact_indicatorquantity")
+    say("plain SQL over the same rows (median of 3) …")
+    bounds = {"start": window.start, "end": window.end}
     per_initiative = _timed_sql(PLAIN_PER_INITIATIVE)
-    per_period = _timed_sql(PLAIN_PER_PERIOD, {"start": window.start, "end": window.end})
-    say(f"  GROUP BY initiative {per_initiative:.2f}s, per period {per_period:.2f}s")
-    replaced = HandprintResult.objects.filter(version=version).count()
-    say(f"recompute_all(version={version.code}, chunk_size={chunk_size}) …")
-    chunk_seconds: list[float] = []
-    load_before = load_average()
-    started = time.perf_counter()
-    job = recompute_all(
-        version=version,
-        chunk_size=chunk_size,
-        resume=False,
-        progress=_progress_recorder(chunk_seconds),
+    per_period = _timed_sql(PLAIN_PER_PERIOD, bounds)
+    with_quantities = _timed_sql(PLAIN_PER_PERIOD_WITH_QUANTITIES, bounds)
+    say(
+        f"  reports: GROUP BY initiative {per_initiative:.2f}s, per period {per_period:.2f}s; "
+        f"reports and quantities per period {with_quantities:.2f}s"
     )
-    seconds = time.perf_counter() - started
-    results = HandprintResult.objects.filter(version=version).count()
-    say(f"  {seconds:.1f}s, job {job.status} {job.done}/{job.total}, {results:,} results stored")
+    runs = [recompute_version(version, chunk_size=chunk_size, current=True)]
+    previous = previous_version()
+    if previous is not None:
+        runs.append(recompute_version(previous, chunk_size=chunk_size, current=False))
+    say(f"where the time of one chunk of {version.code} goes …")
+    explain = chunk_stages(version, chunk_size=chunk_size)
+    explain += explain_chunk(version, chunk_size=chunk_size)[0]
+    for line in explain:
+        say(line)
+    initiatives = _initiative_count()
     return RecomputeFigures(
-        seconds=seconds,
-        initiatives=job.total,
+        initiatives=initiatives,
         reports=reports,
-        results=results,
+        quantities=quantities,
         chunk_size=chunk_size,
-        status=job.status,
-        replaced=replaced,
-        chunk_seconds=chunk_seconds,
-        load=(load_before, load_average()),
         plain_per_initiative=per_initiative,
         plain_per_period=per_period,
+        plain_with_quantities=with_quantities,
+        runs=runs,
+        explain=explain,
     )
+
+
+def _initiative_count() -> int:
+    from initiatives.models import Initiative
+
+    return Initiative.objects.count()
 
 
 # --- Saved report → stored handprint, with a real worker -----------------------------------------
@@ -448,6 +850,50 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def recompute_lines(recompute: RecomputeFigures) -> list[str]:
+    lines = []
+    for run in recompute.runs:
+        chunks = run.chunk_seconds or [run.seconds]
+        role = "current" if run.current else "previous"
+        lines += [
+            f"recompute    recompute_all of {run.code} ({role}): {run.seconds:.1f}s for "
+            f"{recompute.initiatives:,} initiatives (chunk {recompute.chunk_size:,}, "
+            f"job {run.status})",
+            f"             {recompute.initiatives / run.seconds:,.0f} initiatives/s, "
+            f"{(recompute.reports + recompute.quantities) / run.seconds:,.0f} input rows/s; "
+            f"{run.results:,} results with lines and {run.sdg_rows:,} SDG rows stored, "
+            f"{run.replaced:,} replaced",
+            f"             per chunk: median {statistics.median(chunks):.2f}s, "
+            f"max {max(chunks):.2f}s; load average {run.load[0]:.1f} → {run.load[1]:.1f}",
+        ]
+        timed = sum(run.phases.values())
+        phases = sorted(run.phases.items(), key=lambda item: -item[1])
+        phases.append(("Python, progress", max(0.0, run.seconds - timed)))
+        lines.append(
+            "  phases     "
+            + "; ".join(
+                f"{name} {seconds:.1f}s ({seconds / run.seconds:.0%})"
+                for name, seconds in phases
+                if seconds >= 0.05
+            )
+        )
+    lines += [
+        f"  baseline   plain GROUP BY initiative, period over reports and quantities "
+        f"{recompute.plain_with_quantities:.2f}s; reports only: per initiative and period "
+        f"{recompute.plain_per_period:.2f}s, per initiative {recompute.plain_per_initiative:.2f}s",
+        f"  ratio      recompute of {recompute.current.code}/plain over reports and quantities "
+        f"{recompute.ratio_with_quantities:.1f}×; /plain reports per period "
+        f"{recompute.ratio_per_period:.1f}×",
+        f"  target     {recompute.current.code} under {TARGET_RECOMPUTE_SECONDS:.0f}s: "
+        f"{verdict(recompute.seconds < TARGET_RECOMPUTE_SECONDS)}",
+    ]
+    lines += [
+        f"  where      {line}" if n == 0 else f"             {line}"
+        for n, line in enumerate(recompute.explain)
+    ]
+    return lines
+
+
 def summary(
     dataset: Dataset,
     recompute: RecomputeFigures | None,
@@ -466,25 +912,12 @@ def summary(
         f"dataset      {dataset.initiatives:,} published initiatives over {dataset.districts:,} "
         f"wijken, {dataset.months} months ({dataset.first_month:%Y-%m}…{dataset.last_month:%Y-%m})",
         f"             {dataset.reports:,} activity reports; {seeded}",
+        f"             {dataset.activities:,} declared activities, {dataset.quantities:,} "
+        f"indicator quantities ({dataset.implausible:,} above the plausible maximum, "
+        f"{dataset.accepted:,} of them accepted)",
     ]
     if recompute:
-        chunks = recompute.chunk_seconds or [recompute.seconds]
-        lines += [
-            f"recompute    recompute_all: {recompute.seconds:.1f}s for {recompute.initiatives:,} "
-            f"initiatives (chunk {recompute.chunk_size:,}, job {recompute.status})",
-            f"             {recompute.initiatives / recompute.seconds:,.0f} initiatives/s, "
-            f"{recompute.reports / recompute.seconds:,.0f} report rows/s; "
-            f"{recompute.results:,} results stored, {recompute.replaced:,} replaced",
-            f"             per chunk: median {statistics.median(chunks):.2f}s, "
-            f"max {max(chunks):.2f}s; load average {recompute.load[0]:.1f} → "
-            f"{recompute.load[1]:.1f}",
-            f"  baseline   plain GROUP BY per initiative {recompute.plain_per_initiative:.2f}s, "
-            f"per initiative and period {recompute.plain_per_period:.2f}s",
-            f"  ratio      recompute/plain per period {recompute.ratio_per_period:.1f}×, "
-            f"recompute/plain per initiative {recompute.ratio_per_initiative:.1f}×",
-            f"  target     under {TARGET_RECOMPUTE_SECONDS:.0f}s: "
-            f"{verdict(recompute.seconds < TARGET_RECOMPUTE_SECONDS)}",
-        ]
+        lines += recompute_lines(recompute)
     if latency and latency.latencies:
         direct = statistics.median(latency.direct)
         p50 = latency.percentile(0.50)
@@ -552,7 +985,9 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     where = machine()
     recompute = None
     if not args.no_recompute:
-        recompute = bench_recompute(chunk_size=args.chunk_size, reports=dataset.reports)
+        recompute = bench_recompute(
+            chunk_size=args.chunk_size, reports=dataset.reports, quantities=dataset.quantities
+        )
     latency = None
     if not args.no_latency:
         latency = bench_latency(
