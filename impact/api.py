@@ -80,6 +80,7 @@ def _result_json(result: HandprintResult) -> dict:
         "quantities_held_for_review": result.held_for_review,
         "volunteer_hours": str(result.volunteer_hours),
         "months_reported": result.months_reported,
+        "months_with_activities": result.months_with_activities,
         "active_volunteers": {"average": result.volunteers_avg, "highest": result.volunteers_max},
         "people_reached": {"average": result.people_avg, "highest": result.people_max},
         "sdgs": [

@@ -467,6 +467,9 @@ class HandprintResult(models.Model):
     inputs_version = models.BigIntegerField(_("inputs version"))
     computed_at = models.DateTimeField(_("computed at"))
     months_reported = models.PositiveSmallIntegerField(_("months reported"))
+    months_with_activities = models.PositiveSmallIntegerField(
+        _("months reported with activities"), default=0
+    )
     volunteer_hours = models.DecimalField(_("volunteer hours"), max_digits=14, decimal_places=1)
     volunteers_avg = models.PositiveIntegerField()
     volunteers_max = models.PositiveIntegerField()

@@ -127,19 +127,26 @@ WITH spec AS (
           WHERE a.initiative_id = q.initiative_id AND a.month = q.month
             AND a.initiative_id > %(lo)s AND a.initiative_id <= %(hi)s
       )
+), activity_months AS (
+    -- scoring.compute: a month carries activities when it has a figure (not rejected) of
+    -- an indicator of the version, held for review or not.
+    SELECT DISTINCT q.initiative_id, q.month
+    FROM impact_indicatorquantity q JOIN spec s ON s.indicator_id = q.indicator_id
+    WHERE q.initiative_id > %(lo)s AND q.initiative_id <= %(hi)s AND q.review <> 'rejected'
 ), month_parts AS (
     -- Partial sums per calendar year, inside or outside the rolling window: each period is
     -- then a sum of parts (a few per initiative) instead of a pass over every month twice.
-    SELECT initiative_id, date_trunc('year', month::timestamp)::date AS year,
-           month >= %(window_start)s::date AND month < %(window_end)s::date AS inside,
-           count(*) AS months, sum(hours) AS hours, sum(volunteers) AS volunteers,
-           max(volunteers) AS volunteers_max, sum(people) AS people, max(people) AS people_max
-    FROM months
+    SELECT m.initiative_id, date_trunc('year', m.month::timestamp)::date AS year,
+           m.month >= %(window_start)s::date AND m.month < %(window_end)s::date AS inside,
+           count(*) AS months, count(a.month) AS months_q, sum(hours) AS hours,
+           sum(volunteers) AS volunteers, max(volunteers) AS volunteers_max,
+           sum(people) AS people, max(people) AS people_max
+    FROM months m LEFT JOIN activity_months a USING (initiative_id, month)
     GROUP BY 1, 2, 3
 ), totals AS (
     -- Each month counts in its calendar year and, when inside it, in the rolling window.
     SELECT m.initiative_id, p.kind, p.start, p.stop, sum(m.months)::bigint AS months_reported,
-           sum(m.hours) AS hours,
+           sum(m.months_q)::bigint AS months_q, sum(m.hours) AS hours,
            round(sum(m.volunteers)::numeric / sum(m.months), 0) AS volunteers_avg,
            max(m.volunteers_max) AS volunteers_max,
            round(sum(m.people)::numeric / sum(m.months), 0) AS people_avg,
@@ -154,7 +161,7 @@ WITH spec AS (
     UNION ALL
     -- The rolling window is stored even without a reported month: zeros.
     SELECT initiative_id, 'rolling12', %(window_start)s::date, %(window_end)s::date,
-           0, 0, 0, 0, 0, 0
+           0, 0, 0, 0, 0, 0, 0
     FROM chunk c
     WHERE NOT EXISTS (
         SELECT 1 FROM month_parts m WHERE m.initiative_id = c.initiative_id AND m.inside
@@ -326,11 +333,13 @@ WITH spec AS (
 ), results AS (
     INSERT INTO impact_handprintresult
         (initiative_id, version_id, period_kind, period_start, period_end, inputs_version,
-         computed_at, months_reported, volunteer_hours, volunteers_avg, volunteers_max,
+         computed_at, months_reported, months_with_activities, volunteer_hours, volunteers_avg,
+         volunteers_max,
          people_avg, people_max, value_low, value_central, value_high, lines, by_kind,
          held_for_review)
     SELECT t.initiative_id, %(version)s, t.kind, t.start, t.stop, c.inputs_version, %(now)s,
-           t.months_reported, t.hours, t.volunteers_avg, t.volunteers_max, t.people_avg,
+           t.months_reported, t.months_q, t.hours, t.volunteers_avg, t.volunteers_max,
+           t.people_avg,
            t.people_max, l.value_low, l.value_central, l.value_high, l.lines,
            COALESCE(k.by_kind, '{}'::jsonb), COALESCE(h.held, 0)
     FROM totals t

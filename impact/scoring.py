@@ -130,6 +130,8 @@ class Handprint:
     sdgs: dict[int, SdgFigures]
     by_kind: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     held_for_review: int = 0
+    # Months with a figure (not rejected) of an indicator of the version: "3 of 12 months".
+    months_with_activities: int = 0
 
 
 def round_half_up(value: Decimal | Fraction, quantum: Decimal) -> Decimal:
@@ -338,6 +340,9 @@ def compute(
         sdgs=dict(sorted(per_sdg.items())),
         by_kind=by_kind,
         held_for_review=held,
+        months_with_activities=sum(
+            1 for m in included if any(code in method.indicators for code in m.quantities)
+        ),
     )
 
 

@@ -240,6 +240,7 @@ def store_results(
             inputs_version=inputs_version,
             computed_at=now,
             months_reported=h.months_reported,
+            months_with_activities=h.months_with_activities,
             volunteer_hours=h.volunteer_hours,
             volunteers_avg=h.volunteers_avg,
             volunteers_max=h.volunteers_max,

@@ -434,3 +434,28 @@ def test_the_database_refuses_changes_to_a_published_versions_method_data(model)
     row.pk = None
     with pytest.raises(IntegrityError, match="published"), transaction.atomic():
         row.save()
+
+
+@pytest.mark.django_db
+def test_a_handprint_says_how_many_months_carry_activity_figures(client, initiative) -> None:
+    # Given three months reported, two of them with activity figures (one rejected)
+    repairs = Indicator.objects.get(code="repairs")
+    for month, review in ((3, ""), (4, IndicatorQuantity.Review.REJECTED)):
+        IndicatorQuantity.objects.create(
+            initiative=initiative,
+            indicator=repairs,
+            month=datetime.date(2026, month, 1),
+            quantity=Decimal(10),
+            review=review,
+        )
+    for month in (3, 4, 5):
+        ActivityReport.objects.create(
+            initiative=initiative,
+            month=datetime.date(2026, month, 1),
+            volunteer_hours=Decimal(5),
+            active_volunteers=1,
+            people_reached=3,
+        )
+    # When computed, the rejected figure does not count as activities
+    [rolling, *_] = compute_for(initiative.pk, MethodVersion.objects.get(code="2027.1"), TODAY)
+    assert (rolling.months_reported, rolling.months_with_activities) == (3, 1)
