@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +13,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin_actions import ReadOnlyAdmin
-from impact.method_admin import method_version_copy, method_version_publish
+from impact.method_admin import (
+    method_version_approve,
+    method_version_copy,
+    method_version_request_publication,
+)
 from impact.models import (
     Activity,
     HandprintResult,
@@ -158,9 +164,27 @@ class MethodRuleInline(VersionPartInline, admin.StackedInline):
 
 @admin.register(MethodVersion)
 class MethodVersionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "valid_from", "published_at"]
+    list_display = ["code", "name", "valid_from", "publication_requested_by", "published_at"]
+    list_select_related = ["publication_requested_by"]
     ordering = ["-valid_from"]
-    fields = ["code", "name", "valid_from", "changes", "published_at", "created_at"]
+    fields = [
+        "code",
+        "name",
+        "valid_from",
+        "changes",
+        ("publication_requested_by", "publication_requested_at"),
+        ("approved_by", "approved_at"),
+        "published_at",
+        "created_at",
+    ]
+    four_eyes_fields = [
+        "publication_requested_by",
+        "publication_requested_at",
+        "approved_by",
+        "approved_at",
+        "published_at",
+        "created_at",
+    ]
     inlines = [
         MethodIndicatorInline,
         MethodPriceInline,
@@ -168,12 +192,12 @@ class MethodVersionAdmin(admin.ModelAdmin):
         MethodActivityInline,
         MethodRuleInline,
     ]
-    actions = ["copy_as_draft", "publish"]
+    actions = ["copy_as_draft", "request_publication", "approve_and_publish"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: MethodVersion | None = None) -> list:
         if _published(obj):
-            return list(self.fields)
-        return ["published_at", "created_at"]
+            return ["code", "name", "valid_from", "changes", *self.four_eyes_fields]
+        return list(self.four_eyes_fields)
 
     # A published version opens as a read-only view; a POST to it is refused (403).
     def has_change_permission(self, request: HttpRequest, obj: MethodVersion | None = None) -> bool:
@@ -193,27 +217,52 @@ class MethodVersionAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description=_("Publish"), permissions=["change"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[MethodVersion]) -> None:
+    def _four_eyes_step(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[MethodVersion],
+        step: Callable[..., MethodVersion],
+        refused: str,
+        done: str,
+    ) -> None:
         for version in queryset:
             try:
-                method_version_publish(version=version, user=request.user)
+                step(version=version, user=request.user)
             except ValidationError as exc:
                 self.message_user(
                     request,
                     format_html(
                         "{}<ul>{}</ul>",
-                        gettext("Version %(code)s was not published:") % {"code": version.code},
+                        refused % {"code": version.code},
                         format_html_join("", "<li>{}</li>", ((m,) for m in exc.messages)),
                     ),
                     messages.ERROR,
                 )
             else:
-                self.message_user(
-                    request,
-                    gettext("Version %(code)s is published.") % {"code": version.code},
-                    messages.SUCCESS,
-                )
+                self.message_user(request, done % {"code": version.code}, messages.SUCCESS)
+
+    @admin.action(description=_("Request publication"), permissions=["change"])
+    def request_publication(self, request: HttpRequest, queryset: QuerySet[MethodVersion]) -> None:
+        self._four_eyes_step(
+            request,
+            queryset,
+            method_version_request_publication,
+            gettext("Publication of version %(code)s was not requested:"),
+            gettext(
+                "Publication of version %(code)s is requested: a second staff member must "
+                "approve it before it is published."
+            ),
+        )
+
+    @admin.action(description=_("Approve and publish"), permissions=["change"])
+    def approve_and_publish(self, request: HttpRequest, queryset: QuerySet[MethodVersion]) -> None:
+        self._four_eyes_step(
+            request,
+            queryset,
+            method_version_approve,
+            gettext("Version %(code)s was not published:"),
+            gettext("Version %(code)s is approved and published."),
+        )
 
 
 @admin.register(HandprintState)

@@ -1,4 +1,5 @@
-"""Services for LSA staff maintaining method versions: copy one as a draft, publish a draft.
+"""Services for LSA staff maintaining method versions: copy one as a draft, publish a draft
+with four eyes (one staff member requests publication, a second one approves).
 
 A published version is immutable (a database trigger refuses any change), so a change starts
 as a copy, is edited as a draft, and is published once its numbers are complete and sourced.
@@ -8,6 +9,7 @@ import copy
 import datetime
 import logging
 
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -104,19 +106,76 @@ def method_version_problems(version: MethodVersion) -> list[str]:
     return problems + version_problems(version)
 
 
-@transaction.atomic
-def method_version_publish(*, version: MethodVersion, user: User | None) -> MethodVersion:
-    """Publishes a complete draft; refuses (ValidationError) an incomplete or published one.
-
-    From then on the database refuses any change to the version and its entries.
-    """
+def _locked_draft(version: MethodVersion) -> MethodVersion:
     version = MethodVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
         raise ValidationError(_("Version %(code)s is already published.") % {"code": version.code})
+    return version
+
+
+def _audit(version: MethodVersion, user: User, message: str) -> None:
+    """One line in the version's admin history (Django's admin log): who, when and what."""
+    LogEntry.objects.log_actions(
+        user.pk,
+        MethodVersion.objects.filter(pk=version.pk),
+        CHANGE,
+        change_message=message,
+        single_object=True,
+    )
+
+
+@transaction.atomic
+def method_version_request_publication(*, version: MethodVersion, user: User) -> MethodVersion:
+    """First of the four eyes: a staff member asks for a complete draft to be published.
+
+    Refuses (ValidationError) a published version or one with problems. Publishing itself
+    waits for a second staff member (method_version_approve).
+    """
+    version = _locked_draft(version)
     problems = method_version_problems(version)
     if problems:
         raise ValidationError(problems)
-    version.published_at = timezone.now()
-    version.save(update_fields=["published_at"])
-    logger.info("method version %s published by %s", version.code, getattr(user, "pk", None))
+    version.publication_requested_by = user
+    version.publication_requested_at = timezone.now()
+    version.save(update_fields=["publication_requested_by", "publication_requested_at"])
+    _audit(version, user, _("Publication requested."))
+    logger.info("method version %s: publication requested by %s", version.code, user.pk)
+    return version
+
+
+@transaction.atomic
+def method_version_approve(*, version: MethodVersion, user: User) -> MethodVersion:
+    """Second of the four eyes: another staff member approves, and the version is published.
+
+    Refuses (ValidationError) when nobody asked, when the one who asked approves, or when
+    the draft has problems (it may have been edited since the request). The approval and the
+    publication are one UPDATE: from then on the database refuses any change to the version
+    and its entries.
+    """
+    version = _locked_draft(version)
+    if version.publication_requested_by_id is None:
+        raise ValidationError(
+            _("Nobody has requested publication of version %(code)s yet.") % {"code": version.code},
+            code="not_requested",
+        )
+    if version.publication_requested_by_id == user.pk:
+        raise ValidationError(
+            _("You requested this publication yourself: a second staff member must approve."),
+            code="four_eyes",
+        )
+    problems = method_version_problems(version)
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    version.approved_by = user
+    version.approved_at = now
+    version.published_at = now
+    version.save(update_fields=["approved_by", "approved_at", "published_at"])
+    _audit(version, user, _("Approved and published."))
+    logger.info(
+        "method version %s published: requested by %s, approved by %s",
+        version.code,
+        version.publication_requested_by_id,
+        user.pk,
+    )
     return version

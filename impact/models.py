@@ -105,6 +105,29 @@ class MethodVersion(models.Model):
     )
     changes = models.TextField(_("what changed"), blank=True, max_length=CHANGES_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Four eyes: one staff member asks for publication, a second one approves and publishes.
+    # The accounts stay (PROTECT): the audit trail names who published a version, and the
+    # database refuses any change to a published version's row anyway.
+    publication_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("publication requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    publication_requested_at = models.DateTimeField(
+        _("publication requested at"), null=True, blank=True
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-valid_from"]
@@ -112,6 +135,15 @@ class MethodVersion(models.Model):
         verbose_name_plural = _("method versions")
         constraints = [
             text_max_length("changes", CHANGES_MAX_LENGTH, name="method_version_changes_length"),
+            # Four eyes in the database too: an approval needs a request by someone else.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True)
+                | (
+                    Q(publication_requested_by__isnull=False)
+                    & ~Q(approved_by=F("publication_requested_by"))
+                ),
+                name="method_version_approved_by_a_second_person",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,11 +12,13 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountErasure, User
 from common.personal_data import needles, normalised
+from impact.models import MethodVersion
 from privacy import registry
 
 
@@ -50,6 +52,13 @@ def person_erase_refused(user: User) -> str | None:
         return _(
             "Staff accounts are not deleted here: the audit trail names who changed what. "
             "Ask another administrator to remove your staff rights first."
+        )
+    if MethodVersion.objects.filter(
+        Q(publication_requested_by=user) | Q(approved_by=user)
+    ).exists():
+        return _(
+            "Your account is named as requester or approver of a method version: the audit "
+            "trail keeps it. Ask an administrator to deactivate it instead."
         )
     return None
 

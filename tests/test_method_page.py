@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import User
-from impact.method_admin import method_version_copy, method_version_publish
+from impact.method_admin import method_version_copy
 from impact.method_data import method_load, method_read
 from impact.methods import entry_unit_value
 from impact.models import (
@@ -32,6 +32,7 @@ from impact.models import (
 )
 from impact.scoring import month_add
 from tests.factories import UserFactory
+from tests.method_publishing import publish_in_the_admin, publish_with_four_eyes
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def second_version(first_version):
     # Between 2026.1 and 2027.1 (valid from the day it was loaded)
     draft.valid_from = datetime.date(2026, 6, 1)
     draft.save()
-    return method_version_publish(version=draft, user=None)
+    return publish_with_four_eyes(draft)
 
 
 def _say_why_counted(draft: MethodVersion) -> None:
@@ -631,14 +632,6 @@ def test_a_draft_can_be_edited_in_the_admin(staff_client, first_version):
     assert 'name="_save"' in html and 'name="entries-0-unit_value_central"' in html
 
 
-def _publish_action(staff_client, version):  # noqa: ANN001
-    return staff_client.post(
-        reverse("admin:impact_methodversion_changelist"),
-        {"action": "publish", "_selected_action": [version.pk]},
-        follow=True,
-    )
-
-
 def test_publish_refuses_a_fixed_split_that_does_not_add_up_to_one(staff_client, first_version):
     draft = method_version_copy(version=first_version, user=None)
     draft.code = "2026.2"
@@ -646,7 +639,7 @@ def test_publish_refuses_a_fixed_split_that_does_not_add_up_to_one(staff_client,
     draft.entries.filter(indicator__code="waste_collected_kg").update(
         fixed_split={"11": "0.5", "12": "0.4"}
     )
-    response = _publish_action(staff_client, draft)
+    response = publish_in_the_admin(staff_client, draft)
     draft.refresh_from_db()
     assert draft.published_at is None
     [message] = response.context["messages"]
@@ -657,7 +650,7 @@ def test_publish_refuses_a_fixed_split_that_does_not_add_up_to_one(staff_client,
 def test_publish_refuses_a_draft_that_still_has_its_draft_code(first_version):
     draft = method_version_copy(version=first_version, user=None)
     with pytest.raises(Exception, match="concept"):
-        method_version_publish(version=draft, user=None)
+        publish_with_four_eyes(draft)
 
 
 def test_publish_action_publishes_a_complete_draft(staff_client, first_version):
@@ -665,7 +658,7 @@ def test_publish_action_publishes_a_complete_draft(staff_client, first_version):
     _say_why_counted(draft)
     draft.code = "2026.2"
     draft.save()
-    response = _publish_action(staff_client, draft)
+    response = publish_in_the_admin(staff_client, draft)
     draft.refresh_from_db()
     assert draft.published_at is not None
     assert [m.level_tag for m in response.context["messages"]] == ["success"]

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import User
-from impact.method_admin import method_version_copy, method_version_publish
+from impact.method_admin import method_version_copy
 from impact.method_data import method_problems, method_read, version_problems
 from impact.methods import method_spec
 from impact.models import (
@@ -23,6 +23,7 @@ from impact.models import (
 )
 from sdgs.models import Target
 from tests.admin_forms import rendered_form_data
+from tests.method_publishing import publish_in_the_admin, publish_with_four_eyes
 
 pytestmark = pytest.mark.django_db
 
@@ -46,14 +47,6 @@ def _rows(model, version) -> list[dict]:  # noqa: ANN001
         {k: v for k, v in row.items() if k not in ("id", "version_id")}
         for row in model.objects.filter(version=version).order_by("position", "pk").values()
     ]
-
-
-def _publish_action(staff_client, version):  # noqa: ANN001
-    return staff_client.post(
-        reverse("admin:impact_methodversion_changelist"),
-        {"action": "publish", "_selected_action": [version.pk]},
-        follow=True,
-    )
 
 
 def _draft(version: MethodVersion, code: str = "2027.2") -> MethodVersion:
@@ -106,7 +99,7 @@ def test_publish_refuses_a_draft_with_a_dangling_price_code(v2027):
     draft.entries.filter(indicator__code="repairs").update(price_codes=["no_such_price"])
 
     with pytest.raises(ValidationError) as refused:
-        method_version_publish(version=draft, user=None)
+        publish_with_four_eyes(draft)
 
     assert any("repairs" in m and "no_such_price" in m for m in refused.value.messages)
     draft.refresh_from_db()
@@ -119,7 +112,7 @@ def test_the_admin_shows_why_a_draft_with_a_dangling_price_code_is_not_published
     draft = _draft(v2027)
     draft.entries.filter(indicator__code="repairs").update(price_codes=["no_such_price"])
 
-    response = _publish_action(staff_client, draft)
+    response = publish_in_the_admin(staff_client, draft)
 
     assert response.status_code == 200
     [message] = response.context["messages"]
@@ -134,7 +127,7 @@ def test_the_admin_escapes_the_codes_it_names_in_a_problem(staff_client, v2027):
     draft = _draft(v2027)
     draft.entries.filter(indicator__code="repairs").update(price_codes=["<b>vet</b>"])
 
-    response = _publish_action(staff_client, draft)
+    response = publish_in_the_admin(staff_client, draft)
 
     html = response.content.decode()
     assert "&lt;b&gt;vet&lt;/b&gt;" in html and "<b>vet</b>" not in html
@@ -155,7 +148,7 @@ def test_publish_refuses_broken_activity_data_without_failing(v2027, change, exp
     draft.activities.filter(activity__code="repair_cafe").update(**change)
 
     with pytest.raises(ValidationError) as refused:
-        method_version_publish(version=draft, user=None)
+        publish_with_four_eyes(draft)
 
     assert any(expected in m for m in refused.value.messages), refused.value.messages
 
@@ -174,7 +167,7 @@ def test_publish_refuses_malformed_entry_data_without_failing(v2027, change):
     draft.entries.filter(indicator__code="repairs").update(**change)
 
     with pytest.raises(ValidationError) as refused:
-        method_version_publish(version=draft, user=None)
+        publish_with_four_eyes(draft)
 
     assert any("repairs" in m for m in refused.value.messages), refused.value.messages
 
@@ -186,7 +179,7 @@ def test_publish_refuses_a_used_price_without_a_reason_in_english(v2027):
     )
 
     with pytest.raises(ValidationError) as refused:
-        method_version_publish(version=draft, user=None)
+        publish_with_four_eyes(draft)
 
     assert any("informal_care_hour" in m for m in refused.value.messages)
 
@@ -194,7 +187,7 @@ def test_publish_refuses_a_used_price_without_a_reason_in_english(v2027):
 def test_publish_of_a_clean_copy_of_2027_1_works(staff_client, v2027):
     draft = _draft(v2027)
 
-    response = _publish_action(staff_client, draft)
+    response = publish_in_the_admin(staff_client, draft)
 
     assert [m.level_tag for m in response.context["messages"]] == ["success"]
     draft.refresh_from_db()
