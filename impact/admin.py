@@ -16,6 +16,7 @@ from common.admin_actions import ReadOnlyAdmin
 from impact.method_admin import (
     method_version_approve,
     method_version_copy,
+    method_version_edited,
     method_version_request_publication,
 )
 from impact.models import (
@@ -202,6 +203,16 @@ class MethodVersionAdmin(admin.ModelAdmin):
     # A published version opens as a read-only view; a POST to it is refused (403).
     def has_change_permission(self, request: HttpRequest, obj: MethodVersion | None = None) -> bool:
         return not _published(obj) and super().has_change_permission(request, obj)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:  # noqa: ANN001
+        super().save_related(request, form, formsets, change)
+        edited = form.has_changed() or any(formset.has_changed() for formset in formsets)
+        if change and edited and method_version_edited(version=form.instance, user=request.user):
+            self.message_user(
+                request,
+                gettext("The publication request was withdrawn: ask again after your edits."),
+                messages.WARNING,
+            )
 
     def has_delete_permission(self, request: HttpRequest, obj: MethodVersion | None = None) -> bool:
         return not _published(obj) and super().has_delete_permission(request, obj)

@@ -179,3 +179,19 @@ def method_version_approve(*, version: MethodVersion, user: User) -> MethodVersi
         user.pk,
     )
     return version
+
+
+def method_version_edited(*, version: MethodVersion, user: User) -> bool:
+    """An edit of a requested draft withdraws the request: the approver must see what is published.
+
+    Otherwise the one who edits after someone else's request could approve their own edits.
+    Returns whether a request was withdrawn.
+    """
+    withdrawn = MethodVersion.objects.filter(
+        pk=version.pk, published_at__isnull=True, publication_requested_by__isnull=False
+    ).update(publication_requested_by=None, publication_requested_at=None)
+    if withdrawn:
+        version.publication_requested_by = None
+        version.publication_requested_at = None
+        _audit(version, user, _("Publication request withdrawn: the draft was edited."))
+    return bool(withdrawn)

@@ -17,6 +17,7 @@ from impact.method_admin import (
 )
 from impact.models import MethodVersion
 from privacy.services import person_erase, person_erase_refused
+from tests.admin_forms import rendered_form_data
 from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +166,23 @@ def test_a_former_staff_member_named_in_the_audit_trail_is_not_erased_but_told_w
         with pytest.raises(ValidationError):
             person_erase(user=user)
     assert User.objects.filter(pk__in=[ann.pk, bob.pk]).count() == 2
+
+
+def test_an_edit_after_the_request_withdraws_it_so_nobody_approves_their_own_edits(
+    client, draft, ann, bob
+):
+    # Given ann asked for publication
+    method_version_request_publication(version=draft, user=ann)
+    # When bob then edits the draft in the admin
+    client.force_login(bob)
+    url = reverse("admin:impact_methodversion_change", args=[draft.pk])
+    form = rendered_form_data(client.get(url).content.decode())
+    form["name"] = ["Social Handprint-methode 2027.2 (bruto), bijgewerkt"]
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    # Then the request is withdrawn: bob cannot approve what he just changed
+    draft.refresh_from_db()
+    assert draft.publication_requested_by is None
+    with pytest.raises(ValidationError) as refused:
+        method_version_approve(version=draft, user=bob)
+    assert refused.value.code == "not_requested"

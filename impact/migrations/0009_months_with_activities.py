@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("impact", "0007_indicator_quantity_months"),
+        ("impact", "0008_method_version_four_eyes"),
     ]
 
     operations = [
