@@ -9,7 +9,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin_actions import ReadOnlyAdmin
@@ -24,6 +24,7 @@ from impact.models import (
     HandprintResult,
     HandprintState,
     Indicator,
+    IndicatorQuantity,
     MethodActivity,
     MethodConversion,
     MethodIndicator,
@@ -33,6 +34,9 @@ from impact.models import (
     RecomputeJob,
 )
 from impact.recompute import recompute_all_enqueue
+from impact.selectors import indicator_quantities_held
+from impact.services import indicator_quantity_ask_owners, indicator_quantity_review
+from initiatives.permissions import is_moderator
 
 
 @admin.register(Indicator)
@@ -363,3 +367,68 @@ class RecomputeJobAdmin(ReadOnlyAdmin):
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(reverse("admin:impact_recomputejob_changelist"))
+
+
+@admin.register(IndicatorQuantity)
+class IndicatorQuantityAdmin(ReadOnlyAdmin):
+    """The review queue (R11): monthly quantities above the current version's plausible maximum
+    not reviewed yet. LSA moderators accept or reject them, or ask the owners to check them."""
+
+    list_display = ["initiative", "indicator", "month", "quantity", "plausibility_max"]
+    list_select_related = ["initiative", "indicator"]
+    ordering = ["month", "initiative__name", "pk"]
+    search_fields = ["initiative__name"]
+    actions = ["accept", "reject", "ask_owners"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return indicator_quantities_held()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_moderator(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return is_moderator(request.user)
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return is_moderator(request.user)
+
+    @admin.display(description=_("plausible maximum per month"))
+    def plausibility_max(self, obj: IndicatorQuantity):  # noqa: ANN201
+        return obj.plausibility_max
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):  # noqa: ANN201
+        title = gettext("Figures above the plausible maximum, to review")
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    def _review(self, request: HttpRequest, queryset: QuerySet, decision: str) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        count = indicator_quantity_review(quantity_ids=ids, decision=decision, user=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d figure reviewed.", "%(count)d figures reviewed.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Accept: the figure counts"), permissions=["moderate"])
+    def accept(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._review(request, queryset, IndicatorQuantity.Review.ACCEPTED)
+
+    @admin.action(description=_("Reject: the figure never counts"), permissions=["moderate"])
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._review(request, queryset, IndicatorQuantity.Review.REJECTED)
+
+    @admin.action(description=_("Ask the owners to check or correct it"), permissions=["moderate"])
+    def ask_owners(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        count = indicator_quantity_ask_owners(quantity_ids=ids, user=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "The owners of %(count)d initiative were asked to check the figure.",
+                "The owners of %(count)d initiatives were asked to check the figures.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

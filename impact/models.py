@@ -437,6 +437,15 @@ class IndicatorQuantity(models.Model):
     review = models.CharField(
         _("review"), max_length=8, choices=Review.choices, default=Review.NONE, blank=True
     )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("indicator quantity")

@@ -959,3 +959,21 @@ def declared_activities_of(initiative: Initiative) -> list:
     language."""
     links = initiative.activities.select_related("activity")
     return sorted((link.activity for link in links), key=lambda a: a.name.casefold())
+
+
+def indicator_quantities_held(today: datetime.date | None = None) -> QuerySet[IndicatorQuantity]:
+    """Monthly quantities above the current version's plausible maximum not reviewed yet (R11),
+    each annotated with that `plausibility_max`; oldest month first."""
+    version = current_version(today)
+    if version is None:
+        return IndicatorQuantity.objects.none()
+    limit = MethodIndicator.objects.filter(
+        version=version, indicator_id=OuterRef("indicator_id")
+    ).values("plausibility_max")[:1]
+    return (
+        IndicatorQuantity.objects.filter(review=IndicatorQuantity.Review.NONE)
+        .annotate(plausibility_max=Subquery(limit))
+        .filter(plausibility_max__isnull=False, quantity__gt=F("plausibility_max"))
+        .select_related("initiative", "indicator")
+        .order_by("month", "initiative__name", "pk")
+    )

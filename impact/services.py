@@ -484,3 +484,62 @@ def initiative_activities_set(*, initiative, user, activity_codes) -> list[str]:
         if code not in present
     )
     return codes
+
+
+# --- Reviewing plausibility flags (R11) ----------------------------------------------------------
+
+
+@transaction.atomic
+def indicator_quantity_review(*, quantity_ids, decision: str, user) -> int:  # noqa: ANN001
+    """Accepts or rejects quantities held above the plausible maximum, recording who and when;
+    marks each affected initiative's handprint stale in the same transaction. Returns the count.
+    """
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from initiatives.permissions import is_moderator
+
+    if not is_moderator(user):
+        raise PermissionDenied
+    if decision not in (IndicatorQuantity.Review.ACCEPTED, IndicatorQuantity.Review.REJECTED):
+        raise ValidationError({"decision": f"Unknown decision: {decision!r}."})
+    rows = IndicatorQuantity.objects.filter(pk__in=list(quantity_ids))
+    # The stale marks lock the initiatives' state rows first, in one order, as the owners' save.
+    for initiative_id in sorted(set(rows.values_list("initiative_id", flat=True))):
+        handprint_inputs_changed(initiative_id=initiative_id)
+    return rows.update(review=decision, reviewed_by=user, reviewed_at=timezone.now())
+
+
+@transaction.atomic
+def indicator_quantity_ask_owners(*, quantity_ids, user) -> int:  # noqa: ANN001
+    """Mails each affected initiative's owners once, asking them to check or correct the held
+    figures; the figures stay held. Returns how many initiatives were asked."""
+    from django.core.exceptions import PermissionDenied
+    from django.urls import reverse
+
+    from initiatives.notifications import owners_check_figures
+    from initiatives.permissions import is_moderator
+
+    if not is_moderator(user):
+        raise PermissionDenied
+    figures: dict[int, list[str]] = {}
+    initiatives: dict[int, Initiative] = {}
+    rows = (
+        IndicatorQuantity.objects.filter(pk__in=list(quantity_ids))
+        .select_related("initiative", "indicator")
+        .order_by("initiative_id", "month", "indicator__code")
+    )
+    for row in rows:
+        initiatives[row.initiative_id] = row.initiative
+        figures.setdefault(row.initiative_id, []).append(
+            f"{row.indicator.name_nl}, {row.month:%Y-%m}: {row.quantity.normalize():f} "
+            f"{row.indicator.unit_nl}".strip()
+        )
+    for initiative_id, lines in figures.items():
+        initiative = initiatives[initiative_id]
+        owners_check_figures(
+            initiative,
+            lines,
+            correct_path=reverse("initiative_activity", args=[initiative.slug]),
+            staff=user,
+        )
+    return len(figures)

@@ -96,3 +96,16 @@ def owners_help_offered(offer: HelpOffer) -> None:
     initiative = offer.need.initiative
     context = {**_initiative_context(initiative), "offer": offer, "need": offer.need}
     _send("owners_help_offered", context, _owner_emails(initiative), reply_to=[offer.email])
+
+
+def owners_check_figures(
+    initiative: Initiative, figures: list[str], correct_path: str, staff: User
+) -> None:
+    """Asks the owners to check (and correct) figures LSA staff found implausibly high; a reply
+    goes to the staff member who asked."""
+    context = {
+        **_initiative_context(initiative),
+        "figures": figures,
+        "correct_url": _absolute(correct_path),
+    }
+    _send("owners_check_figures", context, _owner_emails(initiative), reply_to=[staff.email])
