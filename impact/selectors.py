@@ -36,6 +36,7 @@ from impact.models import (
     HandprintState,
     Indicator,
     IndicatorQuantity,
+    InitiativeActivity,
     MethodActivity,
     MethodConversion,
     MethodIndicator,
@@ -148,13 +149,74 @@ def _explained_lines(result: HandprintResult) -> list[dict]:
     return lines
 
 
+def _kind_subtotals(result: HandprintResult) -> dict:
+    """The stored subtotals per kind of value (R10): the input apart, the effects in order."""
+    labels = dict(MethodIndicator.Kind.choices)
+
+    def row(kind: str) -> dict:
+        levels = result.by_kind[kind]
+        return {
+            "kind": kind,
+            "label": labels.get(kind, kind),
+            **{level: Decimal(str(levels.get(level, 0))) for level in ("low", "central", "high")},
+        }
+
+    input_kind = MethodIndicator.Kind.INPUT
+    return {
+        "input": row(input_kind) if input_kind in result.by_kind else None,
+        "effects": [
+            row(kind)
+            for kind in MethodIndicator.Kind.values
+            if kind != input_kind and kind in result.by_kind
+        ],
+    }
+
+
+def _lines_by_activity(initiative: Initiative, result: HandprintResult, lines: list[dict]) -> list:
+    """The lines grouped under the declared activity whose indicators they are (one query).
+
+    A line goes to the first declared activity (in the version's order) that lists its
+    indicator, so no line is shown twice; lines of no declared activity come last, under None.
+    """
+    declared = MethodActivity.objects.filter(
+        version_id=result.version_id,
+        activity__in=InitiativeActivity.objects.filter(initiative=initiative).values("activity"),
+    ).select_related("activity")
+    groups: list[tuple[Activity | None, list[dict]]] = []
+    placed: set[str] = set()
+    for method_activity in declared:
+        group = [
+            line
+            for line in lines
+            if line["code"] in method_activity.indicator_codes and line["code"] not in placed
+        ]
+        placed.update(line["code"] for line in group)
+        if group:
+            groups.append((method_activity.activity, group))
+    rest = [line for line in lines if line["code"] not in placed]
+    if rest:
+        groups.append((None, rest))
+    return [{"activity": activity, "lines": group} for activity, group in groups]
+
+
+def _label_targets(lines: list[dict]) -> None:
+    """Adds each split part's target label ("12.5" → our Dutch short label), one query."""
+    codes = {str(part["target"]) for line in lines for part in line["split"]}
+    targets = Target.objects.in_bulk([c for c in codes if "." in c]) if codes else {}
+    for line in lines:
+        for part in line["split"]:
+            target = targets.get(str(part["target"]))
+            part["label"] = target.label if target else ""
+
+
 def handprint_for_profile(
     initiative: Initiative, *, today: datetime.date | None = None
 ) -> dict | None:
     """The current method version's stored results: last 12 months, SDG rows, calendar years.
 
-    None when nothing is stored for the current version. Three queries: results (with the
-    version and whether the inputs are stale), SDG rows with their goals, indicator names.
+    None when nothing is stored for the current version. Five queries: results (with the
+    version and whether the inputs are stale), SDG rows with their goals, indicator names,
+    the declared activities of the version, the SDG targets of the split.
     """
     today = today or timezone.localdate()
     stale = HandprintState.objects.filter(
@@ -180,14 +242,40 @@ def handprint_for_profile(
     rolling = next((r for r in results if r.period_kind == ROLLING), None)
     if rolling is None:
         return None
+    lines = _explained_lines(rolling)
+    _label_targets(lines)
     return {
         "version": rolling.version,
         "result": rolling,
         "last_month": month_add(rolling.period_end, -1),
         "sdg_rows": rolling.sdg_rows,
         "years": [r for r in results if r.period_kind == YEAR],
-        "lines": _explained_lines(rolling),
+        "lines": lines,
+        "groups": _lines_by_activity(initiative, rolling, lines),
+        "by_kind": _kind_subtotals(rolling),
         "is_stale": rolling.is_stale,
+    }
+
+
+def handprint_statement(slug: str) -> dict | None:
+    """The printable statement of a published initiative; None for any other.
+
+    Six queries: the initiative with its place, and handprint_for_profile's five. No contact
+    details: only the initiative's name and place are shown besides the handprint.
+    """
+    initiative = (
+        Initiative.objects.published()
+        .select_related("municipality", "district", "neighbourhood")
+        .filter(slug=slug)
+        .first()
+    )
+    if initiative is None:
+        return None
+    profile = handprint_for_profile(initiative)
+    return {
+        "initiative": initiative,
+        "profile": profile,
+        "valued_lines": [line for line in profile["lines"] if line["value"]] if profile else [],
     }
 
 

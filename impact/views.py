@@ -28,6 +28,7 @@ from impact.selectors import (
     METHOD_LICENCE_URL,
     declared_activities_of,
     handprint_profile,
+    handprint_statement,
     method_csv_rows,
     method_document,
     method_overview,
@@ -143,6 +144,15 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "activities": declared_activities_of(initiative),
         },
     )
+
+
+@require_safe
+def statement(request: HttpRequest, slug: str) -> HttpResponse:
+    """The one-page printable handprint statement of a published initiative."""
+    context = handprint_statement(slug)
+    if context is None:
+        raise Http404
+    return render(request, "impact/statement.html", context)
 
 
 @login_required

@@ -176,6 +176,7 @@ NOT_WALKED: dict[str, str] = {
     "initiatieven/": NO_FORM + "; its filters are checked in test_browse.py",
     r"^initiatieven/export\.(?P<fmt>csv|xlsx)$": NO_FORM,
     "initiatieven/<slug:slug>/": NO_FORM,
+    "initiatieven/<slug:slug>/handprint/verklaring/": NO_FORM,
     "mijn/": NO_FORM,
     "moderatie/": NO_FORM,
     "methode/": NO_FORM,

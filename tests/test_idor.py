@@ -85,6 +85,7 @@ OWNER_API_ROUTES = {
 # Parameterised routes anyone may read (drafts 404 there: tested below for the profile).
 PUBLIC_ROUTES = {
     "initiative_detail",
+    "handprint_statement",
     "initiative_export",
     "help_offer",
     "method_version",

@@ -108,6 +108,7 @@ def _samples() -> dict[str, list[dict]]:
     area_codes += [d.code for d in districts] + [b.code for b in buurten]
     return {
         "initiative_detail": public,
+        "handprint_statement": public,
         "api_initiative": public,
         "api_initiative_needs": public,
         "api_initiative_activity": public,
@@ -296,6 +297,7 @@ PUBLIC_ROUTES = {
     "home",
     "initiative_list",
     "initiative_detail",
+    "handprint_statement",
     "help_offer",
     "method",
     "method_version",

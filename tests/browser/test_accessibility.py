@@ -101,6 +101,7 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     page.wait_for_selector("#results:not([aria-busy])", state="attached")
     checks.append(_check(page, "list after JS update", fetched.value, axe))
     visit("profile", initiative.get_absolute_url())
+    visit("handprint statement", f"/initiatieven/{initiative.slug}/handprint/verklaring/")
     visit("gemeente dashboard", f"/gemeenten/{GEMEENTE}/")
     visit("wijk dashboard", f"/gemeenten/{GEMEENTE}/wijken/{WIJK}/")
     visit("member directory", "/leden/")

@@ -27,6 +27,7 @@ def pages(cbs_places, reference_data) -> dict[str, str]:
         "home": "/",
         "list": "/initiatieven/?municipality=GM0344",
         "profile": initiative.get_absolute_url(),
+        "statement": f"/initiatieven/{initiative.slug}/handprint/verklaring/",
         "gemeente": "/gemeenten/GM0344/",
         "wijk": "/gemeenten/GM0344/wijken/WK034401/",
         "province": f"/provincies/{west.municipality.province_id}/",
