@@ -1,5 +1,7 @@
 """The e-mails about initiatives. Queued through the outbox in the caller's transaction."""
 
+import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -96,3 +98,16 @@ def owners_help_offered(offer: HelpOffer) -> None:
     initiative = offer.need.initiative
     context = {**_initiative_context(initiative), "offer": offer, "need": offer.need}
     _send("owners_help_offered", context, _owner_emails(initiative), reply_to=[offer.email])
+
+
+def owners_report_reminder(
+    initiative: Initiative, *, month: datetime.date, optout_path: str
+) -> None:
+    context = {
+        **_initiative_context(initiative),
+        "month": month,
+        "activity_url": _absolute(reverse("initiative_activity", args=[initiative.slug])),
+        "optout_url": _absolute(optout_path),
+    }
+    # The opt-out link works for whoever holds it: never exported, purged early.
+    _send("owners_report_reminder", context, _owner_emails(initiative), sensitive=True)
