@@ -201,6 +201,7 @@ CELERY_TASK_ROUTES = {
     "outbox.tasks.outbox_deliver": {"queue": "mail"},
     "outbox.tasks.outbox_sweep": {"queue": "mail"},
     "outbox.tasks.outbox_purge": {"queue": "mail"},
+    "initiatives.tasks.report_reminders_daily": {"queue": "mail"},
 }
 # Declared, so a worker started without -Q (the tests' in-process workers) consumes them all;
 # an exchange per queue keyed by its name, as Celery would create a missing queue.
@@ -547,5 +548,10 @@ CELERY_BEAT_SCHEDULE = {
     "handprint-recompute-if-due": {
         "task": "impact.tasks.recompute_if_due",
         "schedule": crontab(minute=15, hour="*"),
+    },
+    # Days 1–7 of the month: at most one reminder per initiative (the service decides).
+    "initiatives-report-reminders": {
+        "task": "initiatives.tasks.report_reminders_daily",
+        "schedule": crontab(minute=0, hour=10),
     },
 }

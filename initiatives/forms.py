@@ -252,3 +252,12 @@ class ReasonForm(AccessibleForm):
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ReportRemindersForm(AccessibleForm):
+    """The owner's switch for the monthly report reminder."""
+
+    report_reminders = forms.BooleanField(
+        label=_("Remind me by e-mail when last month's activity is not yet filled in"),
+        required=False,
+    )

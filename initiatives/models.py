@@ -161,6 +161,7 @@ class Initiative(models.Model):
     consent_open_data = models.BooleanField(
         _("publish the public fields as open data (CC BY 4.0)"), default=False
     )
+    report_reminders = models.BooleanField(_("monthly report reminder"), default=True)
     # Workflow
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
@@ -535,3 +536,26 @@ class ActivityReportRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} v{self.revision}"
+
+
+class ReportReminder(models.Model):
+    """One reminder mail sent to an initiative's owners about one unreported month."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="report_reminders_sent"
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the unreported month."))
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report reminder")
+        verbose_name_plural = _("report reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "month"], name="report_reminder_once"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="report_reminder_month_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id} {self.month:%Y-%m}"

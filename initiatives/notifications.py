@@ -1,5 +1,7 @@
 """The e-mails about initiatives. Queued through the outbox in the caller's transaction."""
 
+import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -109,3 +111,16 @@ def owners_check_figures(
         "correct_url": _absolute(correct_path),
     }
     _send("owners_check_figures", context, _owner_emails(initiative), reply_to=[staff.email])
+
+
+def owners_report_reminder(
+    initiative: Initiative, *, month: datetime.date, optout_path: str
+) -> None:
+    context = {
+        **_initiative_context(initiative),
+        "month": month,
+        "activity_url": _absolute(reverse("initiative_activity", args=[initiative.slug])),
+        "optout_url": _absolute(optout_path),
+    }
+    # The opt-out link works for whoever holds it: never exported, purged early.
+    _send("owners_report_reminder", context, _owner_emails(initiative), sensitive=True)

@@ -12,10 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -40,9 +42,10 @@ from initiatives.models import (
     Need,
     OwnerInvitation,
     Ownership,
+    ReportReminder,
     Theme,
 )
-from initiatives.permissions import can_edit, is_moderator
+from initiatives.permissions import can_edit, is_moderator, is_owner
 from initiatives.validators import first_of_month, validate_report_month
 from places.models import District
 
@@ -552,3 +555,77 @@ def activity_report_save(
     report.revision += 1
     report.save()
     return report
+
+
+# --- Monthly report reminders ------------------------------------------------------------------
+REPORT_REMINDER_LAST_DAY = 7
+REPORT_REMINDER_SALT = "initiatives.report-reminder-optout"
+
+
+def report_reminder_token(*, initiative: Initiative) -> str:
+    """A signed token that lets whoever holds it switch off this initiative's reminders."""
+    return signing.dumps(initiative.pk, salt=REPORT_REMINDER_SALT)
+
+
+def report_reminder_initiative(*, token: str) -> Initiative:
+    """The initiative a valid opt-out token names; ValidationError for any other token."""
+    try:
+        pk = signing.loads(token, salt=REPORT_REMINDER_SALT)
+    except signing.BadSignature as exc:
+        raise ValidationError(_("This link is not valid.")) from exc
+    initiative = Initiative.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+    if initiative is None:
+        raise ValidationError(_("This link is not valid."))
+    return initiative
+
+
+@transaction.atomic
+def initiative_report_reminders_set(
+    *, initiative: Initiative, enabled: bool, user: User | None = None
+) -> None:
+    """Switches the monthly report reminder on or off; only an owner (or a valid opt-out
+    token, user None) may."""
+    if user is not None and not is_owner(user, initiative):
+        raise PermissionDenied
+    Initiative.objects.filter(pk=initiative.pk).update(report_reminders=enabled)
+
+
+def report_reminders_send(*, today: datetime.date) -> int:
+    """In days 1–7 of the month, mails the owners of each published initiative that has not
+    reported the previous month and has not opted out; at most once per initiative and month.
+    Returns the number of initiatives reminded."""
+    if today.day > REPORT_REMINDER_LAST_DAY:
+        return 0
+    month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    candidates = (
+        Initiative.objects.published()
+        .filter(report_reminders=True)
+        .exclude(activity_reports__month=month)
+        .exclude(report_reminders_sent__month=month)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(_report_reminder_send(initiative_pk=pk, month=month) for pk in candidates)
+
+
+@transaction.atomic
+def _report_reminder_send(*, initiative_pk: int, month: datetime.date) -> bool:
+    # Checked again under the row lock: an owner may have reported or opted out meanwhile.
+    initiative = (
+        Initiative.objects.select_for_update(no_key=True)
+        .published()
+        .filter(pk=initiative_pk, report_reminders=True)
+        .exclude(activity_reports__month=month)
+        .first()
+    )
+    if initiative is None:
+        return False
+    # The unique constraint makes a second sender (another beat, a retry) a no-op.
+    _reminder, created = ReportReminder.objects.get_or_create(initiative=initiative, month=month)
+    if not created:
+        return False
+    optout_path = reverse(
+        "report_reminders_optout", args=[report_reminder_token(initiative=initiative)]
+    )
+    notifications.owners_report_reminder(initiative, month=month, optout_path=optout_path)
+    return True

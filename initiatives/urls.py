@@ -27,6 +27,16 @@ urlpatterns = [
         views.photo_delete,
         name="photo_delete",
     ),
+    path(
+        "initiatieven/<slug:slug>/herinneringen/",
+        views.report_reminders_set,
+        name="report_reminders_set",
+    ),
+    path(
+        "herinneringen/uit/<str:token>/",
+        views.report_reminders_optout,
+        name="report_reminders_optout",
+    ),
     path("mijn/", views.mine, name="mine"),
     path(
         "mijn/uitnodiging/<str:token>/",

@@ -31,9 +31,10 @@ from initiatives.forms import (
     NeedForm,
     PhotoForm,
     ReasonForm,
+    ReportRemindersForm,
 )
 from initiatives.models import Initiative, InitiativePhoto, Need
-from initiatives.permissions import can_edit, can_view, is_moderator
+from initiatives.permissions import can_edit, can_view, is_moderator, is_owner
 from initiatives.selectors import (
     initiatives_of,
     moderation_queue,
@@ -153,7 +154,12 @@ def apply_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
 def _initiative_form_page(
     request: HttpRequest, form: InitiativeForm, initiative: Initiative | None
 ) -> HttpResponse:
-    return render(request, "initiatives/form.html", {"form": form, "initiative": initiative})
+    context = {"form": form, "initiative": initiative}
+    if initiative is not None and is_owner(request.user, initiative):
+        context["reminders_form"] = ReportRemindersForm(
+            initial={"report_reminders": initiative.report_reminders}
+        )
+    return render(request, "initiatives/form.html", context)
 
 
 @login_required
@@ -439,3 +445,38 @@ def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
         raise Http404
     perform, success = actions[action]
     return _lifecycle(request, "moderation_queue", perform, success)
+
+
+@require_POST
+@login_required
+def report_reminders_set(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = _visible(request, slug)
+    if not is_owner(request.user, initiative):
+        raise PermissionDenied
+    form = ReportRemindersForm(request.POST)
+    form.is_valid()
+    enabled = bool(form.cleaned_data.get("report_reminders"))
+    services.initiative_report_reminders_set(
+        initiative=initiative, user=request.user, enabled=enabled
+    )
+    if enabled:
+        messages.success(request, _("You will get a reminder when a month is not filled in."))
+    else:
+        messages.success(request, _("You will no longer get monthly report reminders."))
+    return redirect("initiative_edit", slug=initiative.slug)
+
+
+def report_reminders_optout(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click opt-out from the reminder mail: no login, the signed token is the key;
+    GET asks to confirm, POST switches the reminders off."""
+    try:
+        initiative = services.report_reminder_initiative(token=token)
+    except ValidationError as exc:
+        return render(
+            request, "initiatives/reminders_optout.html", {"errors": exc.messages}, status=400
+        )
+    context = {"initiative": initiative, "done": False}
+    if request.method == "POST":
+        services.initiative_report_reminders_set(initiative=initiative, enabled=False)
+        context["done"] = True
+    return render(request, "initiatives/reminders_optout.html", context)

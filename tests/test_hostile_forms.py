@@ -30,7 +30,7 @@ from PIL import Image
 from accounts.api_auth import api_token_create
 from accounts.models import OfficerGrant
 from initiatives.models import Initiative, InitiativePhoto, Need
-from initiatives.services import owner_invite, photo_add
+from initiatives.services import owner_invite, photo_add, report_reminder_token
 from tests.factories import (
     DistrictFactory,
     InitiativeFactory,
@@ -148,6 +148,13 @@ WALKS: dict[str, Walk] = {
         form_page=lambda w: f"/initiatieven/{_slug(w)}/fotos/"),
     "mijn/uitnodiging/<str:token>/": Walk(
         "visitor", lambda w: f"/mijn/uitnodiging/{w.invitation_token}/"),
+    "initiatieven/<slug:slug>/herinneringen/": Walk(
+        "owner", lambda w: f"/initiatieven/{_slug(w)}/herinneringen/",
+        form_page=lambda w: f"/initiatieven/{_slug(w)}/bewerken/",
+        valid=lambda w: {"report_reminders": "on"}),
+    "herinneringen/uit/<str:token>/": Walk(
+        "anonymous",
+        lambda w: f"/herinneringen/uit/{report_reminder_token(initiative=w.initiative)}/"),
     "moderatie/<slug:slug>/<str:action>/": Walk(
         "staff", lambda w: f"/moderatie/{_slug(w)}/offline/",
         form_page=lambda w: f"/initiatieven/{_slug(w)}/",

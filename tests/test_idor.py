@@ -68,6 +68,7 @@ OWNER_WEB_ROUTES = {
     "photo_delete": ("post",),
     "indicator_quantity": ("post",),
     "initiative_activities": ("get", "post"),
+    "report_reminders_set": ("post",),
 }
 # Routes of one user's own things, addressed by an id that belongs to the victim.
 VICTIM_WEB_ROUTES = {
@@ -99,6 +100,7 @@ PUBLIC_ROUTES = {
     "neighbourhood_detail",
     "member_detail",
     "account_confirm_email",  # allauth: the key is the secret
+    "report_reminders_optout",  # the signed token is the secret (test_report_reminders.py)
     "account_reset_password_from_key",  # allauth: the key is the secret
     "api_municipality",
     "api_district",
@@ -229,6 +231,7 @@ def web_paths(route: str, objects: dict) -> str:
         "photo_delete": f"/initiatieven/{slug}/fotos/{photo.pk}/verwijderen/",
         "indicator_quantity": f"/initiatieven/{slug}/indicatoren/",
         "initiative_activities": f"/initiatieven/{slug}/activiteiten/",
+        "report_reminders_set": f"/initiatieven/{slug}/herinneringen/",
         "moderate": f"/moderatie/{slug}/publiceren/",
         "api_initiative": f"/api/v1/initiatives/{slug}/",
         "api_initiative_needs": f"/api/v1/initiatives/{slug}/needs/",

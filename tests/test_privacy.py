@@ -132,6 +132,8 @@ def _samples() -> dict[str, list[dict]]:
         "photo_delete": [{**one[0], "pk": 1}],
         "moderate": [{**one[0], "action": "publish"}],
         "owner_invitation_accept": [{"token": "geen-echte-uitnodiging"}],
+        "report_reminders_set": one,
+        "report_reminders_optout": [{"token": "geen-echt-token"}],
         "api_token_revoke": [{"token_id": 1}],
         "method_version": [
             {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
