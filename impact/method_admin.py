@@ -10,7 +10,7 @@ import datetime
 import logging
 
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -124,6 +124,12 @@ def _audit(version: MethodVersion, user: User, message: str) -> None:
     )
 
 
+def _may_keep_methods(user: User) -> None:
+    """Both eyes must belong to staff who may change method versions, whichever way they act."""
+    if not user.has_perm("impact.change_methodversion"):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def method_version_request_publication(*, version: MethodVersion, user: User) -> MethodVersion:
     """First of the four eyes: a staff member asks for a complete draft to be published.
@@ -131,6 +137,7 @@ def method_version_request_publication(*, version: MethodVersion, user: User) ->
     Refuses (ValidationError) a published version or one with problems. Publishing itself
     waits for a second staff member (method_version_approve).
     """
+    _may_keep_methods(user)
     version = _locked_draft(version)
     problems = method_version_problems(version)
     if problems:
@@ -152,6 +159,7 @@ def method_version_approve(*, version: MethodVersion, user: User) -> MethodVersi
     publication are one UPDATE: from then on the database refuses any change to the version
     and its entries.
     """
+    _may_keep_methods(user)
     version = _locked_draft(version)
     if version.publication_requested_by_id is None:
         raise ValidationError(

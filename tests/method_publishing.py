@@ -1,6 +1,7 @@
 """Publishing a method version as LSA staff do it: one staff member requests publication, a
 second one approves (four eyes). For the tests of what publishing checks and does."""
 
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -13,8 +14,20 @@ from tests.member_factories import lsa_staff
 def publish_with_four_eyes(version: MethodVersion) -> MethodVersion:
     """Requested by one staff member and approved by a second one; refused (ValidationError)
     at the request when the version has problems."""
-    method_version_request_publication(version=version, user=lsa_staff())
-    return method_version_approve(version=version, user=lsa_staff())
+    method_version_request_publication(version=version, user=method_keeper())
+    return method_version_approve(version=version, user=method_keeper())
+
+
+def method_keeper(**fields: object) -> User:
+    """An LSA staff member who may change method versions."""
+    user = lsa_staff(**fields)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="impact",
+            codename__in=["view_methodversion", "change_methodversion"],
+        )
+    )
+    return User.objects.get(pk=user.pk)  # a fresh permission cache
 
 
 def admin_action(client: Client, action: str, version: MethodVersion):  # noqa: ANN201

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import translation
 
@@ -186,3 +186,14 @@ def test_an_edit_after_the_request_withdraws_it_so_nobody_approves_their_own_edi
     with pytest.raises(ValidationError) as refused:
         method_version_approve(version=draft, user=bob)
     assert refused.value.code == "not_requested"
+
+
+def test_staff_who_may_not_change_method_versions_can_neither_ask_nor_approve(draft, ann):
+    plain_staff = lsa_staff(email="zonder-rechten@lsa.example.org")
+    with pytest.raises(PermissionDenied):
+        method_version_request_publication(version=draft, user=plain_staff)
+    method_version_request_publication(version=draft, user=ann)
+    with pytest.raises(PermissionDenied):
+        method_version_approve(version=draft, user=plain_staff)
+    draft.refresh_from_db()
+    assert draft.published_at is None
