@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from impact.method_admin import method_version_copy
 from impact.methods import method_spec
 from impact.models import (
     Activity,
@@ -235,20 +236,7 @@ def test_an_activity_indicator_and_price_added_to_a_draft_are_used_with_no_code_
 ) -> None:
     # Given a draft copy of 2027.1 with a new activity whose new indicator has a new, sourced
     # price and a fixed split over a target: rows only
-    current = MethodVersion.objects.get(code="2027.1")
-    draft = MethodVersion.objects.create(
-        code="2027.2-concept", name="concept", valid_from=datetime.date(2099, 1, 1)
-    )
-    for model in (MethodPrice, MethodConversion):
-        for row in model.objects.filter(version=current):
-            row.pk, row.version = None, draft
-            row.save()
-    for row in MethodIndicator.objects.filter(version=current):
-        row.pk, row.version = None, draft
-        row.save()
-    for row in MethodActivity.objects.filter(version=current):
-        row.pk, row.version = None, draft
-        row.save()
+    draft = method_version_copy(version=MethodVersion.objects.get(code="2027.1"), user=None)
     swaps = Activity.objects.create(code="seed_swap", name_nl="Zadenruil", name_en="Seed swap")
     packets = Indicator.objects.create(
         code="seed_packets",
