@@ -15,16 +15,21 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from impact.methods import current_version, method_spec, versions_in_use
 from impact.models import (
+    Activity,
     AreaState,
     HandprintResult,
     HandprintSdg,
     HandprintState,
+    Indicator,
     IndicatorQuantity,
     InitiativeActivity,
     MethodVersion,
@@ -32,7 +37,8 @@ from impact.models import (
 from impact.scoring import Handprint, MonthInput, compute, periods_for
 from initiatives.hooks import Change
 from initiatives.models import ActivityReport, Initiative, InitiativeGoal
-from initiatives.permissions import can_edit
+from initiatives.notifications import owners_check_figures
+from initiatives.permissions import can_edit, is_moderator
 from initiatives.validators import validate_report_month
 
 logger = logging.getLogger(__name__)
@@ -422,11 +428,6 @@ def indicator_quantity_save(
     quantity: Decimal,  # noqa: ANN001
 ) -> IndicatorQuantity:
     """Saves an optional indicator's monthly quantity (replacing the month) and marks stale."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.utils.translation import gettext as _
-
-    from impact.models import Indicator
-
     if not can_edit(user, initiative):
         raise PermissionDenied
     indicator = Indicator.objects.filter(code=indicator_code, is_universal=False).first()
@@ -437,7 +438,7 @@ def indicator_quantity_save(
     month = month.replace(day=1)
     validate_report_month(month, founded_year=initiative.founded_year)
     handprint_inputs_changed(initiative_id=initiative.pk)
-    row, _ = IndicatorQuantity.objects.update_or_create(
+    row, _created = IndicatorQuantity.objects.update_or_create(
         initiative=initiative,
         indicator=indicator,
         month=month,
@@ -457,11 +458,6 @@ def initiative_activities_set(*, initiative, user, activity_codes) -> list[str]:
     the handprint stale in the same transaction; the same set again changes nothing.
     Returns the codes now declared, sorted.
     """
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.utils.translation import gettext as _
-
-    from impact.models import Activity
-
     if not can_edit(user, initiative):
         raise PermissionDenied
     codes = sorted({str(code) for code in activity_codes})
@@ -494,10 +490,6 @@ def indicator_quantity_review(*, quantity_ids, decision: str, user) -> int:  # n
     """Accepts or rejects quantities held above the plausible maximum, recording who and when;
     marks each affected initiative's handprint stale in the same transaction. Returns the count.
     """
-    from django.core.exceptions import PermissionDenied, ValidationError
-
-    from initiatives.permissions import is_moderator
-
     if not is_moderator(user):
         raise PermissionDenied
     if decision not in (IndicatorQuantity.Review.ACCEPTED, IndicatorQuantity.Review.REJECTED):
@@ -513,12 +505,6 @@ def indicator_quantity_review(*, quantity_ids, decision: str, user) -> int:  # n
 def indicator_quantity_ask_owners(*, quantity_ids, user) -> int:  # noqa: ANN001
     """Mails each affected initiative's owners once, asking them to check or correct the held
     figures; the figures stay held. Returns how many initiatives were asked."""
-    from django.core.exceptions import PermissionDenied
-    from django.urls import reverse
-
-    from initiatives.notifications import owners_check_figures
-    from initiatives.permissions import is_moderator
-
     if not is_moderator(user):
         raise PermissionDenied
     figures: dict[int, list[str]] = {}
