@@ -3,13 +3,14 @@
 from django.urls import include, path
 
 from impact import api as impact_api
-from initiatives import api as initiatives_api
+from impact import api_initiatives
 from initiatives import opendata
 from members import api as members_api
 from places import api as places_api
 
 urlpatterns = [
     path("", include("initiatives.api_write_urls")),
+    path("", include("impact.api_activity_urls")),
     path(
         "places/municipalities/",
         places_api.MunicipalityList.as_view(),
@@ -32,10 +33,10 @@ urlpatterns = [
         places_api.NeighbourhoodDetail.as_view(),
         name="api_neighbourhood",
     ),
-    path("initiatives/", initiatives_api.InitiativeList.as_view(), name="api_initiatives"),
+    path("initiatives/", api_initiatives.InitiativeList.as_view(), name="api_initiatives"),
     path(
         "initiatives/<slug:slug>/",
-        initiatives_api.InitiativeDetail.as_view(),
+        api_initiatives.InitiativeDetail.as_view(),
         name="api_initiative",
     ),
     path("members/", members_api.MemberList.as_view(), name="api_members"),

@@ -1,4 +1,8 @@
-"""The API's writes for owners: initiatives, needs and monthly activity.
+"""The API's writes for owners: initiatives and needs.
+
+The monthly activity endpoints live in impact/api_activity.py: a month carries impact's
+indicator quantities, and `initiatives` sits below impact in the app layers. They use the
+helpers below (`validated_body`, `visible_initiative`, `editable_initiative`).
 
 Every write calls the same service as the web form, so validation, moderation (a new
 initiative is a draft owned by its creator) and the handprint's stale mark hold for both.
@@ -10,8 +14,6 @@ e.g. `class InitiativeListView(InitiativeCreateMixin, generics.ListAPIView)`. Th
 views `post` and `patch` (documented in the schema) that call `create` and `update` below;
 a view may also call those two functions from its own methods.
 """
-
-import datetime
 
 from django.conf import settings
 from django.http import Http404
@@ -26,30 +28,18 @@ from rest_framework.serializers import Serializer
 from common.api import conditional
 from common.api_docs import error_responses
 from initiatives import services
-from initiatives.models import ActivityReport, Initiative, Need
-from initiatives.permissions import can_edit, can_view, is_moderator
+from initiatives.models import Initiative, Need
+from initiatives.permissions import can_edit, can_view
 from initiatives.write_serializers import (
-    MONTH_PATTERN,
-    ActivityFigures,
-    ActivityReportInput,
-    ActivityReportOutput,
     InitiativeInput,
     InitiativeWriteOutput,
     NeedCloseInput,
     NeedInput,
     NeedOutput,
-    parse_month,
 )
 
 WRITE_ERRORS = error_responses(400, 401, 403, 404)
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The initiative's slug.")
-MONTH = OpenApiParameter(
-    "month",
-    str,
-    OpenApiParameter.PATH,
-    description="The month, YYYY-MM.",
-    pattern=MONTH_PATTERN,
-)
 NEED_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The need's id.")
 
 
@@ -59,7 +49,7 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
-def _input(request: Request, serializer_class: type, **kwargs: object) -> Serializer:
+def validated_body(request: Request, serializer_class: type, **kwargs: object) -> Serializer:
     """The validated body; an oversized body is refused before it is read."""
     if not request.user.is_authenticated:
         raise exceptions.NotAuthenticated
@@ -73,18 +63,18 @@ def _input(request: Request, serializer_class: type, **kwargs: object) -> Serial
     return serializer
 
 
-def _visible(request: Request, slug: str) -> Initiative:
+def visible_initiative(request: Request, slug: str) -> Initiative:
     initiative = get_object_or_404(Initiative, slug=slug)
     if not can_view(request.user, initiative):
         raise Http404
     return initiative
 
 
-def _editable(request: Request, slug: str) -> Initiative:
+def editable_initiative(request: Request, slug: str) -> Initiative:
     """The initiative if the user may edit it: 404 if they cannot see it, else 403."""
     if not request.user.is_authenticated:
         raise exceptions.NotAuthenticated
-    initiative = _visible(request, slug)
+    initiative = visible_initiative(request, slug)
     if not can_edit(request.user, initiative):
         raise exceptions.PermissionDenied(_("Only the initiative's owners can change it."))
     return initiative
@@ -109,15 +99,15 @@ INITIATIVE_EXAMPLE = OpenApiExample(
 
 def create(request: Request) -> Response:
     """POST initiatives/: a new draft owned by the caller (initiative_create)."""
-    serializer = _input(request, InitiativeInput)
+    serializer = validated_body(request, InitiativeInput)
     initiative = services.initiative_create(user=request.user, **serializer.service_arguments())
     return Response(InitiativeWriteOutput(initiative).data, status=status.HTTP_201_CREATED)
 
 
 def update(request: Request, slug: str) -> Response:
     """PATCH initiatives/<slug>/: an owner's edit (initiative_update); absent fields stay."""
-    initiative = _editable(request, slug)
-    serializer = _input(request, InitiativeInput, instance=initiative, partial=True)
+    initiative = editable_initiative(request, slug)
+    serializer = validated_body(request, InitiativeInput, instance=initiative, partial=True)
     if not serializer.validated_data:
         # Nothing to change: no edit event, no mail to staff.
         return Response(InitiativeWriteOutput(initiative).data)
@@ -209,7 +199,7 @@ class NeedListView(generics.GenericAPIView):
         examples=[NEED_OUT_EXAMPLE],
     )
     def get(self, request: Request, slug: str) -> Response:
-        initiative = _visible(request, slug)
+        initiative = visible_initiative(request, slug)
         needs = initiative.needs.filter(status=Need.Status.OPEN).order_by("-created_at", "-pk")
         page = self.paginate_queryset(needs)
         return self.get_paginated_response(NeedOutput(page, many=True).data)
@@ -223,8 +213,8 @@ class NeedListView(generics.GenericAPIView):
         examples=[NEED_EXAMPLE],
     )
     def post(self, request: Request, slug: str) -> Response:
-        initiative = _editable(request, slug)
-        serializer = _input(request, NeedInput)
+        initiative = editable_initiative(request, slug)
+        serializer = validated_body(request, NeedInput)
         need = services.need_create(
             initiative=initiative, user=request.user, fields=serializer.validated_data
         )
@@ -246,7 +236,7 @@ class NeedDetailView(generics.GenericAPIView):
         examples=[NEED_OUT_EXAMPLE],
     )
     def get(self, request: Request, slug: str, pk: int) -> Response:
-        need = self._need(_visible(request, slug), pk)
+        need = self._need(visible_initiative(request, slug), pk)
         return conditional(request, Response(NeedOutput(need).data))
 
     @extend_schema(
@@ -258,156 +248,10 @@ class NeedDetailView(generics.GenericAPIView):
         examples=[OpenApiExample("Fulfilled", request_only=True, value={"status": "fulfilled"})],
     )
     def patch(self, request: Request, slug: str, pk: int) -> Response:
-        initiative = _editable(request, slug)
+        initiative = editable_initiative(request, slug)
         need = self._need(initiative, pk)
-        serializer = _input(request, NeedCloseInput)
+        serializer = validated_body(request, NeedCloseInput)
         need = services.need_close(
             need=need, user=request.user, status=serializer.validated_data["status"]
         )
         return Response(NeedOutput(need).data)
-
-
-# --- Monthly activity ------------------------------------------------------------------------
-
-ACTIVITY_DESCRIPTION = (
-    " A correction replaces the month's figures and keeps the old ones in `history`; the "
-    "Social Handprint is marked stale and recomputed in the background. Limits: at most 744 "
-    "hours per active volunteer, at most 100,000 volunteers or people a month; the month "
-    "lies between January of the founding year (never before 2000) and the current month."
-)
-
-
-def _readable_activity(request: Request, slug: str) -> Initiative:
-    """Monthly figures are the owners' working data (as on the web): owners and staff read."""
-    if not request.user.is_authenticated:
-        raise exceptions.NotAuthenticated
-    initiative = _visible(request, slug)
-    if not (can_edit(request.user, initiative) or is_moderator(request.user)):
-        raise exceptions.PermissionDenied(_("Only the owners and LSA staff see monthly figures."))
-    return initiative
-
-
-def _save_report(
-    request: Request, initiative: Initiative, month: datetime.date, data: dict
-) -> Response:
-    """Saves through the service; 201 for a new month, 200 for a correction."""
-    report = services.activity_report_save(
-        initiative=initiative,
-        user=request.user,
-        month=month,
-        volunteer_hours=data["volunteer_hours"],
-        active_volunteers=data["active_volunteers"],
-        people_reached=data["people_reached"],
-    )
-    created = report.revision == 1
-    return Response(
-        ActivityReportOutput(report).data,
-        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-    )
-
-
-ACTIVITY_EXAMPLE = {"volunteer_hours": "120.5", "active_volunteers": 8, "people_reached": 200}
-ACTIVITY_OUT_EXAMPLE = OpenApiExample(
-    "A corrected month",
-    response_only=True,
-    value={
-        "month": "2025-10",
-        **ACTIVITY_EXAMPLE,
-        "revision": 2,
-        "created_at": "2025-11-01T10:00:00+01:00",
-        "updated_at": "2025-11-03T18:12:00+01:00",
-        "history": [
-            {
-                "revision": 1,
-                "volunteer_hours": "100.0",
-                "active_volunteers": 7,
-                "people_reached": 180,
-                "reported_at": "2025-11-01T10:00:00+01:00",
-                "replaced_at": "2025-11-03T18:12:00+01:00",
-            }
-        ],
-    },
-)
-
-
-class ActivityListView(generics.GenericAPIView):
-    queryset = ActivityReport.objects.none()
-    serializer_class = ActivityReportOutput
-
-    @extend_schema(
-        summary="An initiative's monthly activity",
-        description="The monthly reports, newest first, each with its correction history. "
-        "Owners and LSA staff only.",
-        parameters=[SLUG],
-        responses={200: ActivityReportOutput(many=True), **error_responses(401, 403, 404)},
-        examples=[ACTIVITY_OUT_EXAMPLE],
-    )
-    def get(self, request: Request, slug: str) -> Response:
-        initiative = _readable_activity(request, slug)
-        reports = initiative.activity_reports.order_by("-month").prefetch_related("history")
-        page = self.paginate_queryset(reports)
-        return self.get_paginated_response(ActivityReportOutput(page, many=True).data)
-
-    @extend_schema(
-        summary="Report a month",
-        description="An owner reports a month's figures (201), or corrects them (200)."
-        + ACTIVITY_DESCRIPTION,
-        parameters=[SLUG],
-        request=ActivityReportInput,
-        responses={201: ActivityReportOutput, 200: ActivityReportOutput, **WRITE_ERRORS},
-        examples=[
-            OpenApiExample(
-                "October 2025", request_only=True, value={"month": "2025-10", **ACTIVITY_EXAMPLE}
-            )
-        ],
-    )
-    def post(self, request: Request, slug: str) -> Response:
-        initiative = _editable(request, slug)
-        data = _input(
-            request, ActivityReportInput, context={"initiative": initiative}
-        ).validated_data
-        return _save_report(request, initiative, data["month"], data)
-
-
-class ActivityMonthView(generics.GenericAPIView):
-    queryset = ActivityReport.objects.none()
-    serializer_class = ActivityReportOutput
-
-    def _month(self, value: str) -> datetime.date:
-        month = parse_month(value)
-        if month is None:
-            raise Http404
-        return month
-
-    @extend_schema(
-        summary="One month's activity",
-        description="A month's report with its correction history. Owners and LSA staff only.",
-        parameters=[SLUG, MONTH],
-        responses={200: ActivityReportOutput, **error_responses(401, 403, 404)},
-        examples=[ACTIVITY_OUT_EXAMPLE],
-    )
-    def get(self, request: Request, slug: str, month: str) -> Response:
-        initiative = _readable_activity(request, slug)
-        report = get_object_or_404(
-            initiative.activity_reports.prefetch_related("history"), month=self._month(month)
-        )
-        return conditional(
-            request, Response(ActivityReportOutput(report).data), modified=report.updated_at
-        )
-
-    @extend_schema(
-        summary="Report or correct a month",
-        description="Sets the month's figures: 201 for a new month, 200 for a correction."
-        + ACTIVITY_DESCRIPTION,
-        parameters=[SLUG, MONTH],
-        request=ActivityFigures,
-        responses={201: ActivityReportOutput, 200: ActivityReportOutput, **WRITE_ERRORS},
-        examples=[OpenApiExample("Figures", request_only=True, value=ACTIVITY_EXAMPLE)],
-    )
-    def put(self, request: Request, slug: str, month: str) -> Response:
-        initiative = _editable(request, slug)
-        first_day = self._month(month)
-        data = _input(
-            request, ActivityFigures, context={"month": first_day, "initiative": initiative}
-        ).validated_data
-        return _save_report(request, initiative, first_day, data)

@@ -1,4 +1,6 @@
-"""The API's owner writes and the sub-resources they live on (included by config/api_urls.py)."""
+"""The API's owner writes and the sub-resources they live on (included by config/api_urls.py).
+
+The monthly activity and the declared activities are in impact/api_activity_urls.py."""
 
 from django.urls import path
 
@@ -14,15 +16,5 @@ urlpatterns = [
         "initiatives/<slug:slug>/needs/<int:pk>/",
         api_write.NeedDetailView.as_view(),
         name="api_initiative_need",
-    ),
-    path(
-        "initiatives/<slug:slug>/activity/",
-        api_write.ActivityListView.as_view(),
-        name="api_initiative_activity",
-    ),
-    path(
-        "initiatives/<slug:slug>/activity/<str:month>/",
-        api_write.ActivityMonthView.as_view(),
-        name="api_initiative_activity_month",
     ),
 ]

@@ -82,6 +82,9 @@ OWNER_API_ROUTES = {
     "api_initiative_need": ("put", "patch", "delete"),
     "api_initiative_activity": ("post",),
     "api_initiative_activity_month": ("put", "patch", "delete"),
+    "api_initiative_activities": ("put", "post", "patch", "delete"),
+    # Read-only for owners and staff (test_api_activity_quantities.py); no write exists.
+    "api_initiative_activity_questions": ("post", "put", "delete"),
 }
 # Parameterised routes anyone may read (drafts 404 there: tested below for the profile).
 PUBLIC_ROUTES = {
@@ -238,6 +241,8 @@ def web_paths(route: str, objects: dict) -> str:
         "api_initiative_need": f"/api/v1/initiatives/{slug}/needs/{need.pk}/",
         "api_initiative_activity": f"/api/v1/initiatives/{slug}/activity/",
         "api_initiative_activity_month": f"/api/v1/initiatives/{slug}/activity/{MONTH}/",
+        "api_initiative_activities": f"/api/v1/initiatives/{slug}/activities/",
+        "api_initiative_activity_questions": f"/api/v1/initiatives/{slug}/activity/questions/",
     }[route]
 
 
@@ -265,12 +270,16 @@ API_DATA = {
         "volunteer_hours": "99",
         "active_volunteers": 9,
         "people_reached": 9,
+        "quantities": {"repairs": "5"},
     },
     "api_initiative_activity_month": {
         "volunteer_hours": "99",
         "active_volunteers": 9,
         "people_reached": 9,
+        "quantities": {"repairs": "5"},
     },
+    "api_initiative_activities": {"activities": ["repair_cafe"]},
+    "api_initiative_activity_questions": {},
 }
 
 
@@ -388,6 +397,8 @@ def test_drafts_are_invisible_to_non_owners(victim, attackers, attacker_role):
     assert client.get(f"/api/v1/initiatives/{draft.slug}/").status_code == 404
     assert client.get(f"/api/v1/initiatives/{draft.slug}/needs/").status_code == 404
     assert client.get(f"/api/v1/initiatives/{draft.slug}/activity/").status_code == 404
+    assert client.get(f"/api/v1/initiatives/{draft.slug}/activity/questions/").status_code == 404
+    assert client.get(f"/api/v1/initiatives/{draft.slug}/activities/").status_code == 404
 
 
 def test_mijn_pages_show_only_the_users_own_things(victim, attackers):

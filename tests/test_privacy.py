@@ -112,6 +112,8 @@ def _samples() -> dict[str, list[dict]]:
         "api_initiative": public,
         "api_initiative_needs": public,
         "api_initiative_activity": public,
+        "api_initiative_activity_questions": public,
+        "api_initiative_activities": public,
         "api_initiative_handprint": public,
         "api_initiative_activity_month": [
             {"slug": slug, "month": f"{month:%Y-%m}"} for slug, month in months.items()
@@ -324,6 +326,7 @@ PUBLIC_ROUTES = {
     "api_initiative_needs",
     "api_initiative_need",
     "api_initiative_handprint",
+    "api_initiative_activities",
     "api_municipalities",
     "api_municipality",
     "api_districts",
