@@ -12,21 +12,16 @@ from impact.reporting import month_quantities, month_questions, month_report_sav
 from impact.scoring import month_add
 from impact.services import initiative_activities_set
 from initiatives.models import ActivityReport
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# Every test's `initiative` (tests/conftest.py) is a repair café that also does odd jobs.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("repair_cafe")]
 
 LAST_MONTH = month_add(datetime.date.today().replace(day=1), -1)
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
-    initiative = InitiativeFactory(published=True, owner=owner)
+def repair_cafe(initiative, owner):
     initiative_activities_set(
         initiative=initiative, user=owner, activity_codes=["repair_cafe", "klussen_aan_huis"]
     )
