@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import serializers
@@ -55,6 +56,8 @@ class ListedInitiativeSerializer(InitiativeSerializer):
         return _activities(initiative)
 
 
+# The component keeps its name (initiatives' detail serializer is no longer in the schema).
+@extend_schema_serializer(component_name="InitiativeDetail")
 class InitiativeProfileSerializer(InitiativeDetailSerializer):
     """One initiative, its open needs and contact (by permission), and its activities."""
 

@@ -266,7 +266,7 @@ def test_the_schema_documents_quantities_warnings_and_the_new_endpoints(client):
     assert "quantities" in components["ActivityReportOutput"]["properties"]
     assert "warnings" in components["ActivityReportWriteOutput"]["properties"]
     assert "activities" in components["ListedInitiative"]["properties"]
-    assert "activities" in components["InitiativeProfile"]["properties"]
+    assert "activities" in components["InitiativeDetail"]["properties"]
     paths = schema["paths"]
     assert "get" in paths["/api/v1/initiatives/{slug}/activity/questions/"]
     assert {"get", "put"} <= set(paths["/api/v1/initiatives/{slug}/activities/"])
