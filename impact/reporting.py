@@ -157,9 +157,7 @@ def plausibility_warnings(
     ]
 
 
-def _validate_quantities(
-    quantities: dict[str, Decimal | None], *, volunteer_hours: Decimal
-) -> dict[str, Indicator]:
+def _validate_quantities(quantities: dict[str, Decimal | None]) -> dict[str, Indicator]:
     errors: dict[str, list[str]] = {}
     indicators = {
         i.code: i for i in Indicator.objects.filter(code__in=list(quantities), is_universal=False)
@@ -173,24 +171,40 @@ def _validate_quantities(
             errors.setdefault(code, []).append(_("This number is too large."))
     if errors:
         raise ValidationError(errors)
+    return indicators
+
+
+def _validate_hours_per_activity(
+    initiative: Initiative,
+    month: datetime.date,
+    quantities: dict[str, Decimal | None],
+    *,
+    volunteer_hours: Decimal,
+) -> None:
+    """R9: the month's hours per activity — those sent, and those stored and not sent — may not
+    add up to more than its volunteer hours. Called with the initiative locked."""
     version = current_version()
-    hour_codes = (
-        set(
-            MethodIndicator.objects.filter(
-                version=version, indicator__code__in=list(quantities), deducts_hours=True
-            ).values_list("indicator__code", flat=True)
+    if version is None:
+        return
+    hour_codes = set(
+        MethodIndicator.objects.filter(version=version, deducts_hours=True).values_list(
+            "indicator__code", flat=True
         )
-        if version
-        else set()
     )
-    per_activity = sum((quantities[c] or Decimal(0) for c in hour_codes), Decimal(0))
+    figures = {
+        code: quantity
+        for code, quantity in month_quantities(initiative, month).items()
+        if code in hour_codes
+    }
+    figures.update({code: q for code, q in quantities.items() if code in hour_codes})
+    per_activity = sum((q for q in figures.values() if q is not None), Decimal(0))
     if per_activity > volunteer_hours:
         message = _(
             "The hours per activity add up to %(part)s, more than the %(total)s volunteer hours "
             "of the month. Raise the volunteer hours or lower the hours per activity."
         ) % {"part": f"{per_activity.normalize():f}", "total": f"{volunteer_hours.normalize():f}"}
-        raise ValidationError({code: [message] for code in sorted(hour_codes)})
-    return indicators
+        sent = sorted(code for code in quantities if code in hour_codes)
+        raise ValidationError({code: [message] for code in sent or ["volunteer_hours"]})
 
 
 @transaction.atomic
@@ -213,7 +227,7 @@ def month_report_save(
         raise PermissionDenied
     month = first_of_month(month)
     validate_report_month(month, founded_year=initiative.founded_year)
-    indicators = _validate_quantities(quantities, volunteer_hours=volunteer_hours)
+    indicators = _validate_quantities(quantities)
     # This marks the handprint stale (and locks the initiative) before the quantities change.
     report = initiative_services.activity_report_save(
         initiative=initiative,
@@ -223,6 +237,7 @@ def month_report_save(
         active_volunteers=active_volunteers,
         people_reached=people_reached,
     )
+    _validate_hours_per_activity(initiative, month, quantities, volunteer_hours=volunteer_hours)
     saved = SavedMonth(report=report)
     existing = {
         row.indicator_id: row

@@ -133,3 +133,15 @@ def test_only_owners_save_a_month(initiative):
     with pytest.raises(PermissionDenied):
         save(initiative, UserFactory(), repairs="3")
     assert not IndicatorQuantity.objects.exists()
+
+
+def test_stored_hours_per_activity_count_when_the_month_is_corrected(initiative, owner):
+    save(initiative, owner, hours="20", household_help_hours="8")
+    with pytest.raises(ValidationError) as error:
+        save(initiative, owner, hours="20", individual_support_hours="15")
+    assert "23" in str(error.value.message_dict["individual_support_hours"])
+    with pytest.raises(ValidationError) as error:
+        save(initiative, owner, hours="5")
+    assert "8" in str(error.value.message_dict["volunteer_hours"])
+    assert ActivityReport.objects.get(initiative=initiative).volunteer_hours == 20
+    assert month_quantities(initiative, LAST_MONTH) == {"household_help_hours": Decimal(8)}
