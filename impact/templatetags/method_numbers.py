@@ -28,3 +28,15 @@ def euro(value: Decimal | None) -> str:
     if places > 2:
         return "€ " + number_format(exact, use_l10n=True, force_grouping=True)
     return "€ " + number_format(exact, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def euro_change(value: Decimal | None) -> str:
+    """A difference in whole euros with its sign: "+€ 1.234", "−€ 56", "€ 0"."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value).quantize(Decimal(1))
+    sign = "+" if amount > 0 else "−" if amount < 0 else ""
+    return f"{sign}€ " + number_format(
+        abs(amount), decimal_pos=0, use_l10n=True, force_grouping=True
+    )
