@@ -134,7 +134,7 @@ def _method_preview(request: HttpRequest, initiative: Initiative) -> dict | None
     code = request.GET.get(PREVIEW_PARAMETER)
     if not code or not can_preview_method(request.user):
         return None
-    version = method_version_for_page(code, preview=True) if "\x00" not in code else None
+    version = method_version_for_page(code, preview=True)
     if version is None:
         return {"missing": code}
     return {"changes": draft_preview(initiative, version)}
