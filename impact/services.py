@@ -559,10 +559,12 @@ def method_change_mails_due(today: datetime.date) -> MethodVersion | None:
     ):
         return None
     window_end = rolling_window(today).end
-    done = RecomputeJob.objects.filter(
-        version__in=versions, period_end=window_end, status=RecomputeJob.Status.DONE
+    done = set(
+        RecomputeJob.objects.filter(
+            version__in=versions, period_end=window_end, status=RecomputeJob.Status.DONE
+        ).values_list("version_id", flat=True)
     )
-    if done.values("version").distinct().count() < len(versions):
+    if done != {version.pk for version in versions}:
         return None
     return current
 

@@ -10,6 +10,7 @@ import time_machine
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from impact.changes import (
     ADDED,
@@ -29,7 +30,7 @@ from impact.models import (
     MethodIndicator,
     MethodVersion,
 )
-from impact.recompute import recompute_if_due
+from impact.recompute import recompute_all, recompute_if_due
 from impact.scoring import month_add
 from impact.services import (
     areas_refresh,
@@ -38,6 +39,7 @@ from impact.services import (
     method_change_mails_send,
 )
 from impact.tasks import method_change_mails_daily
+from impact.templatetags.method_numbers import euro_change
 from initiatives.models import ActivityReport, Initiative, InitiativeGoal
 from outbox.models import OutgoingMail
 from tests.factories import InitiativeFactory, UserFactory
@@ -276,6 +278,20 @@ def test_on_the_valid_from_date_owners_get_one_mail_per_initiative_after_the_rec
 
 
 @pytest.mark.django_db
+def test_no_mail_while_the_previous_versions_recompute_has_not_finished(queued_mail, settings):
+    settings.HANDPRINT_QUIET_SECONDS = 0
+    version = MethodVersion.objects.get(code="2027.1")
+    day = version.valid_from
+    _reported(InitiativeFactory(published=True, owner=UserFactory()), day)
+    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10, 30), AMSTERDAM)):
+        recompute_all(version=version, today=day)
+        assert method_change_mails_send(today=day) == 0
+        recompute_all(version=MethodVersion.objects.get(code="2026.1"), today=day)
+        assert method_change_mails_send(today=day) == 1
+    assert OutgoingMail.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_no_mail_long_after_the_valid_from_date_nor_without_a_previous_version(queued_mail):
     version = MethodVersion.objects.get(code="2027.1")
     assert method_change_mails_send(today=version.valid_from + datetime.timedelta(days=40)) == 0
@@ -350,3 +366,12 @@ def test_a_nul_byte_in_the_version_is_refused_before_the_view(client, changed):
     client.force_login(method_keeper())
     response = client.get(changed.get_absolute_url(), {"methode": "2027.1\x00"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(D("6.50"), "+€ 7"), (D("-1234.4"), "−€ 1.234"), (D(0), "€ 0"), (D("-0.4"), "€ 0")],
+)
+def test_a_difference_is_shown_in_whole_euros_with_its_sign(value, shown):
+    with translation.override("nl"):
+        assert euro_change(value) == shown
