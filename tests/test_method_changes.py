@@ -26,6 +26,7 @@ from impact.models import (
     AreaHandprint,
     Indicator,
     IndicatorQuantity,
+    MethodActivity,
     MethodChangeMail,
     MethodIndicator,
     MethodVersion,
@@ -148,6 +149,27 @@ def test_initiative_changes_compares_both_versions_stored_results(changed):
     assert line["name"] == Indicator.objects.get(code="repairs").name
     assert line["difference"] == changes["difference"]
     assert {row["goal"].number for row in changes["sdgs"]} >= {11}
+
+
+@pytest.mark.django_db
+def test_changed_lines_are_grouped_under_the_declared_activity_that_reports_them(
+    initiative, settings
+):
+    settings.HANDPRINT_QUIET_SECONDS = 0
+    activity = (
+        MethodActivity.objects.filter(version__code="2027.1", indicator_codes__contains=["repairs"])
+        .select_related("activity")
+        .first()
+        .activity
+    )
+    initiative.activities.create(activity=activity)
+    _reported(initiative, datetime.date.today())
+    _computed(initiative)
+
+    groups = initiative_changes(initiative)["groups"]
+
+    assert [group["activity"] for group in groups] == [activity]
+    assert [line["status"] for line in groups[0]["lines"]] == [ADDED]
 
 
 @pytest.mark.django_db
