@@ -397,3 +397,12 @@ def test_a_nul_byte_in_the_version_is_refused_before_the_view(client, changed):
 def test_a_difference_is_shown_in_whole_euros_with_its_sign(value, shown):
     with translation.override("nl"):
         assert euro_change(value) == shown
+
+
+@pytest.mark.django_db
+def test_staff_preview_a_published_version_without_calling_it_unpublished(client, changed):
+    client.force_login(method_keeper())
+    html = client.get(changed.get_absolute_url(), {"methode": "2026.1"}).content.decode()
+    preview = html.split('id="changed-preview"')[1].split("</section>")[0]
+    assert "Voorbeeld met methode 2026.1</h3>" in preview
+    assert "€ 1.471" in preview
