@@ -148,13 +148,8 @@ def figures_of_area(row: AreaHandprint) -> Figures:
 # --- Reads for the pages and the mail ---------------------------------------------------------
 
 
-def version_pair(today: datetime.date | None = None) -> tuple[MethodVersion, MethodVersion] | None:
-    """(current, previous) published versions, as `versions_in_use` gives them; one query."""
-    versions = list(_latest_two(today or timezone.localdate()))
-    return (versions[0], versions[1]) if len(versions) == 2 else None
-
-
 def _latest_two(today: datetime.date) -> QuerySet[MethodVersion]:
+    """The current and the previous published version, as `versions_in_use` gives them."""
     return MethodVersion.objects.filter(published_at__isnull=False, valid_from__lte=today).order_by(
         "-valid_from"
     )[:2]
