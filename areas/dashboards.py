@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from impact.changes import area_changes
 from impact.figure import handprint_svg
 from impact.models import AreaHandprint
 from impact.scoring import month_add, rolling_window
@@ -357,6 +358,8 @@ class AreaDashboard:
     map: AreaMap | None
     period_start: datetime.date
     last_month: datetime.date
+    # The 12 months under the current and the previous method version, while both are kept.
+    changes: dict | None = None
 
     @property
     def handprint(self) -> AreaHandprint | None:
@@ -414,7 +417,7 @@ def _area_map(table: AreaTable) -> AreaMap | None:
 def area_dashboard(
     area: Place, level_key: str, *, sort: str | None = None, today: datetime.date | None = None
 ) -> AreaDashboard:
-    """Everything an area page shows, in seven queries (the caller reads the area itself)."""
+    """Everything an area page shows, in eight queries (the caller reads the area itself)."""
     today = today or timezone.localdate()
     table = area_table(area, level_key, sort=sort, today=today)
     level = table.level
@@ -441,4 +444,7 @@ def area_dashboard(
         map=_area_map(table),
         period_start=window.start,
         last_month=month_add(window.end, -1),
+        changes=area_changes(
+            area.code, today=today, goals={row.goal.number: row.goal for row in sdg_rows}
+        ),
     )

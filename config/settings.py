@@ -202,6 +202,7 @@ CELERY_TASK_ROUTES = {
     "outbox.tasks.outbox_sweep": {"queue": "mail"},
     "outbox.tasks.outbox_purge": {"queue": "mail"},
     "initiatives.tasks.report_reminders_daily": {"queue": "mail"},
+    "impact.tasks.method_change_mails_daily": {"queue": "mail"},
 }
 # Declared, so a worker started without -Q (the tests' in-process workers) consumes them all;
 # an exchange per queue keyed by its name, as Celery would create a missing queue.
@@ -553,5 +554,11 @@ CELERY_BEAT_SCHEDULE = {
     "initiatives-report-reminders": {
         "task": "initiatives.tasks.report_reminders_daily",
         "schedule": crontab(minute=0, hour=10),
+    },
+    # From a method version's valid-from date, once its recompute finished (the service
+    # decides): one mail per initiative about what the new version changed.
+    "impact-method-change-mails": {
+        "task": "impact.tasks.method_change_mails_daily",
+        "schedule": crontab(minute=30, hour=10),
     },
 }

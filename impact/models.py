@@ -643,3 +643,27 @@ class AreaState(models.Model):
 
     def __str__(self) -> str:
         return f"areas {self.computed_version}/{self.inputs_version}"
+
+
+class MethodChangeMail(models.Model):
+    """The one mail an initiative's owners get when a method version becomes current."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="method_change_mails"
+    )
+    version = models.ForeignKey(
+        MethodVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("method version")
+    )
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("method change mail")
+        verbose_name_plural = _("method change mails")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "version"], name="method_change_mail_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id} {self.version_id}"

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from impact.methods import current_version, method_spec, versions_in_use
+from impact.methods import method_spec, versions_in_use
 from impact.models import (
     Activity,
     AreaState,
@@ -32,12 +32,14 @@ from impact.models import (
     Indicator,
     IndicatorQuantity,
     InitiativeActivity,
+    MethodChangeMail,
     MethodVersion,
+    RecomputeJob,
 )
-from impact.scoring import Handprint, MonthInput, compute, periods_for
+from impact.scoring import Handprint, MonthInput, compute, periods_for, rolling_window
 from initiatives.hooks import Change
 from initiatives.models import ActivityReport, Initiative, InitiativeGoal
-from initiatives.notifications import owners_check_figures
+from initiatives.notifications import owners_check_figures, owners_method_changed
 from initiatives.permissions import can_edit, is_moderator
 from initiatives.validators import validate_report_month
 
@@ -391,8 +393,9 @@ def areas_refresh(*, today: datetime.date | None = None) -> str:
     if state is None or state.computed_version >= state.inputs_version:
         AreaState.objects.filter(pk=1).update(enqueued_at=None)
         return "fresh"
-    version = current_version(today)
-    if version is None:
+    # The previous version's aggregates too: the area pages show what the new version changed.
+    versions = versions_in_use(today)
+    if not versions:
         return "fresh"
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -400,7 +403,8 @@ def areas_refresh(*, today: datetime.date | None = None) -> str:
             if not cursor.fetchone()[0]:
                 return "busy"
         seen = AreaState.objects.values_list("inputs_version", flat=True).get(pk=1)
-        area_aggregates_rebuild(version=version, today=today)
+        for version in versions:
+            area_aggregates_rebuild(version=version, today=today)
         AreaState.objects.filter(pk=1).update(computed_version=seen, computed_at=timezone.now())
     AreaState.objects.filter(pk=1).update(enqueued_at=None)
     if AreaState.objects.filter(pk=1, computed_version__lt=F("inputs_version")).exists():
@@ -529,3 +533,98 @@ def indicator_quantity_ask_owners(*, quantity_ids, user) -> int:  # noqa: ANN001
             staff=user,
         )
     return len(figures)
+
+
+# --- The mail when a method version becomes current ----------------------------------------------
+
+# A version's mail goes out from its valid-from date on, once its recompute has finished; the
+# days after it are a margin for a recompute that ran late or a beat that was down.
+METHOD_CHANGE_MAIL_DAYS = 14
+METHOD_CHANGE_BIGGEST_LINES = 3
+
+
+def method_change_mails_due(today: datetime.date) -> MethodVersion | None:
+    """The current version if its owners' mails are due today: it became current in the last
+    METHOD_CHANGE_MAIL_DAYS days, a version came before it, and the set-wise recompute of
+    the current window finished for both (else the mails would quote figures not yet stored).
+    """
+    versions = versions_in_use(today)
+    if len(versions) < 2:
+        return None
+    current = versions[0]
+    if (
+        not current.valid_from
+        <= today
+        < current.valid_from + datetime.timedelta(days=METHOD_CHANGE_MAIL_DAYS)
+    ):
+        return None
+    window_end = rolling_window(today).end
+    done = set(
+        RecomputeJob.objects.filter(
+            version__in=versions, period_end=window_end, status=RecomputeJob.Status.DONE
+        ).values_list("version_id", flat=True)
+    )
+    if done != {version.pk for version in versions}:
+        return None
+    return current
+
+
+def method_change_mails_send(*, today: datetime.date) -> int:
+    """Mails the owners of each published initiative with figures, once per initiative and
+    version, what the version that became current changed in their handprint (old and new
+    total, the biggest line changes). Returns the number of initiatives mailed."""
+    version = method_change_mails_due(today)
+    if version is None:
+        return 0
+    window = rolling_window(today)
+    candidates = (
+        Initiative.objects.published()
+        .filter(
+            ownerships__user__is_active=True,
+            handprint_results__version=version,
+            handprint_results__period_kind=HandprintResult.PeriodKind.ROLLING,
+            handprint_results__period_start=window.start,
+            handprint_results__months_reported__gt=0,
+        )
+        .exclude(method_change_mails__version=version)
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(
+        _method_change_mail_send(initiative_pk=pk, version=version, today=today)
+        for pk in candidates
+    )
+
+
+@transaction.atomic
+def _method_change_mail_send(*, initiative_pk: int, version: MethodVersion, today) -> bool:  # noqa: ANN001
+    from impact.changes import initiative_changes
+
+    initiative = (
+        Initiative.objects.select_for_update(no_key=True)
+        .published()
+        .filter(pk=initiative_pk)
+        .first()
+    )
+    if initiative is None:
+        return False
+    changes = initiative_changes(initiative, today=today)
+    if changes is None or changes["current"].pk != version.pk:
+        return False
+    # The unique constraint makes a second sender (another beat, a retry) a no-op.
+    _mail, created = MethodChangeMail.objects.get_or_create(initiative=initiative, version=version)
+    if not created:
+        return False
+    biggest = [line for group in changes["groups"] for line in group["lines"]]
+    biggest.sort(key=lambda line: (-abs(line["difference"]), line["name"]))
+    owners_method_changed(
+        initiative,
+        current=changes["current"],
+        previous=changes["previous"],
+        old=changes["old"]["central"],
+        new=changes["new"]["central"],
+        lines=biggest[:METHOD_CHANGE_BIGGEST_LINES],
+        method_path=reverse("method_version", args=[version.code]) + "#versies",
+    )
+    return True

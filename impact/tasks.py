@@ -1,6 +1,7 @@
 import datetime
 
 from celery import shared_task
+from django.utils import timezone
 
 from impact import services
 
@@ -50,3 +51,10 @@ def recompute_all_task(version_id: int, today: str, chunk_size: int | None = Non
     except RecomputeBusy:
         return None
     return job.pk
+
+
+@shared_task(name="impact.tasks.method_change_mails_daily", ignore_result=True)
+def method_change_mails_daily() -> int:
+    """Mails owners what a method version that became current changed (beat, daily)."""
+    # The version becomes valid on a date in Amsterdam (TIME_ZONE), not in UTC.
+    return services.method_change_mails_send(today=timezone.localdate())

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from common.exports import Column, export_response
+from impact.changes import draft_preview, initiative_changes
 from impact.forms import IndicatorQuantityForm, InitiativeActivitiesForm
 from impact.models import MethodVersion
 from impact.permissions import can_preview_method
@@ -124,13 +125,29 @@ def indicator_quantity(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("initiative_activity", slug=initiative.slug)
 
 
+PREVIEW_PARAMETER = "methode"
+
+
+def _method_preview(request: HttpRequest, initiative: Initiative) -> dict | None:
+    """Staff who may preview methods see the handprint under `?methode=<code>` (a draft too),
+    computed live beside the current version; for anyone else the parameter means nothing."""
+    code = request.GET.get(PREVIEW_PARAMETER)
+    if not code or not can_preview_method(request.user):
+        return None
+    version = method_version_for_page(code, preview=True)
+    if version is None:
+        return {"missing": code}
+    return {"changes": draft_preview(initiative, version)}
+
+
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The public profile; owners and staff also see drafts, with their status."""
     initiative = initiative_for_profile(slug)
     if initiative is None or not can_view(request.user, initiative):
         raise Http404
     owner = can_edit(request.user, initiative)
-    return render(
+    preview = _method_preview(request, initiative)
+    response = render(
         request,
         "initiatives/detail.html",
         {
@@ -141,9 +158,15 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "is_moderator": is_moderator(request.user),
             "reason_form": ReasonForm() if is_moderator(request.user) else None,
             "handprint": handprint_profile(initiative, owner=owner),
+            "changes": initiative_changes(initiative),
+            "method_preview": preview,
             "activities": declared_activities_of(initiative),
         },
     )
+    if preview is not None:
+        # A draft's figures are for the staff member who asked: never in a shared cache.
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @require_safe

@@ -1,6 +1,7 @@
 """The e-mails about initiatives. Queued through the outbox in the caller's transaction."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -124,3 +125,29 @@ def owners_report_reminder(
     }
     # The opt-out link works for whoever holds it: never exported, purged early.
     _send("owners_report_reminder", context, _owner_emails(initiative), sensitive=True)
+
+
+def owners_method_changed(
+    initiative: Initiative,
+    *,
+    current: object,
+    previous: object,
+    old: Decimal,
+    new: Decimal,
+    lines: list[dict],
+    method_path: str,
+) -> None:
+    """Tells the owners what a new method version changed in their handprint: their own
+    figures under both versions and the biggest line changes (the caller computes them)."""
+    context = {
+        **_initiative_context(initiative),
+        "current": current,
+        "previous": previous,
+        "old": old,
+        "new": new,
+        "difference": new - old,
+        "difference_abs": abs(new - old),
+        "lines": lines,
+        "method_url": _absolute(method_path),
+    }
+    _send("owners_method_changed", context, _owner_emails(initiative))

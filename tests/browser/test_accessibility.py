@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from impact.areas import area_aggregates_rebuild
-from impact.methods import current_version
+from impact.methods import versions_in_use
 from impact.models import Activity
 from impact.scoring import month_add
 from impact.services import handprint_inputs_changed, handprint_recompute
@@ -61,7 +61,9 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
     initiative.activities.create(activity=Activity.objects.get(code="buurttuin_moestuin"))
     NeedFactory(initiative=initiative, kind="volunteers", title="Handen voor de oogst")
     NeedFactory(initiative=initiative, kind="money", title="Geld voor zaden")
-    area_aggregates_rebuild(version=current_version())
+    # Both versions in use: the pages also show what the current method version changed.
+    for version in versions_in_use():
+        area_aggregates_rebuild(version=version)
     MemberOrganisationFactory(
         name="Bewonersvereniging Lombok", municipality=west.municipality, member=True
     )
