@@ -12,25 +12,19 @@ from impact.reporting import month_quantities, month_questions, month_report_sav
 from impact.scoring import month_add
 from impact.services import initiative_activities_set
 from initiatives.models import ActivityReport
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 LAST_MONTH = month_add(datetime.date.today().replace(day=1), -1)
 
 
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def initiative(owner):
-    initiative = InitiativeFactory(published=True, owner=owner)
+@pytest.fixture(autouse=True)
+def _declared(initiative, owner):
+    """The conftest `initiative` declares a repair café and odd jobs at home."""
     initiative_activities_set(
         initiative=initiative, user=owner, activity_codes=["repair_cafe", "klussen_aan_huis"]
     )
-    return initiative
 
 
 def save(initiative, user, hours="40", **quantities):  # noqa: ANN001, ANN201
