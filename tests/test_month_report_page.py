@@ -258,3 +258,49 @@ def test_without_activities_the_page_says_so_and_links_to_them(client, owner):
     assert f'href="/initiatieven/{initiative.slug}/activiteiten/"' in html
     assert "zodat deze pagina de juiste vragen stelt" in html
     assert 'name="qty_' not in html
+
+
+# --- The first-time prompt: tell what the initiative does -----------------------------------
+
+PROMPT = "Vink de activiteiten van je initiatief aan"
+
+
+def test_saving_activities_the_first_time_leads_to_the_report_page(client, owner):
+    newcomer = InitiativeFactory(published=True, owner=owner)
+    client.force_login(owner)
+    url = f"/initiatieven/{newcomer.slug}/activiteiten/"
+    first = client.post(url, {"activities": ["repair_cafe"]})
+    assert first["Location"] == f"/initiatieven/{newcomer.slug}/activiteit/"
+    again = client.post(url, {"activities": ["repair_cafe", "zwerfafval"]})
+    assert again["Location"] == newcomer.get_absolute_url()
+
+
+def test_the_profile_prompts_only_owners_of_an_initiative_without_activities(client, owner):
+    newcomer = InitiativeFactory(published=True, owner=owner)
+    activities_link = f'href="/initiatieven/{newcomer.slug}/activiteiten/"'
+    html = client.get(newcomer.get_absolute_url()).content.decode()
+    assert PROMPT not in html and activities_link not in html
+    client.force_login(owner)
+    html = client.get(newcomer.get_absolute_url()).content.decode()
+    assert PROMPT in html and activities_link in html
+    initiative_activities_set(initiative=newcomer, user=owner, activity_codes=["zwerfafval"])
+    assert PROMPT not in client.get(newcomer.get_absolute_url()).content.decode()
+
+
+def test_my_initiatives_prompts_for_those_without_activities(
+    client, owner, initiative, django_assert_max_num_queries
+):
+    newcomer = InitiativeFactory(published=True, owner=owner, name="Nieuwe Moestuin")
+    client.force_login(owner)
+    with django_assert_max_num_queries(12):
+        html = client.get("/mijn/").content.decode()
+    assert "Kies de activiteiten van Nieuwe Moestuin" in html
+    assert f'href="/initiatieven/{newcomer.slug}/activiteiten/"' in html
+    assert f"Kies de activiteiten van {initiative.name}" not in html
+
+
+def test_the_edit_form_links_to_the_activities(client, owner, initiative):
+    client.force_login(owner)
+    html = client.get(f"/initiatieven/{initiative.slug}/bewerken/").content.decode()
+    assert f'href="/initiatieven/{initiative.slug}/activiteiten/"' in html
+    assert "Wat doet je initiatief? (activiteiten)" in html
