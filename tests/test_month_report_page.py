@@ -76,6 +76,9 @@ def test_the_page_asks_the_questions_of_the_declared_activities(client, page):
     assert html.index('name="volunteer_hours"') < html.index('name="qty_household_help_hours"')
     assert html.index('name="qty_household_help_hours"') < html.index('name="active_volunteers"')
     assert "Meer dan 3.000 per maand" in html
+    # With JS a hint appears while typing above the maximum (static/js/month_report.js).
+    assert 'id="id_qty_repairs_plausible" role="status" hidden' in html
+    assert "js/month_report" in html
     assert 'name="qty_meals_served"' not in html
     # The default month is last month.
     assert f'value="{LAST_MONTH:%Y-%m}"' in html
