@@ -159,7 +159,11 @@ def plausibility_warnings(
 
 
 def _validate_quantities(
-    quantities: dict[str, Decimal | None], *, volunteer_hours: Decimal
+    quantities: dict[str, Decimal | None],
+    *,
+    volunteer_hours: Decimal,
+    initiative: Initiative,
+    month: datetime.date,
 ) -> dict[str, Indicator]:
     errors: dict[str, list[str]] = {}
     indicators = {
@@ -175,22 +179,32 @@ def _validate_quantities(
     if errors:
         raise ValidationError(errors)
     version = current_version()
-    hour_codes = (
+    all_hour_codes = (
         set(
-            MethodIndicator.objects.filter(
-                version=version, indicator__code__in=list(quantities), deducts_hours=True
-            ).values_list("indicator__code", flat=True)
+            MethodIndicator.objects.filter(version=version, deducts_hours=True).values_list(
+                "indicator__code", flat=True
+            )
         )
         if version
         else set()
     )
-    per_activity = sum((quantities[c] or Decimal(0) for c in hour_codes), Decimal(0))
+    hour_codes = all_hour_codes & set(quantities)
+    # Hours per activity saved earlier and not sent now stay, so they count in the sum too:
+    # lowering only the month's total below them would break the rule just as well.
+    kept = IndicatorQuantity.objects.filter(
+        initiative_id=initiative.pk,
+        month=month,
+        indicator__code__in=all_hour_codes - hour_codes,
+    ).values_list("quantity", flat=True)
+    per_activity = sum((quantities[c] or Decimal(0) for c in hour_codes), sum(kept, Decimal(0)))
     if per_activity > volunteer_hours:
         message = _(
             "The hours per activity add up to %(part)s, more than the %(total)s volunteer hours "
             "of the month. Raise the volunteer hours or lower the hours per activity."
         ) % {"part": f"{per_activity.normalize():f}", "total": f"{volunteer_hours.normalize():f}"}
-        raise ValidationError({code: [message] for code in sorted(hour_codes)})
+        raise ValidationError(
+            {code: [message] for code in sorted(hour_codes)} or {"volunteer_hours": [message]}
+        )
     return indicators
 
 
@@ -214,7 +228,9 @@ def month_report_save(
         raise PermissionDenied
     month = first_of_month(month)
     validate_report_month(month, founded_year=initiative.founded_year)
-    indicators = _validate_quantities(quantities, volunteer_hours=volunteer_hours)
+    indicators = _validate_quantities(
+        quantities, volunteer_hours=volunteer_hours, initiative=initiative, month=month
+    )
     # This marks the handprint stale (and locks the initiative) before the quantities change.
     report = initiative_services.activity_report_save(
         initiative=initiative,

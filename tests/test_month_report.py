@@ -103,6 +103,22 @@ def test_hours_per_activity_cannot_exceed_the_months_hours(initiative, owner):
     assert not IndicatorQuantity.objects.exists()
 
 
+def test_hours_per_activity_saved_earlier_count_when_the_total_is_lowered(initiative, owner):
+    save(initiative, owner, hours="40", household_help_hours="30")
+    # Only the month's hours are sent, lower than the 30 hours of household help kept.
+    with pytest.raises(ValidationError) as error:
+        save(initiative, owner, hours="20")
+    assert "30" in str(error.value.message_dict["volunteer_hours"])
+    # Another activity's hours are added to the kept ones.
+    with pytest.raises(ValidationError) as error:
+        save(initiative, owner, hours="40", individual_support_hours="15")
+    assert "45" in str(error.value.message_dict["individual_support_hours"])
+    assert ActivityReport.objects.get(initiative=initiative).volunteer_hours == 40
+    # Removing the kept hours in the same save makes room.
+    save(initiative, owner, hours="20", household_help_hours=None)
+    assert month_quantities(initiative, LAST_MONTH) == {}
+
+
 @pytest.mark.parametrize(
     "quantities",
     [{"repairs": "-1"}, {"nonsense": "3"}, {"volunteer_hours": "3"}, {"repairs": "1e13"}],
