@@ -235,7 +235,8 @@ def _initial(month: datetime.date, row: ReportedMonth | None, saved: dict) -> di
             active_volunteers=row.report.active_volunteers,
             people_reached=row.report.people_reached,
         )
-    initial.update({QUANTITY_PREFIX + code: quantity for code, quantity in saved.items()})
+    # 900, not 900.00: the figure as it was typed (normalize() alone would give 9E+2).
+    initial.update({QUANTITY_PREFIX + code: f"{q.normalize():f}" for code, q in saved.items()})
     return initial
 
 

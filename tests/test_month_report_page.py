@@ -107,7 +107,7 @@ def test_a_post_saves_the_figures_and_the_quantities(client, page, initiative):
 def test_an_untouched_page_saves_the_same_month_again(client, page, initiative, owner):
     save_month(initiative, owner, repairs="35", repair_meetings="2")
     html = client.get(page).content.decode()
-    assert 'name="qty_repairs" value="35' in html
+    assert 'name="qty_repairs" value="35"' in html
     assert 'name="volunteer_hours" value="40' in html
     # What the browser sends back when nothing is changed keeps the quantities.
     client.post(page, figures(qty_repairs="35.00", qty_repair_meetings="2.00"))
