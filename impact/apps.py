@@ -8,9 +8,10 @@ class ImpactConfig(AppConfig):
 
     def ready(self) -> None:
         # initiatives is below impact in the layers: it reaches impact only through these hooks.
-        from impact.selectors import with_hours_last_12_months
+        from impact.selectors import with_declares_activities, with_hours_last_12_months
         from impact.services import initiative_changed
         from initiatives import hooks
 
         hooks.initiative_changed.register(initiative_changed)
         hooks.with_hours_last_12_months.register(with_hours_last_12_months)
+        hooks.with_declares_activities.register(with_declares_activities)

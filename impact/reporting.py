@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -275,3 +276,48 @@ def month_report_save(
         {c: r.quantity for c, r in saved.quantities.items() if r.review != accepted}
     )
     return saved
+
+
+@dataclass
+class ReportedMonth:
+    """A row of the owner's history: the month's figures (None if only quantities were
+    reported), how many quantities it has, and the names of those that wait for review (R11:
+    above the plausible maximum, not yet accepted) or were rejected."""
+
+    month: datetime.date
+    report: ActivityReport | None = None
+    quantity_count: int = 0
+    held: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+
+def reported_months(
+    initiative: Initiative, *, version: MethodVersion | None = None
+) -> list[ReportedMonth]:
+    """Every month with figures or quantities, newest first. Two queries (three without
+    `version`), however many months."""
+    version = version or current_version()
+    rows: dict[datetime.date, ReportedMonth] = {}
+    for report in ActivityReport.objects.filter(initiative_id=initiative.pk):
+        rows[report.month] = ReportedMonth(month=report.month, report=report)
+    limit = MethodIndicator.objects.filter(
+        version=version, indicator_id=OuterRef("indicator_id")
+    ).values("plausibility_max")[:1]
+    quantities = (
+        IndicatorQuantity.objects.filter(initiative_id=initiative.pk)
+        .annotate(plausibility_max=Subquery(limit))
+        .select_related("indicator")
+        .order_by("indicator__code")
+    )
+    for quantity in quantities:
+        row = rows.setdefault(quantity.month, ReportedMonth(month=quantity.month))
+        row.quantity_count += 1
+        if quantity.review == IndicatorQuantity.Review.REJECTED:
+            row.rejected.append(quantity.indicator.name)
+        elif (
+            quantity.review == IndicatorQuantity.Review.NONE
+            and quantity.plausibility_max is not None
+            and quantity.quantity > quantity.plausibility_max
+        ):
+            row.held.append(quantity.indicator.name)
+    return sorted(rows.values(), key=lambda row: row.month, reverse=True)

@@ -117,6 +117,14 @@ def with_hours_last_12_months(
     )
 
 
+def with_declares_activities(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
+    """Adds `declares_activities`: whether the initiative has said what it does (one EXISTS
+    per row, in the same query), so /mijn/ can prompt the owners of those that have not."""
+    return queryset.annotate(
+        declares_activities=Exists(InitiativeActivity.objects.filter(initiative_id=OuterRef("pk")))
+    )
+
+
 def _explained_lines(result: HandprintResult) -> list[dict]:
     """The stored lines with indicator names, units and SDG percentages (one query)."""
     codes = [line["indicator"] for line in result.lines]

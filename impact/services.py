@@ -29,7 +29,6 @@ from impact.models import (
     HandprintResult,
     HandprintSdg,
     HandprintState,
-    Indicator,
     IndicatorQuantity,
     InitiativeActivity,
     MethodChangeMail,
@@ -41,7 +40,6 @@ from initiatives.hooks import Change
 from initiatives.models import ActivityReport, Initiative, InitiativeGoal
 from initiatives.notifications import owners_check_figures, owners_method_changed
 from initiatives.permissions import can_edit, is_moderator
-from initiatives.validators import validate_report_month
 
 logger = logging.getLogger(__name__)
 AREA_LOCK_KEY = 7_301_202  # pg advisory lock: one area rebuild at a time, on any machine
@@ -417,38 +415,6 @@ def areas_sweep() -> bool:
     if state and state.computed_version < state.inputs_version:
         return areas_enqueue()
     return False
-
-
-# --- Optional indicator quantities ---------------------------------------------------------------
-
-
-@transaction.atomic
-def indicator_quantity_save(
-    *,
-    initiative,
-    user,
-    indicator_code: str,
-    month: datetime.date,
-    quantity: Decimal,  # noqa: ANN001
-) -> IndicatorQuantity:
-    """Saves an optional indicator's monthly quantity (replacing the month) and marks stale."""
-    if not can_edit(user, initiative):
-        raise PermissionDenied
-    indicator = Indicator.objects.filter(code=indicator_code, is_universal=False).first()
-    if indicator is None:
-        raise ValidationError({"indicator": _("Unknown indicator.")})
-    if quantity < 0:
-        raise ValidationError({"quantity": _("A quantity cannot be negative.")})
-    month = month.replace(day=1)
-    validate_report_month(month, founded_year=initiative.founded_year)
-    handprint_inputs_changed(initiative_id=initiative.pk)
-    row, _created = IndicatorQuantity.objects.update_or_create(
-        initiative=initiative,
-        indicator=indicator,
-        month=month,
-        defaults={"quantity": quantity, "reported_by": user},
-    )
-    return row
 
 
 # --- Declared activities -------------------------------------------------------------------------

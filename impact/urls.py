@@ -18,9 +18,4 @@ urlpatterns = [
         views.declared_activities,
         name="initiative_activities",
     ),
-    path(
-        "initiatieven/<slug:slug>/indicatoren/",
-        views.indicator_quantity,
-        name="indicator_quantity",
-    ),
 ]

@@ -6,25 +6,42 @@ optional indicator quantities) live here, not in `initiatives`: they read impact
 templates stay those of the initiative pages.
 """
 
+import datetime
 import json
 import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from common.exports import Column, export_response
+from common.forms import MonthField
 from impact.changes import draft_preview, initiative_changes
-from impact.forms import IndicatorQuantityForm, InitiativeActivitiesForm
-from impact.models import MethodVersion
+from impact.forms import (
+    QUANTITY_PREFIX,
+    InitiativeActivitiesForm,
+    MonthChoiceForm,
+    MonthReportForm,
+)
+from impact.models import InitiativeActivity, MethodVersion
 from impact.permissions import can_preview_method
+from impact.reporting import (
+    ReportedMonth,
+    month_quantities,
+    month_questions,
+    month_report_save,
+    reported_months,
+)
 from impact.selectors import (
     METHOD_LICENCE_URL,
     declared_activities_of,
@@ -36,12 +53,12 @@ from impact.selectors import (
     method_version_for_page,
     method_version_is_public,
 )
-from impact.services import indicator_quantity_save, initiative_activities_set
-from initiatives import services as initiative_services
-from initiatives.forms import ActivityReportForm, ReasonForm
+from impact.services import initiative_activities_set
+from initiatives.forms import ReasonForm
 from initiatives.models import Initiative
 from initiatives.permissions import can_edit, can_see_contact, can_view, is_moderator
-from initiatives.selectors import activity_of, initiative_for_profile
+from initiatives.selectors import initiative_for_profile
+from initiatives.validators import first_report_month
 from initiatives.views import apply_errors, editable_initiative
 
 
@@ -91,38 +108,6 @@ def method_download(request: HttpRequest, code: str, fmt: str) -> HttpResponseBa
         response = export_response(rows, columns, fmt="csv", filename=filename)
     response["Link"] = f'<{METHOD_LICENCE_URL}>; rel="license"'
     return _private_if_preview(response, version)
-
-
-@require_POST
-@login_required
-def indicator_quantity(request: HttpRequest, slug: str) -> HttpResponse:
-    """An owner reports a month's quantity of an optional indicator (meals, kWh, …)."""
-    initiative = get_object_or_404(Initiative, slug=slug)
-    if not can_view(request.user, initiative):
-        raise Http404
-    if not can_edit(request.user, initiative):
-        raise PermissionDenied
-    form = IndicatorQuantityForm(request.POST)
-    if form.is_valid():
-        try:
-            indicator_quantity_save(
-                initiative=initiative,
-                user=request.user,
-                indicator_code=form.cleaned_data["indicator"].code,
-                month=form.cleaned_data["month"],
-                quantity=form.cleaned_data["quantity"],
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("The quantity is saved."))
-    else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
-    return redirect("initiative_activity", slug=initiative.slug)
 
 
 PREVIEW_PARAMETER = "methode"
@@ -178,48 +163,123 @@ def statement(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "impact/statement.html", context)
 
 
+def _default_month(founded_year: int | None) -> datetime.date:
+    """Last month, the one a monthly report is usually about; this month for an initiative
+    whose first reportable month is this one."""
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    return min(max(last_month, first_report_month(founded_year)), this_month)
+
+
+def _posted_month(value: str) -> datetime.date | None:
+    try:
+        return MonthField().clean(value)
+    except ValidationError:
+        return None
+
+
 @login_required
 def activity(request: HttpRequest, slug: str) -> HttpResponse:
-    """The owner's monthly figures: a form to report or correct a month, and the history."""
+    """The owner's monthly report: the month's figures and the quantities its declared
+    activities ask for, one form saved whole (impact.reporting.month_report_save); any month
+    from the first reportable one can be loaded (?maand=YYYY-MM) and filled in or corrected."""
     initiative = editable_initiative(request, slug)
-    form = ActivityReportForm(request.POST or None, founded_year=initiative.founded_year)
+    history = reported_months(initiative)
+    months = {row.month: row for row in history}
+    choice = MonthChoiceForm(
+        request.GET if "maand" in request.GET else None, founded_year=initiative.founded_year
+    )
+    month = _default_month(initiative.founded_year)
+    if request.method == "POST":
+        month = _posted_month(request.POST.get("month", "")) or month
+    elif choice.is_bound and choice.is_valid():
+        month = choice.cleaned_data["maand"]
+    choice.initial = {"maand": month}
+    saved = month_quantities(initiative, month)
+    questions = month_questions(initiative, also=set(saved))
+    form = MonthReportForm(
+        request.POST if request.method == "POST" else None,
+        founded_year=initiative.founded_year,
+        questions=questions,
+        months_with_figures=frozenset(months),
+        initial=_initial(month, months.get(month), saved),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            initiative_services.activity_report_save(
+            result = month_report_save(
                 initiative=initiative,
                 user=request.user,
                 month=form.cleaned_data["month"],
                 volunteer_hours=form.cleaned_data["volunteer_hours"],
                 active_volunteers=form.cleaned_data["active_volunteers"],
                 people_reached=form.cleaned_data["people_reached"],
+                quantities=form.quantities(),
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            _apply_month_errors(form, exc)
         else:
-            messages.success(request, _("The month is saved."))
-            return redirect("initiative_activity", slug=initiative.slug)
+            messages.success(
+                request,
+                _("%(month)s is saved.") % {"month": date_format(result.report.month, "F Y")},
+            )
+            for warning in result.warnings:
+                label = form.fields[QUANTITY_PREFIX + warning.code].label
+                messages.warning(
+                    request,
+                    _("%(question)s %(message)s It waits for review by LSA staff.")
+                    % {"question": label, "message": warning.message},
+                )
+            return redirect(
+                f"{reverse('initiative_activity', args=[initiative.slug])}"
+                f"?maand={result.report.month:%Y-%m}"
+            )
     return render(
         request,
         "initiatives/activity.html",
         {
             "form": form,
+            "choice": choice,
+            "month": month,
             "initiative": initiative,
-            "reports": activity_of(initiative),
-            "quantity_form": IndicatorQuantityForm(),
-            "quantities": initiative.indicator_quantities.select_related("indicator").order_by(
-                "-month", "indicator__code"
-            ),
+            "reports": history,
+            "has_activities": InitiativeActivity.objects.filter(
+                initiative_id=initiative.pk
+            ).exists(),
         },
     )
+
+
+def _initial(month: datetime.date, row: ReportedMonth | None, saved: dict) -> dict:
+    """What the form shows for a month: its saved figures and quantities, so a field left
+    untouched saves the same figure again (an emptied one removes it)."""
+    initial: dict[str, object] = {"month": month, "loaded": month}
+    if row is not None and row.report is not None:
+        initial.update(
+            volunteer_hours=row.report.volunteer_hours,
+            active_volunteers=row.report.active_volunteers,
+            people_reached=row.report.people_reached,
+        )
+    # 900, not 900.00: the figure as it was typed (normalize() alone would give 9E+2).
+    initial.update({QUANTITY_PREFIX + code: f"{q.normalize():f}" for code, q in saved.items()})
+    return initial
+
+
+def _apply_month_errors(form: MonthReportForm, exc: ValidationError) -> None:
+    """The service's errors on their fields: its keys are figures or indicator codes."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, errors in exc.message_dict.items():
+        form.add_error(form.field_name(key), errors)
 
 
 @login_required
 def declared_activities(request: HttpRequest, slug: str) -> HttpResponse:
     """The owners say what the initiative does: the activity catalogue, grouped, as checkboxes."""
     initiative = editable_initiative(request, slug)
+    declared = [a.code for a in declared_activities_of(initiative)]
     form = InitiativeActivitiesForm(
-        request.POST if request.method == "POST" else None,
-        initial={"activities": [a.code for a in declared_activities_of(initiative)]},
+        request.POST if request.method == "POST" else None, initial={"activities": declared}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -232,5 +292,8 @@ def declared_activities(request: HttpRequest, slug: str) -> HttpResponse:
             apply_errors(form, exc)
         else:
             messages.success(request, _("The activities are saved."))
+            if not declared and form.cleaned_data["activities"]:
+                # The first time: the monthly report now knows what to ask, the next step.
+                return redirect("initiative_activity", slug=initiative.slug)
             return redirect(initiative.get_absolute_url())
     return render(request, "initiatives/activities.html", {"form": form, "initiative": initiative})

@@ -55,3 +55,6 @@ initiative_changed: Hook[..., None] = Hook("initiative_changed")
 # (queryset, today=None) -> the queryset with `hours_12m`, the stored volunteer hours of the
 # last 12 months, for the "hours" order and the exports: impact owns the stored handprints.
 with_hours_last_12_months: Hook[..., QuerySet] = Hook("with_hours_last_12_months")
+# (queryset) -> the queryset with `declares_activities`, whether the initiative has told what it
+# does, for the owners' first-time prompt on /mijn/: impact owns the declared activities.
+with_declares_activities: Hook[..., QuerySet] = Hook("with_declares_activities")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from common.exports import export_response
 from common.ratelimit import client_ip, rate_limit_hit
-from initiatives import services
+from initiatives import hooks, services
 from initiatives.exports import export_columns, export_rows
 from initiatives.filters import CODE_FILTERS, InitiativeFilter, filtered_initiatives
 from initiatives.forms import (
@@ -388,11 +388,14 @@ def photo_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
+    initiatives = list(hooks.with_declares_activities(initiatives_of(request.user)))
     return render(
         request,
         "initiatives/mine.html",
         {
-            "initiatives": initiatives_of(request.user),
+            "initiatives": initiatives,
+            # The first-time prompt: the monthly report asks what the activities need.
+            "without_activities": [i for i in initiatives if not i.declares_activities],
             "offers": offers_received_by(request.user),
             "officer_grants": request.user.officer_grants.select_related("municipality").order_by(
                 "municipality__name"

@@ -162,9 +162,6 @@ WALKS: dict[str, Walk] = {
     "initiatieven/<slug:slug>/activiteiten/": Walk(
         "owner", lambda w: f"/initiatieven/{_slug(w)}/activiteiten/",
         valid=lambda w: {"activities": ["repair_cafe", "zwerfafval"]}),
-    "initiatieven/<slug:slug>/indicatoren/": Walk(
-        "owner", lambda w: f"/initiatieven/{_slug(w)}/indicatoren/",
-        form_page=lambda w: f"/initiatieven/{_slug(w)}/activiteit/"),
     "accounts/login/": Walk("anonymous", lambda w: "/accounts/login/"),
     "accounts/signup/": Walk("anonymous", lambda w: "/accounts/signup/"),
     "accounts/email/": Walk("owner", lambda w: "/accounts/email/"),

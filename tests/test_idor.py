@@ -66,7 +66,6 @@ OWNER_WEB_ROUTES = {
     "owner_invite": ("post",),
     "photo_upload": ("get", "post"),
     "photo_delete": ("post",),
-    "indicator_quantity": ("post",),
     "initiative_activities": ("get", "post"),
     "report_reminders_set": ("post",),
 }
@@ -232,7 +231,6 @@ def web_paths(route: str, objects: dict) -> str:
         "owner_invite": f"/initiatieven/{slug}/eigenaren/",
         "photo_upload": f"/initiatieven/{slug}/fotos/",
         "photo_delete": f"/initiatieven/{slug}/fotos/{photo.pk}/verwijderen/",
-        "indicator_quantity": f"/initiatieven/{slug}/indicatoren/",
         "initiative_activities": f"/initiatieven/{slug}/activiteiten/",
         "report_reminders_set": f"/initiatieven/{slug}/herinneringen/",
         "moderate": f"/moderatie/{slug}/publiceren/",

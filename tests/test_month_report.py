@@ -15,17 +15,17 @@ from initiatives.models import ActivityReport
 from tests.factories import UserFactory
 
 # Every test's `initiative` (tests/conftest.py) is a repair café that also does odd jobs.
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("repair_cafe")]
+pytestmark = pytest.mark.django_db
 
 LAST_MONTH = month_add(datetime.date.today().replace(day=1), -1)
 
 
-@pytest.fixture
-def repair_cafe(initiative, owner):
+@pytest.fixture(autouse=True)
+def _declared(initiative, owner):
+    """The conftest `initiative` declares a repair café and odd jobs at home."""
     initiative_activities_set(
         initiative=initiative, user=owner, activity_codes=["repair_cafe", "klussen_aan_huis"]
     )
-    return initiative
 
 
 def save(initiative, user, hours="40", **quantities):  # noqa: ANN001, ANN201
@@ -104,6 +104,22 @@ def test_hours_per_activity_cannot_exceed_the_months_hours(initiative, owner):
     assert not IndicatorQuantity.objects.exists()
 
 
+def test_hours_per_activity_saved_earlier_count_when_the_total_is_lowered(initiative, owner):
+    save(initiative, owner, hours="40", household_help_hours="30")
+    # Only the month's hours are sent, lower than the 30 hours of household help kept.
+    with pytest.raises(ValidationError) as error:
+        save(initiative, owner, hours="20")
+    assert "30" in str(error.value.message_dict["volunteer_hours"])
+    # Another activity's hours are added to the kept ones.
+    with pytest.raises(ValidationError) as error:
+        save(initiative, owner, hours="40", individual_support_hours="15")
+    assert "45" in str(error.value.message_dict["individual_support_hours"])
+    assert ActivityReport.objects.get(initiative=initiative).volunteer_hours == 40
+    # Removing the kept hours in the same save makes room.
+    save(initiative, owner, hours="20", household_help_hours=None)
+    assert month_quantities(initiative, LAST_MONTH) == {}
+
+
 @pytest.mark.parametrize(
     "quantities",
     [{"repairs": "-1"}, {"nonsense": "3"}, {"volunteer_hours": "3"}, {"repairs": "1e13"}],
@@ -133,15 +149,3 @@ def test_only_owners_save_a_month(initiative):
     with pytest.raises(PermissionDenied):
         save(initiative, UserFactory(), repairs="3")
     assert not IndicatorQuantity.objects.exists()
-
-
-def test_stored_hours_per_activity_count_when_the_month_is_corrected(initiative, owner):
-    save(initiative, owner, hours="20", household_help_hours="8")
-    with pytest.raises(ValidationError) as error:
-        save(initiative, owner, hours="20", individual_support_hours="15")
-    assert "23" in str(error.value.message_dict["individual_support_hours"])
-    with pytest.raises(ValidationError) as error:
-        save(initiative, owner, hours="5")
-    assert "8" in str(error.value.message_dict["volunteer_hours"])
-    assert ActivityReport.objects.get(initiative=initiative).volunteer_hours == 20
-    assert month_quantities(initiative, LAST_MONTH) == {"household_help_hours": Decimal(8)}

@@ -1,4 +1,4 @@
-"""One rule for the month of any report (web form, API, indicator quantities): not before
+"""One rule for the month of any report (web form, API, a month with its quantities): not before
 January of max(founding year, 2000), not after the current month."""
 
 import datetime
@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.api_auth import api_token_create
-from impact.models import Indicator, IndicatorQuantity
-from impact.services import indicator_quantity_save
+from impact.models import IndicatorQuantity
+from impact.reporting import month_report_save
 from initiatives.models import ActivityReport
 from initiatives.validators import validate_report_month
 from tests.factories import InitiativeFactory
@@ -146,45 +146,58 @@ def test_the_api_accepts_this_month_and_the_founding_january(owner, founded_init
     assert ActivityReport.objects.get().month == month
 
 
-# --- Optional indicator quantities ---------------------------------------------------------------
+# --- A whole month with its quantities (impact.reporting) -----------------------------------------
 
 
-def save_quantity(founded_initiative, owner, month: datetime.date) -> IndicatorQuantity:
-    return indicator_quantity_save(
+def save_month(founded_initiative, owner, month: datetime.date):  # noqa: ANN001, ANN201
+    return month_report_save(
         initiative=founded_initiative,
         user=owner,
-        indicator_code="meals_served",
         month=month,
-        quantity=Decimal(10),
+        volunteer_hours=Decimal(10),
+        active_volunteers=2,
+        people_reached=5,
+        quantities={"meals_served": Decimal(10)},
     )
 
 
 @pytest.mark.parametrize("index", range(4))
-def test_the_quantity_service_refuses_a_month_outside_the_rule(owner, founded_initiative, index):
+def test_the_month_service_refuses_a_month_outside_the_rule(owner, founded_initiative, index):
     with pytest.raises(ValidationError) as error:
-        save_quantity(founded_initiative, owner, refused()[index])
+        save_month(founded_initiative, owner, refused()[index])
     assert set(error.value.message_dict) == {"month"}
     assert not IndicatorQuantity.objects.exists()
+    assert not ActivityReport.objects.exists()
 
 
 @pytest.mark.parametrize("index", range(2))
-def test_the_quantity_service_accepts_this_month_and_the_founding_january(
+def test_the_month_service_accepts_this_month_and_the_founding_january(
     owner, founded_initiative, index
 ):
     month = accepted()[index]
-    assert save_quantity(founded_initiative, owner, month).month == month
+    assert save_month(founded_initiative, owner, month).quantities["meals_served"].month == month
 
 
-def test_the_quantity_page_refuses_year_one(client, owner, founded_initiative):
+def test_the_report_page_refuses_year_one_with_a_quantity(client, owner, founded_initiative):
     client.force_login(owner)
-    meals = Indicator.objects.get(code="meals_served")
     response = client.post(
-        f"/initiatieven/{founded_initiative.slug}/indicatoren/",
-        {
-            "indicator-indicator": str(meals.pk),
-            "indicator-month": "0001-01",
-            "indicator-quantity": "5",
-        },
+        reverse("initiative_activity", args=[founded_initiative.slug]),
+        {"month": "0001-01", **FIGURES, "qty_meals_served": "5"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert "month" in response.context["form"].errors
     assert not IndicatorQuantity.objects.exists()
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_the_report_page_does_not_load_a_month_outside_the_rule(
+    client, owner, founded_initiative, index
+):
+    client.force_login(owner)
+    response = client.get(
+        reverse("initiative_activity", args=[founded_initiative.slug]),
+        {"maand": text(refused()[index])},
+    )
+    assert response.status_code == 200
+    assert "maand" in response.context["choice"].errors
+    assert response.context["month"] != refused()[index]

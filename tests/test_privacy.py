@@ -128,7 +128,6 @@ def _samples() -> dict[str, list[dict]]:
         "initiative_activity": one,
         "owner_invite": one,
         "photo_upload": one,
-        "indicator_quantity": one,
         "initiative_activities": one,
         "need_close": open_needs[:1],
         "photo_delete": [{**one[0], "pk": 1}],

@@ -59,6 +59,8 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         handprint_inputs_changed(initiative_id=initiative.pk)
     handprint_recompute(initiative_id=initiative.pk)
     initiative.activities.create(activity=Activity.objects.get(code="buurttuin_moestuin"))
+    # Household help asks for hours per activity: the monthly report's nested fieldset.
+    initiative.activities.create(activity=Activity.objects.get(code="huishoudelijke_hulp"))
     NeedFactory(initiative=initiative, kind="volunteers", title="Handen voor de oogst")
     NeedFactory(initiative=initiative, kind="money", title="Geld voor zaden")
     # Both versions in use: the pages also show what the current method version changed.
@@ -121,6 +123,8 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     checks.append(_check(page, "initiative form with errors", posted.value, axe))
     visit("mijn", "/mijn/")
     visit("activities", f"/initiatieven/{initiative.slug}/activiteiten/")
+    visit("monthly report", f"/initiatieven/{initiative.slug}/activiteit/")
+    visit("monthly report, bad month", f"/initiatieven/{initiative.slug}/activiteit/?maand=1999-01")
 
     files = {check.name: tmp_path / f"page-{index:02d}.html" for index, check in enumerate(checks)}
     for check in checks:

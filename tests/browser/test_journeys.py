@@ -229,7 +229,7 @@ def test_a_resident_signs_up_registers_an_initiative_and_sees_its_handprint_afte
     page.get_by_role("button", name="Maand opslaan").click()
 
     # Then the month is saved and listed
-    expect(_message(page)).to_contain_text("De maand is opgeslagen.")
+    expect(_message(page)).to_contain_text(re.compile(rf"{month.year} is opgeslagen\."))
     reported = page.locator("table.data-table").first.locator("tbody tr")
     expect(reported).to_have_count(1)
     expect(reported).to_contain_text("120")
