@@ -268,6 +268,105 @@ def test_a_resident_signs_up_registers_an_initiative_and_sees_its_handprint_afte
     visitor.context.close()
 
 
+# --- 1b. The resident's month with activities (Social Handprint 2027.1) ------------------------
+
+# The issue "in people's hands" asks for valued lines within 2 s of saving a month.
+VALUED_LINES_SECONDS = 2.0
+
+
+@pytest.mark.worker
+def test_a_resident_declares_activities_reports_a_month_and_sees_valued_lines_within_2_s(
+    browser, page, live_server, reference_data, queued_mail, celery_worker
+):
+    # Given a published initiative whose owner has not said yet what it does
+    owner = UserFactory(full_name="Joost Hersteller")
+    initiative = InitiativeFactory(published=True, owner=owner, name="Repair Café Noord")
+    staff = User.objects.create_superuser("lsa@example.org", PASSWORD, full_name="Ria van LSA")
+    log_in(page.context, owner, live_server.url)
+
+    # When the owner opens the profile, they are asked what the initiative does
+    page.goto(initiative.get_absolute_url())
+    prompt = page.locator("section.activities-prompt")
+    expect(prompt).to_contain_text("Wat doet je initiatief?")
+    prompt.get_by_role("link", name="Kies je activiteiten").click()
+
+    # And they tick the repair café and energy advice and save
+    page.get_by_label("Repair café").check()
+    page.get_by_label("Energieadvies en energiearmoede").check()
+    page.get_by_role("button", name="Activiteiten opslaan").click()
+
+    # Then the monthly report asks what these activities need, with units
+    expect(page).to_have_url(re.compile(rf"/initiatieven/{initiative.slug}/activiteit/"))
+    did = page.locator("fieldset", has_text="Wat je deze maand deed")
+    expect(did.locator("input[name=qty_repairs]")).to_be_visible()
+    expect(did.locator("input[name=qty_energy_households_advised]")).to_be_visible()
+    expect(did).to_contain_text("reparaties")
+    expect(page.locator("input[name=qty_meals_served]")).to_have_count(0)
+
+    # When they report last month: hours, reach, repairs, households advised, and more
+    # repair meetings than the method finds plausible (20 a month)
+    month = month_add(timezone.localdate().replace(day=1), -1)
+    page.locator("#id_month").fill(month.strftime("%Y-%m"))
+    page.locator("#id_volunteer_hours").fill("90")
+    page.locator("#id_active_volunteers").fill("9")
+    page.locator("#id_people_reached").fill("60")
+    page.locator("input[name=qty_repairs]").fill("40")
+    page.locator("input[name=qty_repair_meetings]").fill("30")
+    page.locator("input[name=qty_energy_households_advised]").fill("12")
+    page.get_by_role("button", name="Maand opslaan").click()
+    saved_at = time.monotonic()
+
+    # Then the month is saved, and the implausible figure is said to wait for review
+    expect(_message(page)).to_contain_text("is opgeslagen")
+    expect(_message(page)).to_contain_text("LSA")
+
+    # And within 2 s the profile shows the valued lines, each with its source and SDG targets
+    page.goto(initiative.get_absolute_url())
+    handprint = page.locator("section[aria-labelledby=handprint-title]")
+    while not handprint.locator(".handprint-amount").count():
+        assert time.monotonic() - saved_at < VALUED_LINES_SECONDS, handprint.inner_text()
+        time.sleep(0.1)
+        page.reload()
+    elapsed = time.monotonic() - saved_at
+    assert elapsed < VALUED_LINES_SECONDS, elapsed
+    result = HandprintResult.objects.get(
+        initiative=initiative,
+        period_kind=HandprintResult.PeriodKind.ROLLING,
+        version=current_version(),
+    )
+    lines = {line["indicator"]: line for line in result.lines}
+    assert lines["repairs"]["value"] and lines["energy_households_advised"]["value"]
+    assert result.held_for_review == 1  # the 30 repair meetings wait (rule R11)
+    handprint.locator("details.handprint-explain summary").click()
+    explain = handprint.locator("details.handprint-explain")
+    expect(explain.locator("h3", has_text="Repair café")).to_be_visible()
+    expect(explain.locator("h3", has_text="Energieadvies en energiearmoede")).to_be_visible()
+    expect(explain).to_contain_text(lines["repairs"]["source"][:60])
+    expect(explain).to_contain_text("SDG 12.5")
+    expect(explain).to_contain_text("SDG 7.1")
+    expect(handprint).to_contain_text("1 van 12 maanden gerapporteerd met activiteiten")
+
+    # When they open the printable statement
+    handprint.get_by_role("link", name="Verklaring afdrukken").click()
+
+    # Then it shows the same total with the method version and the valued lines' sources
+    expect(page.locator("h1")).to_have_text(f"Handprintverklaring van {initiative.name}")
+    statement = page.locator("article.handprint-statement")
+    expect(statement).to_contain_text(current_version().code)
+    expect(statement.locator("#tbl-statement-lines")).to_be_visible()
+    expect(statement).to_contain_text(lines["repairs"]["source"][:60])
+
+    # And LSA staff find the implausible figure in their review queue
+    staff_context = browser.new_context(base_url=live_server.url, locale="nl-NL")
+    staff_page = staff_context.new_page()
+    log_in(staff_context, staff, live_server.url)
+    staff_page.goto("/beheer/impact/indicatorquantity/")
+    row = staff_page.locator("#result_list tbody tr", has_text=initiative.name)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("30")
+    staff_context.close()
+
+
 # --- 2. The municipal officer ------------------------------------------------------------------
 
 
