@@ -23,7 +23,7 @@ from places.models import District
 from tests.browser.a11y import PageCheck, axe_run, report, vnu_validate
 from tests.browser.conftest import log_in
 from tests.factories import InitiativeFactory, NeedFactory, UserFactory
-from tests.member_factories import MemberOrganisationFactory
+from tests.member_factories import MemberOrganisationFactory, lsa_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -125,6 +125,20 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     visit("activities", f"/initiatieven/{initiative.slug}/activiteiten/")
     visit("monthly report", f"/initiatieven/{initiative.slug}/activiteit/")
     visit("monthly report, bad month", f"/initiatieven/{initiative.slug}/activiteit/?maand=1999-01")
+    visit("profile as owner", initiative.get_absolute_url())
+    # A refused month: more hours per activity than the month's volunteer hours
+    page.goto(f"/initiatieven/{initiative.slug}/activiteit/")
+    page.locator("#id_volunteer_hours").fill("1")
+    page.locator("input[name=qty_household_help_hours]").fill("5")
+    with page.expect_navigation() as posted:
+        page.get_by_role("button", name="Maand opslaan").click()
+    page.wait_for_selector("[aria-invalid=true], .errorlist", state="attached")
+    checks.append(_check(page, "monthly report with errors", posted.value, axe))
+
+    # And LSA staff preview another method version on the profile
+    context.clear_cookies()
+    log_in(context, lsa_staff(), live_server.url)
+    visit("profile, method preview", f"{initiative.get_absolute_url()}?methode=2026.1")
 
     files = {check.name: tmp_path / f"page-{index:02d}.html" for index, check in enumerate(checks)}
     for check in checks:
