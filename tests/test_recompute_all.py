@@ -16,6 +16,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from impact import recompute
+from impact.methods import versions_in_use
 from impact.models import (
     AreaState,
     HandprintResult,
@@ -407,6 +408,22 @@ def test_command_resumes_an_interrupted_run_and_says_so(v2026: MethodVersion) ->
 def test_command_refuses_an_unknown_method_version(v2026: MethodVersion) -> None:
     with pytest.raises(CommandError, match="No method version 'nope'"):
         call_command("recompute_handprints", "--method", "nope", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_command_without_a_version_recomputes_both_versions_in_use() -> None:
+    # The profiles and area pages compare the current version with the one before it.
+    InitiativeFactory.create_batch(2)
+    out = StringIO()
+
+    call_command("recompute_handprints", "--all", stdout=out)
+
+    in_use = [version.code for version in versions_in_use()]
+    assert len(in_use) == 2
+    started = [line for line in out.getvalue().splitlines() if line.startswith("Recomputing")]
+    assert started == [f"Recomputing handprints with method {code} …" for code in in_use]
+    for code in in_use:
+        assert HandprintResult.objects.filter(version__code=code).count() == 2
 
 
 # --- Chunks side by side ------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from impact.methods import current_version
+from impact.methods import versions_in_use
 from impact.models import HandprintResult, MethodVersion
 from impact.recompute import RecomputeBusy, recompute_all
 
@@ -27,7 +27,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--method",
             metavar="CODE",
-            help="The method version's code (default: the published version valid today).",
+            help=(
+                "The method version's code (default: the versions in use, the one valid today "
+                "and the one before it, whose results the profiles compare)."
+            ),
         )
         parser.add_argument("--chunk-size", type=int, default=5000, help="Initiatives per chunk.")
         parser.add_argument(
@@ -37,9 +40,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        version = self._version(options["method"])
         if options["chunk_size"] < 1:
             raise CommandError("--chunk-size must be at least 1.")
+        for version in self._versions(options["method"]):
+            self._recompute(version, options)
+
+    def _recompute(self, version: MethodVersion, options: dict) -> None:
         self._interactive = self.stdout.isatty()
         self._started = time.monotonic()
         self._resumed_at: int | None = None
@@ -69,16 +75,16 @@ class Command(BaseCommand):
             )
         )
 
-    def _version(self, code: object) -> MethodVersion:
+    def _versions(self, code: object) -> list[MethodVersion]:
         if code:
             version = MethodVersion.objects.filter(code=code).first()
             if version is None:
                 raise CommandError(f"No method version {code!r}.")
-            return version
-        version = current_version()
-        if version is None:
+            return [version]
+        versions = versions_in_use()
+        if not versions:
             raise CommandError("No published method version is valid today.")
-        return version
+        return versions
 
     def _progress(self, done: int, total: int) -> None:
         if self._resumed_at is None:
