@@ -1,6 +1,18 @@
 """Area handprints: one set-wise SQL statement sums the stored initiative results per area.
 
-Money in the per-SDG JSON is text, so no amount passes through a float.
+Money in the JSON columns is text, so no amount passes through a float. Besides the totals
+and the per-SDG figures, each area gets what officers asked for (issue #18):
+
+- per activity: the initiatives declaring it and the value of the lines it brings. A line
+  goes to the first declared activity, in the version's order, that lists its indicator —
+  the profile's grouping (impact.selectors._lines_by_activity) — so nothing counts twice;
+  the key "" holds the value of lines no declared activity lists (the volunteer hours);
+- per kind of value (R10): the sum of the results' stored subtotals;
+- per split key: each valued line's value split over its SDGs and SDG targets in whole
+  cents by largest remainder, exactly as scoring.split_exact splits it for the SDG rows, so
+  the parts of a goal ("3" and "3.4", "3.a" …) add up to that goal's value in `sdgs`;
+- coverage: months reported and months with activity quantities, summed, and how many
+  initiatives have at least one month with activity quantities.
 """
 
 from django.db import connection
@@ -10,8 +22,9 @@ from impact.scoring import rolling_window
 
 REBUILD_SQL = """
 WITH base AS (
-    SELECT r.id, r.period_kind, r.period_start, r.volunteer_hours, r.volunteers_avg,
-           r.people_avg, r.value_low, r.value_central, r.value_high,
+    SELECT r.id, r.initiative_id, r.period_kind, r.period_start, r.volunteer_hours,
+           r.volunteers_avg, r.people_avg, r.value_low, r.value_central, r.value_high,
+           r.months_reported, r.months_with_activities,
            m.province_id, i.municipality_id, i.district_id, i.neighbourhood_id
     FROM impact_handprintresult r
     JOIN initiatives_initiative i ON i.id = r.initiative_id AND i.status = 'published'
@@ -37,21 +50,148 @@ WITH base AS (
                'hours', hours::text, 'people', people
            )) AS sdgs
     FROM per_sdg GROUP BY 1, 2, 3, 4
-),
-totals AS (
+), line_rows AS (
+    -- The valued lines of each result (a line counted in another one has no value).
+    SELECT b.id, b.initiative_id, l.ord, l.line
+    FROM base b
+    JOIN impact_handprintresult r ON r.id = b.id
+    CROSS JOIN LATERAL jsonb_array_elements(r.lines) WITH ORDINALITY AS l(line, ord)
+    WHERE jsonb_typeof(l.line -> 'value') = 'object'
+), line_activity AS (
+    SELECT DISTINCT ON (lr.id, lr.ord) lr.id, lr.ord, a.code
+    FROM line_rows lr
+    JOIN impact_initiativeactivity ia ON ia.initiative_id = lr.initiative_id
+    JOIN impact_methodactivity ma ON ma.activity_id = ia.activity_id
+        AND ma.version_id = %(version)s AND ma.indicator_codes ? (lr.line ->> 'indicator')
+    JOIN impact_activity a ON a.id = ma.activity_id
+    ORDER BY lr.id, lr.ord, ma.position, a.code
+), result_activity AS (
+    -- Per result and activity: declared (1 or 0) and the value of its lines. Lines of no
+    -- declared activity go under "", counted once per result that has them.
+    SELECT b.id, a.code AS activity, 1 AS declared, 0 AS low, 0 AS central, 0 AS high
+    FROM base b
+    JOIN impact_initiativeactivity ia ON ia.initiative_id = b.initiative_id
+    JOIN impact_activity a ON a.id = ia.activity_id
+    UNION ALL
+    SELECT lr.id, COALESCE(la.code, ''), CASE WHEN la.code IS NULL THEN 1 ELSE 0 END,
+           sum((lr.line -> 'value' ->> 'low')::numeric),
+           sum((lr.line -> 'value' ->> 'central')::numeric),
+           sum((lr.line -> 'value' ->> 'high')::numeric)
+    FROM line_rows lr LEFT JOIN line_activity la USING (id, ord)
+    GROUP BY lr.id, COALESCE(la.code, ''), la.code IS NULL
+), activity_json AS (
+    SELECT level, code, period_kind, period_start,
+           jsonb_object_agg(activity, jsonb_build_object(
+               'initiatives', initiatives, 'low', low::text, 'central', central::text,
+               'high', high::text
+           )) AS by_activity
+    FROM (
+        SELECT a.level, a.code, a.period_kind, a.period_start, x.activity,
+               sum(x.declared) AS initiatives, sum(x.low) AS low, sum(x.central) AS central,
+               sum(x.high) AS high
+        FROM areas a JOIN result_activity x ON x.id = a.id
+        GROUP BY 1, 2, 3, 4, 5
+    ) per_activity
+    GROUP BY 1, 2, 3, 4
+), kind_json AS (
+    SELECT level, code, period_kind, period_start,
+           jsonb_object_agg(kind, jsonb_build_object(
+               'low', low::text, 'central', central::text, 'high', high::text
+           )) AS by_kind
+    FROM (
+        SELECT a.level, a.code, a.period_kind, a.period_start, k.key AS kind,
+               sum((k.value ->> 'low')::numeric) AS low,
+               sum((k.value ->> 'central')::numeric) AS central,
+               sum((k.value ->> 'high')::numeric) AS high
+        FROM areas a
+        JOIN impact_handprintresult r ON r.id = a.id
+        CROSS JOIN LATERAL jsonb_each(r.by_kind) AS k(key, value)
+        GROUP BY 1, 2, 3, 4, 5
+    ) per_kind
+    GROUP BY 1, 2, 3, 4
+), shares AS (
+    -- Each valued line's split in cents: share n/d of u cents is floor(u·n/d) plus maybe one
+    -- cent, by largest remainder (u·n mod d)/d, ties to the earlier position. `rk` orders
+    -- the remainders exactly: scaled by 10^20 and truncated, fractions with denominators
+    -- below 10^10 that differ stay apart, and equal ones tie.
+    SELECT id, ord, pos, key, u_low, u_central, u_high,
+           (x_low - r_low) / d AS f_low, (x_central - r_central) / d AS f_central,
+           (x_high - r_high) / d AS f_high,
+           div(r_low * 1e20, d) AS rk_low, div(r_central * 1e20, d) AS rk_central,
+           div(r_high * 1e20, d) AS rk_high
+    FROM (
+        SELECT *, mod(mod(x_low, d) + d, d) AS r_low, mod(mod(x_central, d) + d, d) AS r_central,
+               mod(mod(x_high, d) + d, d) AS r_high
+        FROM (
+            SELECT id, ord, pos, key, d, u_low, u_central, u_high, u_low * n AS x_low,
+                   u_central * n AS x_central, u_high * n AS x_high
+            FROM (
+                SELECT lr.id, lr.ord, s.pos, s.part ->> 0 AS key,
+                       split_part(s.part ->> 1, '/', 1)::numeric AS n,
+                       COALESCE(NULLIF(split_part(s.part ->> 1, '/', 2), ''), '1')::numeric AS d,
+                       (lr.line -> 'value' ->> 'low')::numeric * 100 AS u_low,
+                       (lr.line -> 'value' ->> 'central')::numeric * 100 AS u_central,
+                       (lr.line -> 'value' ->> 'high')::numeric * 100 AS u_high
+                FROM line_rows lr
+                CROSS JOIN LATERAL jsonb_array_elements(lr.line -> 'split') WITH ORDINALITY
+                    AS s(part, pos)
+            ) parsed
+        ) products
+    ) remainders
+), ranked AS (
+    SELECT id, key,
+           f_low + CASE WHEN row_number() OVER (PARTITION BY id, ord ORDER BY rk_low DESC, pos)
+                             <= u_low - sum(f_low) OVER (PARTITION BY id, ord)
+                        THEN 1 ELSE 0 END AS c_low,
+           f_central + CASE WHEN row_number() OVER (
+                                     PARTITION BY id, ord ORDER BY rk_central DESC, pos)
+                                 <= u_central - sum(f_central) OVER (PARTITION BY id, ord)
+                            THEN 1 ELSE 0 END AS c_central,
+           f_high + CASE WHEN row_number() OVER (PARTITION BY id, ord ORDER BY rk_high DESC, pos)
+                              <= u_high - sum(f_high) OVER (PARTITION BY id, ord)
+                         THEN 1 ELSE 0 END AS c_high
+    FROM shares
+), result_key AS (
+    SELECT id, key, sum(c_low) AS c_low, sum(c_central) AS c_central, sum(c_high) AS c_high
+    FROM ranked GROUP BY id, key
+), target_json AS (
+    SELECT level, code, period_kind, period_start,
+           jsonb_object_agg(key, jsonb_build_object(
+               'low', (low / 100)::numeric(16, 2)::text,
+               'central', (central / 100)::numeric(16, 2)::text,
+               'high', (high / 100)::numeric(16, 2)::text
+           )) AS by_target
+    FROM (
+        SELECT a.level, a.code, a.period_kind, a.period_start, k.key, sum(k.c_low) AS low,
+               sum(k.c_central) AS central, sum(k.c_high) AS high
+        FROM areas a JOIN result_key k ON k.id = a.id
+        GROUP BY 1, 2, 3, 4, 5
+    ) per_key
+    GROUP BY 1, 2, 3, 4
+), totals AS (
     SELECT level, code, period_kind, period_start, count(*) AS initiatives,
            sum(volunteer_hours) AS hours, sum(volunteers_avg) AS volunteers,
            sum(people_avg) AS people, sum(value_low) AS low, sum(value_central) AS central,
-           sum(value_high) AS high
+           sum(value_high) AS high, sum(months_reported) AS months_reported,
+           sum(months_with_activities) AS months_with_activities,
+           count(*) FILTER (WHERE months_with_activities > 0) AS with_activities
     FROM areas GROUP BY 1, 2, 3, 4
 )
 INSERT INTO impact_areahandprint
     (area_code, level, version_id, period_kind, period_start, initiatives, volunteer_hours,
-     volunteers, people, value_low, value_central, value_high, sdgs, computed_at)
+     volunteers, people, value_low, value_central, value_high, sdgs, by_activity, by_kind,
+     by_target, months_reported, months_with_activities, initiatives_with_activities,
+     computed_at)
 SELECT t.code, t.level, %(version)s, t.period_kind, t.period_start, t.initiatives, t.hours,
-       t.volunteers, t.people, t.low, t.central, t.high, COALESCE(j.sdgs, '{}'::jsonb), now()
+       t.volunteers, t.people, t.low, t.central, t.high, COALESCE(j.sdgs, '{}'::jsonb),
+       COALESCE(ac.by_activity, '{}'::jsonb), COALESCE(k.by_kind, '{}'::jsonb),
+       COALESCE(tg.by_target, '{}'::jsonb), t.months_reported, t.months_with_activities,
+       t.with_activities, now()
 FROM totals t
 LEFT JOIN sdg_json j USING (level, code, period_kind, period_start)
+LEFT JOIN activity_json ac USING (level, code, period_kind, period_start)
+LEFT JOIN kind_json k USING (level, code, period_kind, period_start)
+LEFT JOIN target_json tg USING (level, code, period_kind, period_start)
 """
 
 
