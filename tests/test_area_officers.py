@@ -6,19 +6,34 @@ several wijken, initiatives of every status).
 """
 
 import random
+import re
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from impact.areas import area_aggregates_rebuild
-from impact.models import AreaHandprint, HandprintResult, MethodActivity, MethodVersion
+from impact.methods import current_version
+from impact.models import (
+    Activity,
+    AreaHandprint,
+    HandprintResult,
+    Indicator,
+    IndicatorQuantity,
+    InitiativeActivity,
+    MethodActivity,
+    MethodVersion,
+)
 from impact.recompute import recompute_all
-from impact.scoring import CENT, split_exact
-from initiatives.models import Initiative
-from tests.factories import DistrictFactory, MunicipalityFactory
+from impact.scoring import CENT, month_add, rolling_window, split_exact
+from impact.services import handprint_inputs_changed, handprint_recompute
+from initiatives.models import ActivityReport, Initiative, InitiativeGoal
+from places.models import District, Municipality
+from tests.factories import DistrictFactory, InitiativeFactory, MunicipalityFactory
 from tests.recompute_checks import MONTHS, TODAY, add_inputs, new_rows, random_reports, save_rows
 
 LEVELS = ("low", "central", "high")
@@ -215,3 +230,219 @@ def test_money_in_the_new_columns_is_text(reference_data):
     for column in (row.by_activity, row.by_kind, row.by_target):
         for figures in column.values():
             assert all(isinstance(figures[level], str) for level in LEVELS)
+
+
+# --- The dashboards ----------------------------------------------------------------------------
+
+UTRECHT = "/gemeenten/GM0344/"
+WEST = "/gemeenten/GM0344/wijken/WK034401/"
+
+
+def _declaring(
+    district: District,
+    *,
+    activities: list[str],
+    goals: list[int],
+    hours: str,
+    quantities: dict[str, str],
+) -> Initiative:
+    """A published initiative in the wijk with last month's report, quantities, activities."""
+    initiative = InitiativeFactory(
+        municipality=district.municipality, district=district, published=True
+    )
+    month = month_add(timezone.localdate().replace(day=1), -1)
+    for position, goal in enumerate(goals, start=1):
+        InitiativeGoal.objects.create(initiative=initiative, goal_id=goal, position=position)
+    for code in activities:
+        InitiativeActivity.objects.create(
+            initiative=initiative, activity=Activity.objects.get(code=code)
+        )
+    ActivityReport.objects.create(
+        initiative=initiative,
+        month=month,
+        volunteer_hours=Decimal(hours),
+        active_volunteers=5,
+        people_reached=20,
+    )
+    for code, quantity in quantities.items():
+        IndicatorQuantity.objects.create(
+            initiative=initiative,
+            indicator=Indicator.objects.get(code=code),
+            month=month,
+            quantity=Decimal(quantity),
+        )
+    with transaction.atomic():
+        handprint_inputs_changed(initiative_id=initiative.pk)
+    assert handprint_recompute(initiative_id=initiative.pk) == "computed"
+    return initiative
+
+
+@pytest.fixture
+def utrecht_activities(settings, cbs_places):
+    """Two initiatives in wijk West: day activities with dayparts, and one with hours only."""
+    settings.HANDPRINT_QUIET_SECONDS = 0
+    assert current_version().code == "2027.1"
+    west = District.objects.get(code="WK034401")
+    _declaring(
+        west,
+        activities=["zinvolle_dagbesteding"],
+        goals=[3],
+        hours="100",
+        quantities={"dagbesteding_dayparts": "40"},
+    )
+    _declaring(west, activities=[], goals=[11], hours="50", quantities={})
+    area_aggregates_rebuild(version=current_version())
+    return AreaHandprint.objects.get(area_code="GM0344", period_kind="rolling12")
+
+
+def _english(client):
+    client.cookies["taal"] = "en"
+    return client
+
+
+def _text(cell: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
+
+
+def _table(html: str, css_class: str) -> dict[str, list[str]]:
+    table = re.search(rf'<table class="data-table {css_class}"[^>]*>(.*?)</table>', html, re.S)
+    assert table, css_class
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S):
+        cells = [_text(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def _euros(amount: str) -> str:
+    # floatformat rounds half up, round() to even
+    return f"€ {Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+
+
+def test_the_gemeente_page_shows_value_per_activity_type(client, utrecht_activities):
+    hp = utrecht_activities
+    html = _english(client).get(UTRECHT).content.decode()
+    rows = _table(html, "area-activities")
+    day = hp.by_activity["zinvolle_dagbesteding"]
+    rest = hp.by_activity[""]
+    assert Decimal(day["central"]) > 0 and Decimal(rest["central"]) > 0
+    population = Municipality.objects.get(code="GM0344").population
+    per_10000 = Decimal(day["central"]) * 10_000 / population
+    assert rows["Meaningful day activities"] == [
+        "1",
+        _euros(day["central"]),
+        f"{_euros(day['low'])} – {_euros(day['high'])}",
+        _euros(str(per_10000)),
+    ]
+    assert rows["Not under a declared activity (mostly volunteer time)"][:2] == [
+        "–",
+        _euros(rest["central"]),
+    ]
+    assert "Value per activity type in Utrecht, last 12 months" in html
+
+
+def test_the_gemeente_page_shows_value_per_kind_and_coverage(client, utrecht_activities):
+    hp = utrecht_activities
+    html = _english(client).get(UTRECHT).content.decode()
+    kinds = _table(html, "handprint-kinds")
+    assert kinds["Input (volunteer time)"][1] == _euros(hp.by_kind["input"]["central"])
+    effects = [kind for kind in hp.by_kind if kind != "input"]
+    assert effects, hp.by_kind
+    # The head row, the input, the "Effects" heading, the effects
+    assert len(kinds) == 3 + len(effects)
+    text = _text(html)
+    assert (
+        "Months with activities: 1 of 2 initiatives reported activity quantities in at least "
+        "one month; 1 of 2 months reported carry quantities." in text
+    )
+
+
+def test_each_sdg_opens_into_its_targets(client, utrecht_activities):
+    hp = utrecht_activities
+    html = _english(client).get(UTRECHT).content.decode()
+    details = re.findall(r'<details class="sdg-target-goal">(.*?)</details>', html, re.S)
+    by_goal = {int(re.search(r"sdg-badge sdg-(\d+)", d).group(1)): d for d in details}
+    # Day activities split over targets 3.4 and 10.2 (method 2027.1)
+    assert {3, 10} <= set(by_goal)
+    rows = _table(by_goal[10], "sdg-target-table")
+    target = next(key for key in rows if key.startswith("10.2 "))
+    assert rows[target][0] == f"€ {Decimal(hp.by_target['10.2']['central']):,.2f}"
+    assert "<summary>" in by_goal[3] and 'scope="row"' in by_goal[3]
+    # SDG 11 of the hours-only initiative goes to the goal as a whole
+    assert "SDG 11 as a whole, no particular target" in _text(by_goal[11])
+
+
+def test_the_wijk_page_has_the_same_tables_and_dutch_is_the_default(client, utrecht_activities):
+    html = client.get(WEST).content.decode()
+    assert "Waarde per soort activiteit" in html
+    assert "Zinvolle dagbesteding" in _table(html, "area-activities")
+    assert '<details class="sdg-target-goal">' in html
+
+
+def test_an_area_without_activity_figures_shows_no_empty_tables(client, cbs_places):
+    html = client.get(UTRECHT).content.decode()
+    assert "area-activities" not in html and "sdg-target-table" not in html
+
+
+def _gemeente_with(wijken: int) -> str:
+    """A gemeente with the given number of wijken, each with an initiative and full figures."""
+    municipality = MunicipalityFactory()
+    version = current_version()
+    period_start = rolling_window(timezone.localdate()).start
+    figures = {"low": "1.00", "central": "2.00", "high": "3.00"}
+
+    def stored(code: str, level: str, initiatives: int) -> None:
+        AreaHandprint.objects.create(
+            area_code=code,
+            level=level,
+            version=version,
+            period_kind="rolling12",
+            period_start=period_start,
+            initiatives=initiatives,
+            volunteer_hours=Decimal(10),
+            volunteers=2,
+            people=5,
+            value_low=Decimal(1),
+            value_central=Decimal(2),
+            value_high=Decimal(3),
+            sdgs={"3": {**figures, "hours": "10", "people": 5}},
+            by_activity={
+                "zinvolle_dagbesteding": {"initiatives": initiatives, **figures},
+                "repaircafe": {"initiatives": 1, **figures},
+                "": {"initiatives": 1, **figures},
+            },
+            by_kind={"input": figures, "wmo_tariff": figures},
+            by_target={"3": figures, "3.4": figures, "3.d": figures},
+            months_reported=12,
+            months_with_activities=3,
+            initiatives_with_activities=1,
+            computed_at=timezone.now(),
+        )
+
+    for n in range(wijken):
+        district = DistrictFactory(
+            municipality=municipality, code=f"WK{municipality.code[2:]}{n:02d}"
+        )
+        InitiativeFactory(municipality=municipality, district=district, published=True)
+        stored(district.code, "district", 1)
+    stored(municipality.code, "municipality", wijken)
+    return municipality.code
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def test_the_dashboard_and_exports_cost_the_same_queries_for_2_or_20_wijken(
+    client, reference_data, django_assert_max_num_queries
+):
+    small, large = _gemeente_with(2), _gemeente_with(20)
+    with django_assert_max_num_queries(10):
+        html = client.get(f"/gemeenten/{large}/").content.decode()
+    assert "area-activities" in html and "sdg-target-table" in html
+    for suffix in ("", "export.csv", "export.xlsx"):
+        assert _queries(client, f"/gemeenten/{small}/{suffix}") == _queries(
+            client, f"/gemeenten/{large}/{suffix}"
+        ), suffix
