@@ -55,3 +55,8 @@ initiative_changed: Hook[..., None] = Hook("initiative_changed")
 # (queryset, today=None) -> the queryset with `hours_12m`, the stored volunteer hours of the
 # last 12 months, for the "hours" order and the exports: impact owns the stored handprints.
 with_hours_last_12_months: Hook[..., QuerySet] = Hook("with_hours_last_12_months")
+# (queryset, today=None) -> the queryset with what the export says of each handprint (its
+# declared activities, the last 12 months' value, per kind and months), for the exports.
+with_handprint_for_export: Hook[..., QuerySet] = Hook("with_handprint_for_export")
+# () -> the export columns (common.exports.Column) that read those annotations.
+handprint_export_columns: Hook[..., list] = Hook("handprint_export_columns")

@@ -5,12 +5,15 @@ results of a small random set of initiatives (declared activities, activity quan
 several wijken, initiatives of every status).
 """
 
+import csv
+import io
 import random
 import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import openpyxl
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -408,7 +411,7 @@ def _gemeente_with(wijken: int) -> str:
             sdgs={"3": {**figures, "hours": "10", "people": 5}},
             by_activity={
                 "zinvolle_dagbesteding": {"initiatives": initiatives, **figures},
-                "repaircafe": {"initiatives": 1, **figures},
+                "repair_cafe": {"initiatives": 1, **figures},
                 "": {"initiatives": 1, **figures},
             },
             by_kind={"input": figures, "wmo_tariff": figures},
@@ -446,3 +449,141 @@ def test_the_dashboard_and_exports_cost_the_same_queries_for_2_or_20_wijken(
         assert _queries(client, f"/gemeenten/{small}/{suffix}") == _queries(
             client, f"/gemeenten/{large}/{suffix}"
         ), suffix
+
+
+# --- The exports -------------------------------------------------------------------------------
+
+
+def _csv(response) -> list[dict]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def workbook_cells(response) -> list[list]:
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    return [list(row) for row in sheet.iter_rows()]
+
+
+def _number(amount: str) -> str:
+    """How the CSV writes an amount: a decimal comma."""
+    return str(Decimal(amount)).replace(".", ",")
+
+
+def test_the_area_export_has_coverage_kinds_and_the_activities_of_the_area(
+    client, utrecht_activities
+):
+    hp = utrecht_activities
+    rows = {row["Name"]: row for row in _csv(_english(client).get(f"{UTRECHT}export.csv"))}
+    total, west = rows["Total"], rows["Wijk 01 West"]
+    day = hp.by_activity["zinvolle_dagbesteding"]
+    assert total["Initiatives declaring: Meaningful day activities"] == "1"
+    assert total["Value per activity, central (euros): Meaningful day activities"] == _number(
+        day["central"]
+    )
+    assert total["Value under no declared activity, central (euros)"] == _number(
+        hp.by_activity[""]["central"]
+    )
+    assert total["Value per kind, central (euros): input: volunteer time at replacement value"] == (
+        _number(hp.by_kind["input"]["central"])
+    )
+    assert (
+        total["Initiatives with activity quantities (last 12 months)"],
+        total["Months reported (last 12 months)"],
+        total["Months with activity quantities (last 12 months)"],
+    ) == ("1", "2", "1")
+    # The wijk holds both initiatives; a wijk without figures has zeros, since Utrecht was
+    # computed; an activity nobody in Utrecht declares has no column
+    assert west["Value per activity, central (euros): Meaningful day activities"] == _number(
+        day["central"]
+    )
+    noordwest = rows["Wijk 02 Noordwest"]
+    assert noordwest["Value per activity, central (euros): Meaningful day activities"] == "0"
+    assert noordwest["Months reported (last 12 months)"] == "0"
+    assert not any("Repair café" in header for header in total)
+
+
+def test_the_area_export_headers_are_dutch_by_default_and_numbers_are_numbers_in_xlsx(
+    client, utrecht_activities
+):
+    header, *rows = workbook_cells(client.get(f"{UTRECHT}export.xlsx"))
+    titles = [cell.value for cell in header]
+    column = titles.index("Waarde per activiteit, centraal (euro): Zinvolle dagbesteding")
+    assert "Initiatieven met aantallen van activiteiten (afgelopen 12 maanden)" in titles
+    total = rows[-1]
+    assert total[column].data_type == "n"
+    assert Decimal(str(total[column].value)) == Decimal(
+        utrecht_activities.by_activity["zinvolle_dagbesteding"]["central"]
+    )
+
+
+def test_the_initiative_export_lists_activities_and_value_per_kind(client, utrecht_activities):
+    day = Initiative.objects.get(activities__activity__code="zinvolle_dagbesteding")
+    result = HandprintResult.objects.get(
+        initiative=day, version=utrecht_activities.version, period_kind="rolling12"
+    )
+    rows = _csv(_english(client).get("/initiatieven/export.csv"))
+    by_name = {row["Name"]: row for row in rows}
+    row = by_name[day.name]
+    assert row["Activities"] == "Meaningful day activities"
+    assert row["Social value, last 12 months (central estimate, euros)"] == _number(
+        str(result.value_central)
+    )
+    assert row["Value per kind, central (euros): input: volunteer time at replacement value"] == (
+        _number(result.by_kind["input"]["central"])
+    )
+    assert row["Value per kind, central (euros): environmental price"] == "0"
+    assert (
+        row["Months reported (last 12 months)"],
+        row["Months with activity quantities (last 12 months)"],
+    ) == ("1", "1")
+    (other,) = [r for name, r in by_name.items() if name != day.name]
+    assert (
+        other["Activities"] == ""
+        and other["Months with activity quantities (last 12 months)"] == "0"
+    )
+
+
+def test_an_initiative_without_a_stored_handprint_has_blank_handprint_cells(client, cbs_places):
+    initiative = InitiativeFactory(published=True)
+    InitiativeActivity.objects.create(
+        initiative=initiative, activity=Activity.objects.get(code="repair_cafe")
+    )
+    (row,) = _csv(client.get("/initiatieven/export.csv"))
+    assert row["Activiteiten"] == "Repair café"
+    assert row["Maatschappelijke waarde, afgelopen 12 maanden (centrale schatting, euro)"] == ""
+    assert (
+        row["Waarde per soort, centraal (euro): inzet: vrijwilligerstijd tegen vervangingswaarde"]
+        == ""
+    )
+
+
+def test_the_initiative_export_costs_the_same_queries_for_2_or_12_initiatives(
+    client, reference_data
+):
+    activities = list(Activity.objects.all()[:3])
+
+    def make(count: int) -> None:
+        for _ in range(count):
+            initiative = InitiativeFactory(published=True)
+            for activity in activities:
+                InitiativeActivity.objects.create(initiative=initiative, activity=activity)
+
+    make(2)
+    small = [_queries(client, f"/initiatieven/export.{fmt}") for fmt in ("csv", "xlsx")]
+    make(10)
+    assert [_queries(client, f"/initiatieven/export.{fmt}") for fmt in ("csv", "xlsx")] == small
+
+
+def test_the_xlsx_initiative_export_types_the_new_cells(client, utrecht_activities):
+    header, *rows = workbook_cells(_english(client).get("/initiatieven/export.xlsx"))
+    titles = [cell.value for cell in header]
+    activities = titles.index("Activities")
+    value = titles.index("Social value, last 12 months (central estimate, euros)")
+    kind = titles.index(
+        "Value per kind, central (euros): input: volunteer time at replacement value"
+    )
+    months = titles.index("Months with activity quantities (last 12 months)")
+    declaring = next(row for row in rows if row[activities].value)
+    assert declaring[activities].data_type == "s"
+    assert declaring[activities].value == "Meaningful day activities"
+    assert all(declaring[i].data_type == "n" for i in (value, kind, months))
