@@ -387,9 +387,13 @@ class AreaDashboard:
 
     @property
     def coverage(self) -> dict | None:
-        """How much of the handprint rests on activity quantities, not on hours alone."""
+        """How much of the handprint rests on activity quantities, not on hours alone.
+
+        None without reported months: nothing to cover (or an aggregate from before these
+        figures were kept, until the next rebuild).
+        """
         hp = self.handprint
-        if hp is None:
+        if hp is None or not hp.months_reported:
             return None
         return {
             "initiatives": hp.initiatives_with_activities,

@@ -20,7 +20,7 @@ from django.db import connection
 from impact.models import AreaHandprint, MethodVersion
 from impact.scoring import rolling_window
 
-REBUILD_SQL = """
+_REBUILD_TEMPLATE = """
 WITH base AS (
     SELECT r.id, r.initiative_id, r.period_kind, r.period_start, r.volunteer_hours,
            r.volunteers_avg, r.people_avg, r.value_low, r.value_central, r.value_high,
@@ -51,8 +51,16 @@ WITH base AS (
            )) AS sdgs
     FROM per_sdg GROUP BY 1, 2, 3, 4
 ), line_rows AS (
-    -- The valued lines of each result (a line counted in another one has no value).
-    SELECT b.id, b.initiative_id, l.ord, l.line
+    -- The valued lines of each result (a line counted in another one has no value), only
+    -- the fields used below: the lines' texts (sources) would make this table ten times wider.
+    SELECT b.id, b.initiative_id, l.ord, l.line ->> 'indicator' AS indicator,
+           (l.line -> 'value' ->> 'low')::numeric AS low,
+           (l.line -> 'value' ->> 'central')::numeric AS central,
+           (l.line -> 'value' ->> 'high')::numeric AS high,
+           ((l.line -> 'value' ->> 'low')::numeric * 100)::bigint AS u_low,
+           ((l.line -> 'value' ->> 'central')::numeric * 100)::bigint AS u_central,
+           ((l.line -> 'value' ->> 'high')::numeric * 100)::bigint AS u_high,
+           l.line -> 'split' AS split
     FROM base b
     JOIN impact_handprintresult r ON r.id = b.id
     CROSS JOIN LATERAL jsonb_array_elements(r.lines) WITH ORDINALITY AS l(line, ord)
@@ -62,7 +70,7 @@ WITH base AS (
     FROM line_rows lr
     JOIN impact_initiativeactivity ia ON ia.initiative_id = lr.initiative_id
     JOIN impact_methodactivity ma ON ma.activity_id = ia.activity_id
-        AND ma.version_id = %(version)s AND ma.indicator_codes ? (lr.line ->> 'indicator')
+        AND ma.version_id = %(version)s AND ma.indicator_codes ? lr.indicator
     JOIN impact_activity a ON a.id = ma.activity_id
     ORDER BY lr.id, lr.ord, ma.position, a.code
 ), result_activity AS (
@@ -74,69 +82,69 @@ WITH base AS (
     JOIN impact_activity a ON a.id = ia.activity_id
     UNION ALL
     SELECT lr.id, COALESCE(la.code, ''), CASE WHEN la.code IS NULL THEN 1 ELSE 0 END,
-           sum((lr.line -> 'value' ->> 'low')::numeric),
-           sum((lr.line -> 'value' ->> 'central')::numeric),
-           sum((lr.line -> 'value' ->> 'high')::numeric)
+           sum(lr.low), sum(lr.central), sum(lr.high)
     FROM line_rows lr LEFT JOIN line_activity la USING (id, ord)
     GROUP BY lr.id, COALESCE(la.code, ''), la.code IS NULL
+), cell_activity AS (
+    SELECT b.province_id, b.municipality_id, b.district_id, b.neighbourhood_id, b.period_kind,
+           b.period_start,
+           x.activity AS key, sum(x.declared) AS initiatives, sum(x.low) AS low,
+           sum(x.central) AS central, sum(x.high) AS high
+    FROM result_activity x JOIN base b ON b.id = x.id
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
 ), activity_json AS (
     SELECT level, code, period_kind, period_start,
-           jsonb_object_agg(activity, jsonb_build_object(
+           jsonb_object_agg(key, jsonb_build_object(
                'initiatives', initiatives, 'low', low::text, 'central', central::text,
                'high', high::text
            )) AS by_activity
-    FROM (
-        SELECT a.level, a.code, a.period_kind, a.period_start, x.activity,
-               sum(x.declared) AS initiatives, sum(x.low) AS low, sum(x.central) AS central,
-               sum(x.high) AS high
-        FROM areas a JOIN result_activity x ON x.id = a.id
-        GROUP BY 1, 2, 3, 4, 5
-    ) per_activity
+    FROM ({activity_areas}) per_activity
     GROUP BY 1, 2, 3, 4
+), cell_kind AS (
+    SELECT b.province_id, b.municipality_id, b.district_id, b.neighbourhood_id, b.period_kind,
+           b.period_start,
+           k.key, sum((k.value ->> 'low')::numeric) AS low,
+           sum((k.value ->> 'central')::numeric) AS central,
+           sum((k.value ->> 'high')::numeric) AS high
+    FROM base b
+    JOIN impact_handprintresult r ON r.id = b.id
+    CROSS JOIN LATERAL jsonb_each(r.by_kind) AS k(key, value)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
 ), kind_json AS (
     SELECT level, code, period_kind, period_start,
-           jsonb_object_agg(kind, jsonb_build_object(
+           jsonb_object_agg(key, jsonb_build_object(
                'low', low::text, 'central', central::text, 'high', high::text
            )) AS by_kind
-    FROM (
-        SELECT a.level, a.code, a.period_kind, a.period_start, k.key AS kind,
-               sum((k.value ->> 'low')::numeric) AS low,
-               sum((k.value ->> 'central')::numeric) AS central,
-               sum((k.value ->> 'high')::numeric) AS high
-        FROM areas a
-        JOIN impact_handprintresult r ON r.id = a.id
-        CROSS JOIN LATERAL jsonb_each(r.by_kind) AS k(key, value)
-        GROUP BY 1, 2, 3, 4, 5
-    ) per_kind
+    FROM ({kind_areas}) per_kind
     GROUP BY 1, 2, 3, 4
-), shares AS (
-    -- Each valued line's split in cents: share n/d of u cents is floor(u·n/d) plus maybe one
-    -- cent, by largest remainder (u·n mod d)/d, ties to the earlier position. `rk` orders
-    -- the remainders exactly: scaled by 10^20 and truncated, fractions with denominators
-    -- below 10^10 that differ stay apart, and equal ones tie.
+), shares AS MATERIALIZED (
+    -- Each valued line's split in whole cents: share n/d of u cents is floor(u·n/d) plus one
+    -- cent for the largest remainders r/d (r = u·n mod d), ties to the earlier position, as
+    -- scoring.split_exact does. All in bigint: cents below 10^14 (MONEY) times a numerator;
+    -- `rk` = r·10^12 div d orders the remainders exactly while denominators stay below 10^6
+    -- (different fractions stay apart, equal ones tie; the method's shares have
+    -- denominators in the tens). Materialized, so each expression is evaluated once.
     SELECT id, ord, pos, key, u_low, u_central, u_high,
            (x_low - r_low) / d AS f_low, (x_central - r_central) / d AS f_central,
-           (x_high - r_high) / d AS f_high,
-           div(r_low * 1e20, d) AS rk_low, div(r_central * 1e20, d) AS rk_central,
-           div(r_high * 1e20, d) AS rk_high
+           (x_high - r_high) / d AS f_high, r_low * 1000000000000 / d AS rk_low,
+           r_central * 1000000000000 / d AS rk_central, r_high * 1000000000000 / d AS rk_high
     FROM (
         SELECT *, mod(mod(x_low, d) + d, d) AS r_low, mod(mod(x_central, d) + d, d) AS r_central,
                mod(mod(x_high, d) + d, d) AS r_high
         FROM (
-            SELECT id, ord, pos, key, d, u_low, u_central, u_high, u_low * n AS x_low,
-                   u_central * n AS x_central, u_high * n AS x_high
-            FROM (
-                SELECT lr.id, lr.ord, s.pos, s.part ->> 0 AS key,
-                       split_part(s.part ->> 1, '/', 1)::numeric AS n,
-                       COALESCE(NULLIF(split_part(s.part ->> 1, '/', 2), ''), '1')::numeric AS d,
-                       (lr.line -> 'value' ->> 'low')::numeric * 100 AS u_low,
-                       (lr.line -> 'value' ->> 'central')::numeric * 100 AS u_central,
-                       (lr.line -> 'value' ->> 'high')::numeric * 100 AS u_high
-                FROM line_rows lr
-                CROSS JOIN LATERAL jsonb_array_elements(lr.line -> 'split') WITH ORDINALITY
-                    AS s(part, pos)
-            ) parsed
+            SELECT lr.id, lr.ord, s.pos, s.part ->> 0 AS key, f.d, lr.u_low, lr.u_central,
+                   lr.u_high, lr.u_low * f.n AS x_low, lr.u_central * f.n AS x_central,
+                   lr.u_high * f.n AS x_high
+            FROM line_rows lr
+            CROSS JOIN LATERAL jsonb_array_elements(lr.split) WITH ORDINALITY AS s(part, pos)
+            CROSS JOIN LATERAL (
+                SELECT split_part(s.part ->> 1, '/', 1)::bigint AS n,
+                       COALESCE(NULLIF(split_part(s.part ->> 1, '/', 2), ''), '1')::bigint AS d
+                OFFSET 0
+            ) f
+            OFFSET 0
         ) products
+        OFFSET 0
     ) remainders
 ), ranked AS (
     SELECT id, key,
@@ -151,9 +159,12 @@ WITH base AS (
                               <= u_high - sum(f_high) OVER (PARTITION BY id, ord)
                          THEN 1 ELSE 0 END AS c_high
     FROM shares
-), result_key AS (
-    SELECT id, key, sum(c_low) AS c_low, sum(c_central) AS c_central, sum(c_high) AS c_high
-    FROM ranked GROUP BY id, key
+), cell_target AS (
+    SELECT b.province_id, b.municipality_id, b.district_id, b.neighbourhood_id, b.period_kind,
+           b.period_start,
+           k.key, sum(k.c_low) AS low, sum(k.c_central) AS central, sum(k.c_high) AS high
+    FROM ranked k JOIN base b ON b.id = k.id
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
 ), target_json AS (
     SELECT level, code, period_kind, period_start,
            jsonb_object_agg(key, jsonb_build_object(
@@ -161,12 +172,7 @@ WITH base AS (
                'central', (central / 100)::numeric(16, 2)::text,
                'high', (high / 100)::numeric(16, 2)::text
            )) AS by_target
-    FROM (
-        SELECT a.level, a.code, a.period_kind, a.period_start, k.key, sum(k.c_low) AS low,
-               sum(k.c_central) AS central, sum(k.c_high) AS high
-        FROM areas a JOIN result_key k ON k.id = a.id
-        GROUP BY 1, 2, 3, 4, 5
-    ) per_key
+    FROM ({target_areas}) per_key
     GROUP BY 1, 2, 3, 4
 ), totals AS (
     SELECT level, code, period_kind, period_start, count(*) AS initiatives,
@@ -193,6 +199,35 @@ LEFT JOIN activity_json ac USING (level, code, period_kind, period_start)
 LEFT JOIN kind_json k USING (level, code, period_kind, period_start)
 LEFT JOIN target_json tg USING (level, code, period_kind, period_start)
 """
+
+
+def _per_area(cells: str, sums: tuple[str, ...]) -> str:
+    """A per-cell CTE (a cell: the results of one buurt, wijk, gemeente and period) summed
+    per area of each level and key. The new figures roll up from cells instead of joining
+    every result to its four areas: far fewer rows reach the grouping."""
+    summed = ", ".join(f"sum({column}) AS {column}" for column in sums)
+    levels = (
+        ("province", "province_id", ""),
+        ("municipality", "municipality_id", ""),
+        ("district", "district_id", " WHERE district_id IS NOT NULL"),
+        ("neighbourhood", "neighbourhood_id", " WHERE neighbourhood_id IS NOT NULL"),
+    )
+    # Only this module's constant names go into the text: no input reaches it.
+    return "\n        UNION ALL ".join(
+        f"SELECT '{level}' AS level, {column} AS code, period_kind, period_start, key, "  # noqa: S608
+        f"{summed} FROM {cells}{where} GROUP BY 2, 3, 4, 5"
+        for level, column, where in levels
+    )
+
+
+REBUILD_SQL = (
+    _REBUILD_TEMPLATE.replace(
+        "{activity_areas}",
+        _per_area("cell_activity", ("initiatives", "low", "central", "high")),
+    )
+    .replace("{kind_areas}", _per_area("cell_kind", ("low", "central", "high")))
+    .replace("{target_areas}", _per_area("cell_target", ("low", "central", "high")))
+)
 
 
 def area_aggregates_rebuild(*, version: MethodVersion, today=None) -> int:  # noqa: ANN001
