@@ -587,3 +587,38 @@ def test_the_xlsx_initiative_export_types_the_new_cells(client, utrecht_activiti
     assert declaring[activities].data_type == "s"
     assert declaring[activities].value == "Meaningful day activities"
     assert all(declaring[i].data_type == "n" for i in (value, kind, months))
+
+
+def test_the_province_page_has_the_tables_too(client, utrecht_activities):
+    html = _english(client).get("/provincies/PV26/").content.decode()
+    assert "Meaningful day activities" in _table(html, "area-activities")
+    assert '<details class="sdg-target-goal">' in html
+
+
+def test_an_aggregate_without_reported_months_shows_no_coverage_line(client, utrecht_activities):
+    AreaHandprint.objects.filter(area_code="GM0344").update(
+        months_reported=0, months_with_activities=0, initiatives_with_activities=0
+    )
+    html = _english(client).get(UTRECHT).content.decode()
+    assert "Months with activities:" not in html
+    assert "Months with activities:" in _english(client).get(WEST).content.decode()
+
+
+def test_a_row_written_without_the_new_columns_gets_empty_figures(reference_data):
+    # A rebuild of the code before these columns, still running during a deploy
+    version = MethodVersion.objects.get(code="2027.1")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO impact_areahandprint
+                (area_code, level, version_id, period_kind, period_start, initiatives,
+                 volunteer_hours, volunteers, people, value_low, value_central, value_high,
+                 sdgs, computed_at)
+            VALUES ('GM0001', 'municipality', %s, 'rolling12', '2026-01-01', 0, 0, 0, 0, 0, 0,
+                    0, '{}', now())
+            """,
+            [version.pk],
+        )
+    row = AreaHandprint.objects.get(area_code="GM0001")
+    assert (row.by_activity, row.by_kind, row.by_target) == ({}, {}, {})
+    assert (row.months_reported, row.months_with_activities) == (0, 0)
