@@ -28,7 +28,17 @@ from impact.changes import area_changes
 from impact.figure import handprint_svg
 from impact.models import AreaHandprint
 from impact.scoring import month_add, rolling_window
-from impact.selectors import AreaSdgRow, area_handprint, area_handprints, area_sdg_rows
+from impact.selectors import (
+    AreaActivityRow,
+    AreaGoalTargets,
+    AreaSdgRow,
+    area_activity_rows,
+    area_handprint,
+    area_handprints,
+    area_sdg_rows,
+    area_sdg_targets,
+    kind_subtotals,
+)
 from initiatives.models import Initiative, Need
 from places.maps import AreaMap, MapArea, choropleth
 from places.models import District, Municipality, Neighbourhood, Place, Province
@@ -262,12 +272,18 @@ def _children(level: Level, area: Place, with_initiatives: list[str]) -> QuerySe
 
 
 def area_table(
-    area: Place, level_key: str, *, sort: str | None = None, today: datetime.date | None = None
+    area: Place,
+    level_key: str,
+    *,
+    sort: str | None = None,
+    today: datetime.date | None = None,
+    details: bool = False,
 ) -> AreaTable:
     """The area and its sub-areas with live counts and stored 12-month figures; five queries.
 
     Sub-areas are the active ones plus inactive ones that still hold published initiatives.
-    The total counts every initiative of the area, also those placed in no sub-area.
+    The total counts every initiative of the area, also those placed in no sub-area. With
+    `details`, the sub-areas' values per activity and per kind come along (for the exports).
     """
     level = LEVELS[level_key]
     child = LEVELS[level.child] if level.child else None
@@ -300,7 +316,11 @@ def area_table(
         list(_children(level, area, [c for c in initiatives if c])) if child is not None else []
     )
     own = area_handprint(area.code, today=today)
-    handprints = area_handprints([c.code for c in children], today=today) if children else {}
+    handprints = (
+        area_handprints([c.code for c in children], today=today, details=details)
+        if children
+        else {}
+    )
     total = AreaRow(
         code=area.code,
         name=_("Total"),
@@ -358,12 +378,32 @@ class AreaDashboard:
     map: AreaMap | None
     period_start: datetime.date
     last_month: datetime.date
+    activity_rows: list[AreaActivityRow]
+    by_kind: dict
+    sdg_targets: list[AreaGoalTargets]
     # The 12 months under the current and the previous method version, while both are kept.
     changes: dict | None = None
 
     @property
     def handprint(self) -> AreaHandprint | None:
         return self.table.total.handprint
+
+    @property
+    def coverage(self) -> dict | None:
+        """How much of the handprint rests on activity quantities, not on hours alone.
+
+        None without reported months: nothing to cover (or an aggregate from before these
+        figures were kept, until the next rebuild).
+        """
+        hp = self.handprint
+        if hp is None or not hp.months_reported:
+            return None
+        return {
+            "initiatives": hp.initiatives_with_activities,
+            "of_initiatives": hp.initiatives,
+            "months": hp.months_with_activities,
+            "of_months": hp.months_reported,
+        }
 
     @property
     def value_per_10000(self) -> Decimal | None:
@@ -417,11 +457,16 @@ def _area_map(table: AreaTable) -> AreaMap | None:
 def area_dashboard(
     area: Place, level_key: str, *, sort: str | None = None, today: datetime.date | None = None
 ) -> AreaDashboard:
-    """Everything an area page shows, in eight queries (the caller reads the area itself)."""
+    """Everything an area page shows, in nine queries (the caller reads the area itself)."""
     today = today or timezone.localdate()
     table = area_table(area, level_key, sort=sort, today=today)
     level = table.level
-    sdg_rows = area_sdg_rows(table.total.handprint)
+    handprint = table.total.handprint
+    sdg_rows = area_sdg_rows(handprint)
+    activity_rows = area_activity_rows(handprint)
+    sdg_targets = area_sdg_targets(handprint, sdg_rows)
+    for row in activity_rows + [t for goal in sdg_targets for t in goal.targets]:
+        row.per_10000 = per_10000(row.value_central, area.population)
     window = rolling_window(today)
     return AreaDashboard(
         table=table,
@@ -447,4 +492,7 @@ def area_dashboard(
         changes=area_changes(
             area.code, today=today, goals={row.goal.number: row.goal for row in sdg_rows}
         ),
+        activity_rows=activity_rows,
+        by_kind=kind_subtotals(handprint.by_kind) if handprint else {},
+        sdg_targets=sdg_targets,
     )

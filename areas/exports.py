@@ -1,15 +1,56 @@
-"""The columns of an area's sub-area table export (CSV/XLSX), in the active language."""
+"""The columns of an area's sub-area table export (CSV/XLSX), in the active language.
 
-from collections.abc import Iterator
+Besides the live counts and the 12-month totals, an officer gets what the dashboard shows
+per sub-area (issue #18): how much of the handprint rests on activity quantities, the value
+per kind of value (R10), and per activity that occurs anywhere in the area the initiatives
+declaring it and the central value of its lines. Activities occurring nowhere in the area get
+no columns, so a gemeente's file is as wide as its own activity mix, not the catalogue.
+"""
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from areas.dashboards import AreaRow, AreaTable
 from common.exports import Column
+from impact.exports import EXPORTED_KINDS
+from impact.models import Activity
 
 
-def export_columns() -> list[Column]:
-    return [
+def _stored(row: AreaRow, column: str, key: str, field: str) -> Any:
+    """A figure from the row's JSON column: 0 where absent, None if nothing was computed."""
+    if row.handprint is None:
+        return 0 if row.computed else None
+    value = getattr(row.handprint, column).get(key, {}).get(field, 0)
+    return int(value) if field == "initiatives" else Decimal(str(value))
+
+
+def _figure(name: str) -> Callable[[AreaRow], Any]:
+    return lambda r: r._figure(name)
+
+
+def _json(column: str, key: str, field: str) -> Callable[[AreaRow], Any]:
+    return lambda r: _stored(r, column, key, field)
+
+
+def _activities(table: AreaTable) -> list[Activity]:
+    """The activities any row declares or values, by name in the reader's language (a query)."""
+    codes = {
+        code
+        for row in (*table.rows, table.total)
+        if row.handprint is not None
+        for code in row.handprint.by_activity
+        if code
+    }
+    if not codes:
+        return []
+    return sorted(Activity.objects.filter(code__in=codes), key=lambda a: a.name.casefold())
+
+
+def export_columns(table: AreaTable) -> list[Column]:
+    columns = [
         Column(_("Name"), lambda r: r.name),
         Column(_("CBS code"), lambda r: r.code),
         Column(_("Inhabitants"), lambda r: r.population),
@@ -23,7 +64,42 @@ def export_columns() -> list[Column]:
             lambda r: r.value_central,
         ),
         Column(_("Open needs"), lambda r: r.open_needs),
+        Column(
+            _("Initiatives with activity quantities (last 12 months)"),
+            _figure("initiatives_with_activities"),
+        ),
+        Column(_("Months reported (last 12 months)"), _figure("months_reported")),
+        Column(
+            _("Months with activity quantities (last 12 months)"),
+            _figure("months_with_activities"),
+        ),
     ]
+    columns += [
+        Column(
+            _("Value per kind, central (euros): %(kind)s") % {"kind": kind.label},
+            _json("by_kind", kind.value, "central"),
+        )
+        for kind in EXPORTED_KINDS
+    ]
+    for activity in _activities(table):
+        columns += [
+            Column(
+                _("Initiatives declaring: %(activity)s") % {"activity": activity.name},
+                _json("by_activity", activity.code, "initiatives"),
+            ),
+            Column(
+                _("Value per activity, central (euros): %(activity)s")
+                % {"activity": activity.name},
+                _json("by_activity", activity.code, "central"),
+            ),
+        ]
+    columns.append(
+        Column(
+            _("Value under no declared activity, central (euros)"),
+            _json("by_activity", "", "central"),
+        )
+    )
+    return columns
 
 
 def export_rows(table: AreaTable) -> Iterator[AreaRow]:

@@ -92,10 +92,10 @@ def area_export(request: HttpRequest, level: str, fmt: str, **codes: str) -> Htt
     redirect = _canonical_redirect(request, f"{level}_export", codes, upper, fmt=fmt)
     if redirect is not None:
         return redirect
-    table = area_table(area, level, sort=request.GET.get("sort"))
+    table = area_table(area, level, sort=request.GET.get("sort"), details=True)
     return export_response(
         export_rows(table),
-        export_columns(),
+        export_columns(table),
         fmt=fmt,
         filename=slugify(f"{area.code} {table.child.plural}"),
     )

@@ -559,6 +559,11 @@ class HandprintSdg(models.Model):
         return f"{self.result_id} SDG {self.goal_id}"
 
 
+# The database's own default too: a rebuild of the code before these columns (still running
+# during a deploy) inserts rows without them.
+EMPTY_JSON = models.Value({}, output_field=models.JSONField())
+
+
 class AreaHandprint(models.Model):
     """The sum over an area's published initiatives (by primary location)."""
 
@@ -581,6 +586,17 @@ class AreaHandprint(models.Model):
     value_central = models.DecimalField(max_digits=16, decimal_places=2)
     value_high = models.DecimalField(max_digits=16, decimal_places=2)
     sdgs = models.JSONField(default=dict)
+    # What officers read per area (impact/areas.py says how each is summed); money as text.
+    # {activity code: {"initiatives": n, "low": "…", "central": "…", "high": "…"}}; the code ""
+    # holds the value of lines no declared activity lists (the volunteer hours, mostly).
+    by_activity = models.JSONField(default=dict, db_default=EMPTY_JSON)
+    # {kind of value (R10): {"low": "…", "central": "…", "high": "…"}}
+    by_kind = models.JSONField(default=dict, db_default=EMPTY_JSON)
+    # {split key: {"low", "central", "high"}}: "3.4" a target, "3" SDG 3 as a whole.
+    by_target = models.JSONField(default=dict, db_default=EMPTY_JSON)
+    months_reported = models.PositiveIntegerField(default=0, db_default=0)
+    months_with_activities = models.PositiveIntegerField(default=0, db_default=0)
+    initiatives_with_activities = models.PositiveIntegerField(default=0, db_default=0)
     computed_at = models.DateTimeField()
 
     class Meta:

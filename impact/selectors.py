@@ -12,7 +12,9 @@ from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -125,6 +127,29 @@ def with_declares_activities(queryset: QuerySet[Initiative]) -> QuerySet[Initiat
     )
 
 
+def with_handprint_for_export(
+    queryset: QuerySet[Initiative], today: datetime.date | None = None
+) -> QuerySet[Initiative]:
+    """Adds what the initiative exports say of each handprint, in the same query as the rows:
+    `activity_names` (declared, in the reader's language, by name), and from the stored
+    result of the last 12 months `value_12m`, `by_kind_12m`, `months_reported_12m` and
+    `months_activities_12m` (None where nothing is stored)."""
+    if "hours_12m" not in queryset.query.annotations:
+        queryset = with_hours_last_12_months(queryset, today)
+    name = "activity__name_en" if _in_english() else "activity__name_nl"
+    return queryset.annotate(
+        activity_names=ArraySubquery(
+            InitiativeActivity.objects.filter(initiative=OuterRef("pk"))
+            .order_by(Lower(name), name)
+            .values(name)
+        ),
+        value_12m=F("rolling__value_central"),
+        by_kind_12m=F("rolling__by_kind"),
+        months_reported_12m=F("rolling__months_reported"),
+        months_activities_12m=F("rolling__months_with_activities"),
+    )
+
+
 def _explained_lines(result: HandprintResult) -> list[dict]:
     """The stored lines with indicator names, units and SDG percentages (one query)."""
     codes = [line["indicator"] for line in result.lines]
@@ -159,10 +184,16 @@ def _explained_lines(result: HandprintResult) -> list[dict]:
 
 def _kind_subtotals(result: HandprintResult) -> dict:
     """The stored subtotals per kind of value (R10): the input apart, the effects in order."""
+    return kind_subtotals(result.by_kind)
+
+
+def kind_subtotals(by_kind: dict) -> dict:
+    """Subtotals per kind of value (R10) as stored ({kind: {level: text}}), shaped for
+    templates/impact/_kind_table.html: the input apart, the effects in the method's order."""
     labels = dict(MethodIndicator.Kind.choices)
 
     def row(kind: str) -> dict:
-        levels = result.by_kind[kind]
+        levels = by_kind[kind]
         return {
             "kind": kind,
             "label": labels.get(kind, kind),
@@ -171,11 +202,11 @@ def _kind_subtotals(result: HandprintResult) -> dict:
 
     input_kind = MethodIndicator.Kind.INPUT
     return {
-        "input": row(input_kind) if input_kind in result.by_kind else None,
+        "input": row(input_kind) if input_kind in by_kind else None,
         "effects": [
             row(kind)
             for kind in MethodIndicator.Kind.values
-            if kind != input_kind and kind in result.by_kind
+            if kind != input_kind and kind in by_kind
         ],
     }
 
@@ -1006,16 +1037,18 @@ def area_handprint(code: str, *, today: datetime.date | None = None) -> AreaHand
 
 
 def area_handprints(
-    codes: Iterable[str], *, today: datetime.date | None = None
+    codes: Iterable[str], *, today: datetime.date | None = None, details: bool = False
 ) -> dict[str, AreaHandprint]:
     """Many areas' last-12-months totals under the version valid today, by code; one query.
 
-    Light for a table of many areas: the per-SDG values are left out (deferred). Codes
-    without a computed aggregate are absent.
+    Light for a table of many areas: the per-SDG and per-target values are left out
+    (deferred), and so are the values per activity and per kind unless `details` (the
+    exports have columns for those). Codes without a computed aggregate are absent.
     """
     today = today or timezone.localdate()
     rows = area_handprint_rows(codes, version=current_version_subquery(today), today=today)
-    return {row.area_code: row for row in rows.defer("sdgs")}
+    deferred = ["sdgs", "by_target"] + ([] if details else ["by_activity", "by_kind"])
+    return {row.area_code: row for row in rows.defer(*deferred)}
 
 
 @dataclass(frozen=True)
@@ -1048,6 +1081,94 @@ def area_sdg_rows(handprint: AreaHandprint | None) -> list[AreaSdgRow]:
         if int(number) in goals
     ]
     return sorted(rows, key=lambda row: (-row.value_central, row.goal.number))
+
+
+def _stored_levels(data: dict) -> tuple[Decimal, Decimal, Decimal]:
+    return tuple(Decimal(str(data.get(level, 0))) for level in ("low", "central", "high"))
+
+
+@dataclass
+class AreaActivityRow:
+    """One activity of an area aggregate: who declares it and the value of its lines.
+
+    `activity` is None for the value no declared activity lists (volunteer time, mostly).
+    """
+
+    activity: Activity | None
+    initiatives: int
+    value_low: Decimal
+    value_central: Decimal
+    value_high: Decimal
+    per_10000: Decimal | None = None
+
+
+def area_activity_rows(handprint: AreaHandprint | None) -> list[AreaActivityRow]:
+    """The aggregate's activities, largest value first, then by name; one query at most.
+
+    An activity code the catalogue no longer has is left out (it has no name to show).
+    """
+    if handprint is None or not handprint.by_activity:
+        return []
+    codes = [code for code in handprint.by_activity if code]
+    activities = Activity.objects.in_bulk(codes, field_name="code")
+    rows = []
+    for code, data in handprint.by_activity.items():
+        if code and code not in activities:
+            continue
+        rows.append(
+            AreaActivityRow(
+                activities.get(code), int(data.get("initiatives", 0)), *_stored_levels(data)
+            )
+        )
+    named = sorted(
+        (r for r in rows if r.activity), key=lambda r: (-r.value_central, r.activity.name.lower())
+    )
+    return named + [r for r in rows if r.activity is None]
+
+
+@dataclass
+class AreaTargetRow:
+    """The part of an SDG's value an area's lines put on one target (or on the goal itself)."""
+
+    key: str
+    target: Target | None  # None: the goal as a whole, no particular target
+    value_low: Decimal
+    value_central: Decimal
+    value_high: Decimal
+    per_10000: Decimal | None = None
+
+
+@dataclass
+class AreaGoalTargets:
+    goal: AreaSdgRow
+    targets: list[AreaTargetRow]
+
+
+def area_sdg_targets(
+    handprint: AreaHandprint | None, sdg_rows: list[AreaSdgRow]
+) -> list[AreaGoalTargets]:
+    """Each SDG row with the parts on its targets, in the UN's order, the goal as a whole
+    first; only goals with value. One query at most (the targets' labels)."""
+    if handprint is None or not handprint.by_target:
+        return []
+    targets = Target.objects.in_bulk([k for k in handprint.by_target if "." in k])
+    by_goal: dict[int, list[AreaTargetRow]] = {}
+    for key, data in handprint.by_target.items():
+        if "." in key and key not in targets:
+            continue
+        row = AreaTargetRow(key, targets.get(key), *_stored_levels(data))
+        by_goal.setdefault(int(key.partition(".")[0]), []).append(row)
+    return [
+        AreaGoalTargets(
+            goal,
+            sorted(
+                by_goal[goal.goal.number],
+                key=lambda r: -1 if r.target is None else r.target.position,
+            ),
+        )
+        for goal in sdg_rows
+        if goal.goal.number in by_goal and goal.value_central
+    ]
 
 
 def declared_activities_of(initiative: Initiative) -> list:

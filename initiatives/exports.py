@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficerGrant
 from common.exports import Column
-from initiatives.hooks import with_hours_last_12_months
+from initiatives.hooks import handprint_export_columns, with_handprint_for_export
 from initiatives.models import Initiative, InitiativeGoal, Need
 from initiatives.permissions import AnyUser, is_moderator
 
@@ -65,6 +65,7 @@ def export_columns(user: AnyUser) -> list[Column]:
         Column(_("SDGs"), lambda i: ", ".join(str(g.goal_id) for g in i.goal_links.all())),
         Column(_("Open needs"), lambda i: _names(n.get_kind_display() for n in i.open_needs)),
         Column(_("Volunteer hours (last 12 months)"), lambda i: i.hours_12m),
+        *handprint_export_columns(),
         Column(_("Website"), lambda i: i.website),
         Column(_("E-mail address of the initiative"), lambda i: i.public_email),
         Column(_("Founded in"), lambda i: i.founded_year),
@@ -93,11 +94,11 @@ def export_columns(user: AnyUser) -> list[Column]:
 
 
 def export_rows(queryset: QuerySet[Initiative]) -> Iterator[Initiative]:
-    """The rows in chunks, each chunk with its themes, SDGs and open needs in three queries."""
-    if "hours_12m" not in queryset.query.annotations:
-        queryset = with_hours_last_12_months(queryset)
+    """The rows in chunks, each chunk with its themes, SDGs and open needs in three queries;
+    the handprint columns come with the rows themselves."""
     return (
-        queryset.select_related("municipality", "district", "neighbourhood")
+        with_handprint_for_export(queryset)
+        .select_related("municipality", "district", "neighbourhood")
         .prefetch_related(
             "themes",
             Prefetch("goal_links", queryset=InitiativeGoal.objects.order_by("position")),

@@ -58,3 +58,8 @@ with_hours_last_12_months: Hook[..., QuerySet] = Hook("with_hours_last_12_months
 # (queryset) -> the queryset with `declares_activities`, whether the initiative has told what it
 # does, for the owners' first-time prompt on /mijn/: impact owns the declared activities.
 with_declares_activities: Hook[..., QuerySet] = Hook("with_declares_activities")
+# (queryset, today=None) -> the queryset with what the export says of each handprint (its
+# declared activities, the last 12 months' value, per kind and months), for the exports.
+with_handprint_for_export: Hook[..., QuerySet] = Hook("with_handprint_for_export")
+# () -> the export columns (common.exports.Column) that read those annotations.
+handprint_export_columns: Hook[..., list] = Hook("handprint_export_columns")

@@ -418,7 +418,8 @@ def test_csv_export_has_a_row_per_wijk_and_a_total_in_the_page_order(client, utr
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="gm0344-districts.csv"' in response["Content-Disposition"]
     rows = _csv(response)
-    assert rows[0] == [
+    # The first ten columns; the handprint detail columns follow (tests/test_area_officers.py)
+    assert rows[0][:10] == [
         "Name",
         "CBS code",
         "Inhabitants",
@@ -432,7 +433,7 @@ def test_csv_export_has_a_row_per_wijk_and_a_total_in_the_page_order(client, utr
     ]
     assert len(rows) == 1 + 10 + 1
     assert rows[1][:4] == ["Wijk 01 West", "WK034401", "29710", "2"]
-    assert rows[1][5:] == ["150,5", "20", "80", "2213,86", "2"]
+    assert rows[1][5:10] == ["150,5", "20", "80", "2213,86", "2"]
     assert rows[2][:4] == ["Wijk 02 Noordwest", "WK034402", "45220", "1"]
     assert rows[-1][:4] == [
         "Total",
