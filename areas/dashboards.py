@@ -457,7 +457,7 @@ def _area_map(table: AreaTable) -> AreaMap | None:
 def area_dashboard(
     area: Place, level_key: str, *, sort: str | None = None, today: datetime.date | None = None
 ) -> AreaDashboard:
-    """Everything an area page shows, in nine queries (the caller reads the area itself)."""
+    """Everything an area page shows, in eleven queries (the caller reads the area itself)."""
     today = today or timezone.localdate()
     table = area_table(area, level_key, sort=sort, today=today)
     level = table.level
