@@ -7,6 +7,7 @@ co-owner, officer (of the initiative's gemeente), staff (LSA, in the group LSA-m
 import pytest
 
 from accounts.models import OfficerGrant
+from impact.models import Activity, IndicatorQuantity
 from initiatives.models import ActivityReport, Initiative, Need, Ownership
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
 from tests.member_factories import lsa_staff
@@ -158,6 +159,7 @@ def test_moderation_queue_is_for_staff_only(client, world, role, expected):
 )
 def test_who_may_report_activity(client, world, role, expected):
     initiative = world[1](published=True)
+    initiative.activities.create(activity=Activity.objects.get(code="repair_cafe"))
     response = _as(client, world, role).post(
         f"/initiatieven/{initiative.slug}/activiteit/",
         {
@@ -165,10 +167,49 @@ def test_who_may_report_activity(client, world, role, expected):
             "volunteer_hours": "10",
             "active_volunteers": "2",
             "people_reached": "30",
+            "qty_repairs": "12",
         },
     )
     assert _outcome(response) == expected
     assert ActivityReport.objects.filter(initiative=initiative).exists() == (expected == 302)
+    assert IndicatorQuantity.objects.filter(initiative=initiative).exists() == (expected == 302)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, [LOGIN, 302, 403, 302, 403, 403], strict=True)),
+)
+def test_who_may_declare_activities(client, world, role, expected):
+    initiative = world[1](published=True)
+    response = _as(client, world, role).post(
+        f"/initiatieven/{initiative.slug}/activiteiten/", {"activities": ["repair_cafe"]}
+    )
+    assert _outcome(response) == expected
+    assert initiative.activities.exists() == (expected == 302)
+
+
+@pytest.mark.parametrize(
+    ("role", "previews"),
+    list(zip(ROLES, [False, False, False, False, False, True], strict=True)),
+)
+def test_only_staff_preview_a_method_version_on_a_profile(client, world, role, previews):
+    initiative = world[1](published=True)
+    response = _as(client, world, role).get(f"{initiative.get_absolute_url()}?methode=2026.1")
+    assert response.status_code == 200
+    assert ('aria-labelledby="changed-preview"' in response.content.decode()) == previews
+    assert ("no-store" in response.get("Cache-Control", "")) == previews
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    list(zip(ROLES, ["admin", "admin", "admin", "admin", "admin", 200], strict=True)),
+)
+def test_only_staff_open_the_plausibility_review_queue(client, world, role, expected):
+    response = _as(client, world, role).get("/beheer/impact/indicatorquantity/")
+    outcome = response.status_code
+    if outcome == 302 and "/beheer/login/" in response["Location"]:
+        outcome = "admin"
+    assert outcome == expected
 
 
 @pytest.mark.parametrize(
