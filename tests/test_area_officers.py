@@ -37,6 +37,7 @@ from impact.services import handprint_inputs_changed, handprint_recompute
 from initiatives.models import ActivityReport, Initiative, InitiativeGoal
 from places.models import District, Municipality
 from tests.factories import DistrictFactory, InitiativeFactory, MunicipalityFactory
+from tests.html_tables import cell_text, english, table_rows
 from tests.recompute_checks import MONTHS, TODAY, add_inputs, new_rows, random_reports, save_rows
 
 LEVELS = ("low", "central", "high")
@@ -298,25 +299,6 @@ def utrecht_activities(settings, cbs_places):
     return AreaHandprint.objects.get(area_code="GM0344", period_kind="rolling12")
 
 
-def _english(client):
-    client.cookies["taal"] = "en"
-    return client
-
-
-def _text(cell: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
-
-
-def _table(html: str, css_class: str) -> dict[str, list[str]]:
-    table = re.search(rf'<table class="data-table {css_class}"[^>]*>(.*?)</table>', html, re.S)
-    assert table, css_class
-    rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S):
-        cells = [_text(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
-        rows[cells[0]] = cells[1:]
-    return rows
-
-
 def _euros(amount: str) -> str:
     # floatformat rounds half up, round() to even
     return f"€ {Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
@@ -324,8 +306,8 @@ def _euros(amount: str) -> str:
 
 def test_the_gemeente_page_shows_value_per_activity_type(client, utrecht_activities):
     hp = utrecht_activities
-    html = _english(client).get(UTRECHT).content.decode()
-    rows = _table(html, "area-activities")
+    html = english(client).get(UTRECHT).content.decode()
+    rows = table_rows(html, "area-activities")
     day = hp.by_activity["zinvolle_dagbesteding"]
     rest = hp.by_activity[""]
     assert Decimal(day["central"]) > 0 and Decimal(rest["central"]) > 0
@@ -346,14 +328,14 @@ def test_the_gemeente_page_shows_value_per_activity_type(client, utrecht_activit
 
 def test_the_gemeente_page_shows_value_per_kind_and_coverage(client, utrecht_activities):
     hp = utrecht_activities
-    html = _english(client).get(UTRECHT).content.decode()
-    kinds = _table(html, "handprint-kinds")
+    html = english(client).get(UTRECHT).content.decode()
+    kinds = table_rows(html, "handprint-kinds")
     assert kinds["Input (volunteer time)"][1] == _euros(hp.by_kind["input"]["central"])
     effects = [kind for kind in hp.by_kind if kind != "input"]
     assert effects, hp.by_kind
     # The head row, the input, the "Effects" heading, the effects
     assert len(kinds) == 3 + len(effects)
-    text = _text(html)
+    text = cell_text(html)
     assert (
         "Months with activities: 1 of 2 initiatives reported activity quantities in at least "
         "one month; 1 of 2 months reported carry quantities." in text
@@ -362,23 +344,23 @@ def test_the_gemeente_page_shows_value_per_kind_and_coverage(client, utrecht_act
 
 def test_each_sdg_opens_into_its_targets(client, utrecht_activities):
     hp = utrecht_activities
-    html = _english(client).get(UTRECHT).content.decode()
+    html = english(client).get(UTRECHT).content.decode()
     details = re.findall(r'<details class="sdg-target-goal">(.*?)</details>', html, re.S)
     by_goal = {int(re.search(r"sdg-badge sdg-(\d+)", d).group(1)): d for d in details}
     # Day activities split over targets 3.4 and 10.2 (method 2027.1)
     assert {3, 10} <= set(by_goal)
-    rows = _table(by_goal[10], "sdg-target-table")
+    rows = table_rows(by_goal[10], "sdg-target-table")
     target = next(key for key in rows if key.startswith("10.2 "))
     assert rows[target][0] == f"€ {Decimal(hp.by_target['10.2']['central']):,.2f}"
     assert "<summary>" in by_goal[3] and 'scope="row"' in by_goal[3]
     # SDG 11 of the hours-only initiative goes to the goal as a whole
-    assert "SDG 11 as a whole, no particular target" in _text(by_goal[11])
+    assert "SDG 11 as a whole, no particular target" in cell_text(by_goal[11])
 
 
 def test_the_wijk_page_has_the_same_tables_and_dutch_is_the_default(client, utrecht_activities):
     html = client.get(WEST).content.decode()
     assert "Waarde per soort activiteit" in html
-    assert "Zinvolle dagbesteding" in _table(html, "area-activities")
+    assert "Zinvolle dagbesteding" in table_rows(html, "area-activities")
     assert '<details class="sdg-target-goal">' in html
 
 
@@ -473,7 +455,7 @@ def test_the_area_export_has_coverage_kinds_and_the_activities_of_the_area(
     client, utrecht_activities
 ):
     hp = utrecht_activities
-    rows = {row["Name"]: row for row in _csv(_english(client).get(f"{UTRECHT}export.csv"))}
+    rows = {row["Name"]: row for row in _csv(english(client).get(f"{UTRECHT}export.csv"))}
     total, west = rows["Total"], rows["Wijk 01 West"]
     day = hp.by_activity["zinvolle_dagbesteding"]
     assert total["Initiatives declaring: Meaningful day activities"] == "1"
@@ -521,7 +503,7 @@ def test_the_initiative_export_lists_activities_and_value_per_kind(client, utrec
     result = HandprintResult.objects.get(
         initiative=day, version=utrecht_activities.version, period_kind="rolling12"
     )
-    rows = _csv(_english(client).get("/initiatieven/export.csv"))
+    rows = _csv(english(client).get("/initiatieven/export.csv"))
     by_name = {row["Name"]: row for row in rows}
     row = by_name[day.name]
     assert row["Activities"] == "Meaningful day activities"
@@ -575,7 +557,7 @@ def test_the_initiative_export_costs_the_same_queries_for_2_or_12_initiatives(
 
 
 def test_the_xlsx_initiative_export_types_the_new_cells(client, utrecht_activities):
-    header, *rows = workbook_cells(_english(client).get("/initiatieven/export.xlsx"))
+    header, *rows = workbook_cells(english(client).get("/initiatieven/export.xlsx"))
     titles = [cell.value for cell in header]
     activities = titles.index("Activities")
     value = titles.index("Social value, last 12 months (central estimate, euros)")
@@ -590,8 +572,8 @@ def test_the_xlsx_initiative_export_types_the_new_cells(client, utrecht_activiti
 
 
 def test_the_province_page_has_the_tables_too(client, utrecht_activities):
-    html = _english(client).get("/provincies/PV26/").content.decode()
-    assert "Meaningful day activities" in _table(html, "area-activities")
+    html = english(client).get("/provincies/PV26/").content.decode()
+    assert "Meaningful day activities" in table_rows(html, "area-activities")
     assert '<details class="sdg-target-goal">' in html
 
 
@@ -599,9 +581,9 @@ def test_an_aggregate_without_reported_months_shows_no_coverage_line(client, utr
     AreaHandprint.objects.filter(area_code="GM0344").update(
         months_reported=0, months_with_activities=0, initiatives_with_activities=0
     )
-    html = _english(client).get(UTRECHT).content.decode()
+    html = english(client).get(UTRECHT).content.decode()
     assert "Months with activities:" not in html
-    assert "Months with activities:" in _english(client).get(WEST).content.decode()
+    assert "Months with activities:" in english(client).get(WEST).content.decode()
 
 
 def test_a_row_written_without_the_new_columns_gets_empty_figures(reference_data):

@@ -21,6 +21,7 @@ from initiatives.models import ActivityReport, Initiative, InitiativeGoal, Need
 from places import maps
 from places.models import District, Municipality, Neighbourhood
 from tests.factories import DistrictFactory, InitiativeFactory, MunicipalityFactory, NeedFactory
+from tests.html_tables import cell_text, english, table_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -37,31 +38,11 @@ PRIVATE = {
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _english(client):
-    client.cookies["taal"] = "en"
-    return client
-
-
-def _text(cell: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
-
-
-def _table(html: str, css_class: str) -> dict[str, list[str]]:
-    """Body and foot rows of a table by the text of their first cell."""
-    table = re.search(rf'<table class="data-table {css_class}"[^>]*>(.*?)</table>', html, re.S)
-    assert table, css_class
-    rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S):
-        cells = [_text(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
-        rows[cells[0]] = cells[1:]
-    return rows
-
-
 def _row_names(html: str) -> list[str]:
     body = re.search(
         r'<table class="data-table area-table"[^>]*>.*?<tbody>(.*?)</tbody>', html, re.S
     )
-    return [_text(c) for c in re.findall(r'<th scope="row">(.*?)</th>', body.group(1), re.S)]
+    return [cell_text(c) for c in re.findall(r'<th scope="row">(.*?)</th>', body.group(1), re.S)]
 
 
 def _map(html: str) -> str:
@@ -120,9 +101,9 @@ def utrecht(settings, cbs_places):
 
 
 def test_municipality_dashboard_counts_live_and_shows_the_stored_handprint(client, utrecht):
-    html = _english(client).get(UTRECHT).content.decode()
+    html = english(client).get(UTRECHT).content.decode()
     figures = dict(
-        (_text(dt), _text(dd))
+        (cell_text(dt), cell_text(dd))
         for dt, dd in re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", html, re.S)
     )
     assert figures["Published initiatives"] == "3"  # the draft and the archived one do not count
@@ -133,7 +114,7 @@ def test_municipality_dashboard_counts_live_and_shows_the_stored_handprint(clien
     assert "€ 2,214" in html
     stored = AreaHandprint.objects.get(area_code="GM0344", period_kind="rolling12")
     assert f"Updated on {stored.computed_at.astimezone():%-d %B %Y}" in html
-    sdgs = _table(html, "handprint-table")
+    sdgs = table_rows(html, "handprint-table")
     assert sdgs["7 Affordable and clean energy"][0] == "€ 742.86"
     assert sdgs["Total"][0] == "€ 2,213.86"
     assert 'class="handprint-figure"' in html and 'data-sdg="7"' in html
@@ -141,8 +122,8 @@ def test_municipality_dashboard_counts_live_and_shows_the_stored_handprint(clien
 
 def test_open_needs_are_counted_by_kind_for_published_initiatives_only(client, utrecht):
     NeedFactory(initiative=InitiativeFactory(municipality_id="GM0344"), kind="money")  # draft
-    html = _english(client).get(UTRECHT).content.decode()
-    needs = _table(html, "area-needs-table")
+    html = english(client).get(UTRECHT).content.decode()
+    needs = table_rows(html, "area-needs-table")
     assert needs["Money"] == ["1"]
     assert needs["Volunteers"] == ["2"]
     assert needs["Space"] == ["0"]  # the fulfilled one is closed
@@ -150,8 +131,8 @@ def test_open_needs_are_counted_by_kind_for_published_initiatives_only(client, u
 
 
 def test_municipality_table_has_a_row_per_wijk_with_its_figures(client, utrecht):
-    html = _english(client).get(UTRECHT).content.decode()
-    rows = _table(html, "area-table")
+    html = english(client).get(UTRECHT).content.decode()
+    rows = table_rows(html, "area-table")
     assert len(rows) == 10 + 2  # the header row, ten wijken, the total
     population = District.objects.get(code="WK034401").population
     assert rows["Wijk 01 West"] == [
@@ -170,8 +151,8 @@ def test_municipality_table_has_a_row_per_wijk_with_its_figures(client, utrecht)
 
 def test_province_dashboard_sums_its_gemeenten(client, utrecht):
     InitiativeFactory(municipality=Municipality.objects.get(code="GM0307"), published=True)
-    html = _english(client).get("/provincies/PV26/").content.decode()
-    rows = _table(html, "area-table")
+    html = english(client).get("/provincies/PV26/").content.decode()
+    rows = table_rows(html, "area-table")
     assert len(rows) == 26 + 2
     assert rows["Utrecht"][2] == "3" and rows["Utrecht"][4] == "150.5"
     assert rows["Amersfoort"][2] == "1" and rows["Amersfoort"][4] == "0"
@@ -187,8 +168,8 @@ def test_district_page_drills_down_to_its_buurten(client, utrecht):
     )
     Neighbourhood.objects.create(code="BU03440102", name="Buurt Twee", district=west, edition="t")
     _published(west, neighbourhood=buurt, name="Buurtkamer Eén")
-    html = _english(client).get(WEST).content.decode()
-    rows = _table(html, "area-table")
+    html = english(client).get(WEST).content.decode()
+    rows = table_rows(html, "area-table")
     assert rows["Buurt Eén"][:4] == ["BU03440101", "2,000", "1", "5.0"]
     assert rows["Buurt Twee"][1] == "–"  # population unknown
     assert rows["Buurt Twee"][3] == "–"
@@ -207,11 +188,11 @@ def test_neighbourhood_page_shows_its_figures_without_a_sub_area_table(client, u
     )
     initiative = _published(west, neighbourhood=buurt, name="Buurtkamer Eén")
     NeedFactory(initiative=initiative, kind="knowledge")
-    html = _english(client).get(f"{WEST}buurten/BU03440101/").content.decode()
+    html = english(client).get(f"{WEST}buurten/BU03440101/").content.decode()
     assert "<h1>Neighbourhood Buurt Eén</h1>" in html
     assert "Buurtkamer Eén" in html and "Moestuin West" not in html
     assert "area-table" not in html and "export." not in html
-    assert _table(html, "area-needs-table")["Knowledge"] == ["1"]
+    assert table_rows(html, "area-needs-table")["Knowledge"] == ["1"]
     assert 'href="/initiatieven/?neighbourhood=BU03440101"' in html
 
 
@@ -226,32 +207,32 @@ def test_dutch_is_the_default_language_of_the_page(client, utrecht):
 
 
 def test_area_without_initiatives_shows_dashes_and_empty_states(client, cbs_places):
-    html = _english(client).get("/gemeenten/GM0307/").content.decode()
+    html = english(client).get("/gemeenten/GM0307/").content.decode()
     assert "No initiatives here yet, so no handprint either." in html
     assert "No published initiatives in Amersfoort yet." in html
     assert "No open needs here at the moment." in html
     figures = dict(re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", html, re.S))
     assert figures["Volunteer hours (last 12 months)"] == "–"
-    assert _table(html, "area-table")["Total"][4] == "–"
+    assert table_rows(html, "area-table")["Total"][4] == "–"
 
 
 def test_initiatives_without_a_computed_handprint_say_so(client, cbs_places):
     InitiativeFactory(municipality_id="GM0307", published=True)
-    html = _english(client).get("/gemeenten/GM0307/").content.decode()
+    html = english(client).get("/gemeenten/GM0307/").content.decode()
     assert "No handprint has been computed for this area yet" in html
 
 
 def test_a_stored_handprint_of_an_old_window_is_not_shown(client, utrecht):
     old = rolling_window(timezone.localdate() - datetime.timedelta(days=62)).start
     AreaHandprint.objects.filter(period_kind="rolling12").update(period_start=old)
-    html = _english(client).get(UTRECHT).content.decode()
+    html = english(client).get(UTRECHT).content.decode()
     assert "No handprint has been computed for this area yet" in html
 
 
 def test_unknown_population_shows_a_dash_per_10000(client):
     municipality = MunicipalityFactory(population=None)
     InitiativeFactory(municipality=municipality, published=True)
-    html = _english(client).get(f"/gemeenten/{municipality.code}/").content.decode()
+    html = english(client).get(f"/gemeenten/{municipality.code}/").content.decode()
     assert "– per 10,000 inhabitants" in html
     assert "CBS code" in html and "· – inhabitants" in html
 
@@ -260,9 +241,9 @@ def test_inactive_codes_show_a_notice_and_stay_in_the_table_while_they_hold_init
     client, utrecht
 ):
     District.objects.filter(code__in=["WK034401", "WK034403"]).update(is_active=False)
-    html = _english(client).get(WEST).content.decode()
+    html = english(client).get(WEST).content.decode()
     assert "This code no longer exists in the current CBS edition." in html
-    names = _row_names(_english(client).get(UTRECHT).content.decode())
+    names = _row_names(english(client).get(UTRECHT).content.decode())
     assert any(name.startswith("Wijk 01 West") for name in names)  # it holds initiatives
     assert not any(name.startswith("Wijk 03 Overvecht") for name in names)
 
@@ -340,7 +321,7 @@ def test_unknown_sort_values_fall_back_to_the_default_order(client, utrecht, sor
 
 
 def test_municipality_map_links_every_wijk_and_credits_the_source(client, utrecht):
-    html = _english(client).get(UTRECHT).content.decode()
+    html = english(client).get(UTRECHT).content.decode()
     svg = _map(html)
     links = re.findall(r'<a href="(/gemeenten/GM0344/wijken/WK0344\d\d/)"', svg)
     assert sorted(links) == sorted(
@@ -414,7 +395,7 @@ def _csv(response) -> list[list[str]]:
 
 
 def test_csv_export_has_a_row_per_wijk_and_a_total_in_the_page_order(client, utrecht):
-    response = _english(client).get(f"{UTRECHT}export.csv", {"sort": "-initiatives"})
+    response = english(client).get(f"{UTRECHT}export.csv", {"sort": "-initiatives"})
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="gm0344-districts.csv"' in response["Content-Disposition"]
     rows = _csv(response)
@@ -450,7 +431,7 @@ def test_export_headers_follow_the_active_language_dutch_by_default(client, utre
 
 
 def test_xlsx_export_has_numbers_as_numbers(client, utrecht):
-    response = _english(client).get("/provincies/PV26/export.xlsx")
+    response = english(client).get("/provincies/PV26/export.xlsx")
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -497,7 +478,7 @@ def test_district_export_lists_its_buurten(client, cbs_places):
     Neighbourhood.objects.create(
         code="BU03440101", name="Buurt Eén", district_id="WK034401", edition="t"
     )
-    rows = _csv(_english(client).get(f"{WEST}export.csv"))
+    rows = _csv(english(client).get(f"{WEST}export.csv"))
     assert [row[1] for row in rows[1:]] == ["BU03440101", "WK034401"]
 
 
@@ -512,7 +493,7 @@ def test_the_newest_published_initiatives_are_listed_with_a_link_to_all(client, 
         Initiative.objects.filter(pk=initiative.pk).update(
             published_at=now - datetime.timedelta(days=n)
         )
-    html = _english(client).get(UTRECHT).content.decode()
+    html = english(client).get(UTRECHT).content.decode()
     listed = re.findall(r'<a href="/initiatieven/[^"]+/">(Initiatief \d\d)</a>', html)
     assert listed == [f"Initiatief {n:02d}" for n in range(15)]
     assert '<a href="/initiatieven/?municipality=GM0344">All 20 initiatives in the list</a>' in (
