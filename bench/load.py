@@ -503,7 +503,7 @@ def summary(
 ) -> str:
     warm, bypassed = phases
     endpoints = sorted(warm.mix[:-1], key=lambda row: -row.requests)
-    width = max(len(row.name) for row in [*endpoints, *warm.trivial]) + 2
+    width = max(len("trivial view (ceiling)"), *(len(row.name) for row in endpoints)) + 2
     lines = [
         "=== make bench-load: the public pages under concurrent load ===",
         f"machine      {where['cores']}",
