@@ -630,7 +630,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
             continue
         cached = "n/a" if result.cached_ms is None else f"{result.cached_ms:.1f} ms"
         say(
-            f"{scenario.name}: found {result.checked}; bypassed median {result.view_ms:.1f} ms, "
+            f"{scenario.name}: {result.checked}; bypassed median {result.view_ms:.1f} ms, "
             f"p95 {result.p95_ms:.1f} ms; raw SQL {result.raw_ms:.1f} ms ({result.ratio:.1f}×); "
             f"{result.queries} queries; cached {cached}"
         )
