@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from bench.browse import Scenario, check
 from bench.found import NotFound, area_facts, expect_list_page, list_facts, number
 from bench.load import Cpu, Phase, Row, hit_rate, hit_words, targets
 from initiatives.models import SearchWord
@@ -137,3 +138,41 @@ def test_search_words_rebuild_collects_what_the_trigger_collects():
     assert set(SearchWord.objects.values_list("word", flat=True)) == by_trigger
     assert "geheimzinnigetuinclub" not in by_trigger
     assert search_words_rebuild() == 0  # idempotent
+
+
+@pytest.mark.django_db
+def test_the_browse_bench_fails_loudly_when_a_typo_finds_nothing(client):
+    """Dataset 3's bug: without search words a typo finds nothing, and the bench timed that."""
+    InitiativeFactory(name="Moestuin De Groene Hoek", summary="Groenten kweken.", published=True)
+    InitiativeFactory(name="Moestuin Zonnig", summary="Samen oogsten.", published=True)
+    InitiativeFactory(name="Buurthuis Oost", summary="Koffie en taal.", published=True)
+    typo = Scenario(
+        "typo",
+        "search",
+        "/initiatieven/?q=moestuiin",
+        same_as="/initiatieven/?q=moestuin",
+        names="Moestuin ",
+    )
+
+    def page() -> str:
+        response = client.get(typo.url)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert check(typo, typo.url, page()).startswith("2 found")
+
+    SearchWord.objects.all().delete()
+    with pytest.raises(NotFound, match="found no initiatives"):
+        check(typo, typo.url, page())
+
+
+@pytest.mark.django_db
+def test_the_browse_bench_fails_a_list_whose_count_is_not_its_filters(client):
+    InitiativeFactory(name="Moestuin De Groene Hoek", kind="garden", published=True)
+    url = "/initiatieven/?kind=garden"
+    html = client.get(url).content.decode()
+    assert check(Scenario("gardens", "list", url), url, html).startswith("1 found")
+    # Another garden published after the page was rendered: the page no longer tells the truth.
+    InitiativeFactory(name="Pluktuin Oost", kind="garden", published=True)
+    with pytest.raises(NotFound, match="the filters find 2"):
+        check(Scenario("gardens", "list", url), url, html)
