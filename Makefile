@@ -20,10 +20,10 @@ test-quick: $(STAMP)  ## The edit-run loop: the suite without browser, worker, f
 bench: $(STAMP)  ## Social Handprint: recompute-all and save → handprint latency (BENCH_ARGS=--quick: smoke run)
 	$(BIN)/python -m bench.handprint $(BENCH_ARGS)
 
-bench-browse: $(STAMP)  ## Browsing: list, search and dashboards beside their raw SQL (BENCH_ARGS=--quick: smoke run)
+bench-browse: $(STAMP)  ## Browsing: each page checked, timed with the page cache bypassed beside its raw SQL, and cached (BENCH_ARGS=--quick: smoke run)
 	$(BIN)/python -m bench.browse $(BENCH_ARGS)
 
-bench-load: $(STAMP)  ## Load: locust against gunicorn, a mixed traffic beside a trivial view (BENCH_ARGS=--quick: smoke run)
+bench-load: $(STAMP)  ## Load: locust against gunicorn, public pages (no API) warm and bypassed, each beside a trivial view (BENCH_ARGS=--quick: smoke run)
 	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 # Checks kept out of `make test` because they take long or measure the machine's pace; they

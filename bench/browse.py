@@ -29,7 +29,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from bench.dataset import (
     FULL_INITIATIVES,
@@ -44,9 +44,12 @@ from bench.dataset import (
     machine,
     say,
 )
+from bench.found import NotFound, area_facts, expect, expect_list_page, list_facts
 from config.stack import ROOT
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpResponse, QueryDict
     from django.test import Client
 
 TARGET_MEDIAN_MS = 30.0
@@ -54,15 +57,26 @@ TARGET_RATIO = 3.0
 TARGET_QUERIES = 12
 PLANS_DIR = ROOT / "docs" / "plans"
 LIST_PATH = "/initiatieven/"
+# The page cache's answer to every public page (branch `pagecache`): hit, miss or bypass.
+CACHE_HEADER = "X-Page-Cache"
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One page to time. `url` may name a place chosen from the data: see `places_chosen`."""
+    """One page to time. `url` may name a place chosen from the data: see `places_chosen`.
+
+    What a user would find is checked before anything is timed (`check`): a list's count is
+    the count of an independent query over the same filters and is never 0; `same_as` names
+    a URL whose initiatives this one must find exactly (a typo finds what the correct word
+    finds); `names` a name prefix every initiative within the other filters that starts with
+    it must be among the results ("moestuin" finds every Moestuin …).
+    """
 
     name: str  # also the file name of its plans
     group: str
     url: str
+    same_as: str = ""
+    names: str = ""
 
 
 # Add a page here to measure it; {amsterdam_wijk} and {rotterdam_wijk} are the wijken of
@@ -81,11 +95,27 @@ SCENARIOS = [
     ),
     Scenario("list-newest", "list", "/initiatieven/"),
     Scenario("list-newest-page-200", "list", "/initiatieven/?page=200"),
-    Scenario("search-moestuin", "search", "/initiatieven/?q=moestuin"),
-    Scenario("search-typo-moestuiin", "search", "/initiatieven/?q=moestuiin"),
-    Scenario("search-unaccented-energiecooperatie", "search", "/initiatieven/?q=energiecooperatie"),
+    Scenario("search-moestuin", "search", "/initiatieven/?q=moestuin", names="Moestuin "),
     Scenario(
-        "search-repair-cafe-zuid-holland", "search", "/initiatieven/?q=repair+cafe&province=PV28"
+        "search-typo-moestuiin",
+        "search",
+        "/initiatieven/?q=moestuiin",
+        same_as="/initiatieven/?q=moestuin",
+        names="Moestuin ",
+    ),
+    Scenario(
+        "search-unaccented-energiecooperatie",
+        "search",
+        "/initiatieven/?q=energiecooperatie",
+        same_as="/initiatieven/?q=energieco%C3%B6peratie",
+        names="Energiecoöperatie ",
+    ),
+    Scenario(
+        "search-repair-cafe-zuid-holland",
+        "search",
+        "/initiatieven/?q=repair+cafe&province=PV28",
+        same_as="/initiatieven/?q=repair+caf%C3%A9&province=PV28",
+        names="Repair Café ",
     ),
     Scenario("dashboard-amsterdam", "dashboard", "/gemeenten/GM0363/"),
     Scenario("dashboard-amsterdam-wijk", "dashboard", "/gemeenten/GM0363/wijken/{amsterdam_wijk}/"),
@@ -108,9 +138,21 @@ class Measured:
     url: str
     skipped: str = ""
     matches: int | None = None
+    checked: str = ""  # what was found and checked, in words
     view: list[float] = field(default_factory=list)
     raw: list[float] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
+    # The page again with the page cache on: the X-Page-Cache header of the repeated requests
+    # ("hit" when the cache answered; None when the site has no page cache) and their times.
+    cache_header: str | None = None
+    cached: list[float] = field(default_factory=list)
+
+    @property
+    def cached_ms(self) -> float | None:
+        """The cached answer's median server time; None when no request hit a cache."""
+        if self.cache_header != "hit" or not self.cached:
+            return None
+        return statistics.median(self.cached) * 1000
 
     @property
     def queries(self) -> int:
@@ -171,10 +213,18 @@ def places_chosen() -> dict[str, str]:
     return chosen
 
 
-def _get(client: Client, url: str) -> None:
+def _get(client: Client, url: str) -> HttpResponse:
     response = client.get(url, secure=True)
     if response.status_code != 200:
         raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return response
+
+
+def _bypassed(response: HttpResponse, url: str) -> None:
+    """A fresh render is what the bypassed pass measures: a cache hit there is a bench bug."""
+    header = response.headers.get(CACHE_HEADER)
+    if header not in (None, "bypass"):
+        raise NotFound(f"GET {url} with PAGE_CACHE_ENABLED=False answered {CACHE_HEADER}: {header}")
 
 
 def _raw_run(statements: list[Statement]) -> float:
@@ -195,50 +245,174 @@ def _raw_run(statements: list[Statement]) -> float:
     return total
 
 
-def _matches(url: str) -> int | None:
-    """How many initiatives a list URL finds (not timed): how selective its filters are."""
+def _query(url: str) -> QueryDict:
     from django.http import QueryDict
 
+    return QueryDict(urlsplit(url).query)
+
+
+def _matches(url: str) -> int | None:
+    """How many initiatives a list URL finds (not timed): how selective its filters are."""
     from initiatives.filters import filtered_initiatives
 
-    parts = urlsplit(url)
-    if parts.path != LIST_PATH:
+    if urlsplit(url).path != LIST_PATH:
         return None
-    data = QueryDict(mutable=True)
-    for key, value in parse_qsl(parts.query):
-        data[key] = value
-    return filtered_initiatives(data).qs.count()
+    return filtered_initiatives(_query(url)).qs.count()
+
+
+def independent(params: QueryDict) -> QuerySet:
+    """The published initiatives a list's place, kind, theme and need filters allow, written
+    out again without the filter set: a second opinion on the page's count."""
+    from initiatives.models import Initiative, Need
+
+    qs = Initiative.objects.filter(status=Initiative.Status.PUBLISHED)
+    lookups = {
+        "province": "municipality__province_id",
+        "municipality": "municipality_id",
+        "district": "district_id",
+        "neighbourhood": "neighbourhood_id",
+        "kind": "kind",
+        "theme": "themes__slug",
+    }
+    for key, lookup in lookups.items():
+        if params.get(key):
+            value = params[key]
+            qs = qs.filter(**{lookup: value.upper() if key in CODES else value})
+    if params.get("need"):
+        qs = qs.filter(needs__kind=params["need"], needs__status=Need.Status.OPEN)
+    return qs.distinct()
+
+
+CODES = ("province", "municipality", "district", "neighbourhood")
+
+
+def check(scenario: Scenario, url: str, html: str) -> str:
+    """Raises NotFound unless the page shows what a user would find; returns it in words."""
+    from initiatives.filters import filtered_initiatives
+
+    path = urlsplit(url).path
+    if path == LIST_PATH:
+        params = _query(url)
+        facts = list_facts(html)
+        found = filtered_initiatives(params).qs
+        ids = set(found.values_list("pk", flat=True))
+        expect(facts.total > 0, f"{scenario.name}: GET {url} found no initiatives")
+        expect(
+            facts.total == len(ids),
+            f"{scenario.name}: the page says {facts.total:,} found, the filters find {len(ids):,}",
+        )
+        per_page = int(params.get("per_page") or 25)
+        page = int(params.get("page") or 1)
+        expect_list_page(facts, per_page=per_page, page=page)
+        words = [f"{facts.total:,} found", f"{len(facts.slugs)} on page {page}"]
+        if not params.get("q"):
+            allowed = set(independent(params).values_list("pk", flat=True))
+            expect(
+                ids == allowed,
+                f"{scenario.name}: the list finds {len(ids):,}, its filters allow {len(allowed):,}",
+            )
+            words.append("= its filters written out")
+        if scenario.same_as:
+            other = set(
+                filtered_initiatives(_query(scenario.same_as)).qs.values_list("pk", flat=True)
+            )
+            expect(
+                ids == other,
+                f"{scenario.name}: finds {len(ids):,} initiatives, {scenario.same_as} finds "
+                f"{len(other):,} ({len(ids ^ other):,} differ)",
+            )
+            words.append(f"the same as {unquote_plus(urlsplit(scenario.same_as).query)}")
+        if scenario.names:
+            without_q = params.copy()
+            without_q.pop("q", None)
+            named = set(
+                independent(without_q)
+                .filter(name__startswith=scenario.names)
+                .values_list("pk", flat=True)
+            )
+            expect(named, f"{scenario.name}: the dataset has no “{scenario.names.strip()}”")
+            expect(
+                named <= ids,
+                f"{scenario.name}: misses {len(named - ids):,} of the {len(named):,} "
+                f"“{scenario.names.strip()} …” initiatives",
+            )
+            words.append(f"all {len(named):,} “{scenario.names.strip()} …”")
+        return ", ".join(words)
+    parts = path.strip("/").split("/")
+    if parts[0] == "gemeenten":
+        from initiatives.models import Initiative
+
+        facts = area_facts(html)
+        published = Initiative.objects.filter(status=Initiative.Status.PUBLISHED)
+        area = (
+            published.filter(municipality_id=parts[1])
+            if len(parts) == 2
+            else published.filter(district_id=parts[3])
+        )
+        count = area.count()
+        expect(count > 0, f"{scenario.name}: no initiatives in {path}")
+        expect(
+            facts.initiatives == count,
+            f"{scenario.name}: shows {facts.initiatives:,} initiatives, the area has {count:,}",
+        )
+        expect(facts.newest, f"{scenario.name}: shows none of the newest initiatives")
+        expect(facts.has_handprint, f"{scenario.name}: shows no handprint figures")
+        return f"{count:,} initiatives, {len(facts.newest)} newest, handprint shown"
+    raise NotFound(f"{scenario.name}: no check for {path}: add one to bench/browse.py check()")
 
 
 def measure(
-    client: Client, scenario: Scenario, url: str, *, samples: int, warmups: int
+    clients: tuple[Client, Client],
+    scenario: Scenario,
+    url: str,
+    *,
+    samples: int,
+    warmups: int,
 ) -> Measured:
-    """Warms up, records the statements of one request, then times page and raw SQL in turn."""
+    """Checks what the page finds; warms up, records the statements of one request, then times
+    the page with the page cache bypassed and its raw SQL in turn; then the cached answer.
+
+    `clients` are (bypassed, cached): the first made its requests with PAGE_CACHE_ENABLED
+    False from its first on, so its middleware never saw the cache on.
+    """
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
     from django.urls import Resolver404, resolve
 
+    bypassed, cached = clients
     result = Measured(scenario=scenario, url=url)
     try:
         resolve(urlsplit(url).path)
     except Resolver404:
         result.skipped = "no such page (yet)"
         return result
-    try:
-        for _ in range(warmups):
-            _get(client, url)
-    except RuntimeError as exc:
-        result.skipped = str(exc)
-        return result
-    with CaptureQueriesContext(connection) as captured:
-        _get(client, url)
-    result.statements = [Statement(query["sql"]) for query in captured.captured_queries]
-    result.matches = _matches(url)
+    with override_settings(PAGE_CACHE_ENABLED=False):
+        try:
+            for _ in range(warmups):
+                _bypassed(_get(bypassed, url), url)
+        except RuntimeError as exc:
+            result.skipped = str(exc)
+            return result
+        with CaptureQueriesContext(connection) as captured:
+            response = _get(bypassed, url)
+        _bypassed(response, url)
+        result.checked = check(scenario, url, response.content.decode())
+        result.statements = [Statement(query["sql"]) for query in captured.captured_queries]
+        result.matches = _matches(url)
+        for _ in range(samples):
+            started = time.perf_counter()
+            _bypassed(_get(bypassed, url), url)
+            result.view.append(time.perf_counter() - started)
+            result.raw.append(_raw_run(result.statements))
+    # The cached answer: one request to fill the cache, then the same number again.
+    _get(cached, url)
     for _ in range(samples):
         started = time.perf_counter()
-        _get(client, url)
-        result.view.append(time.perf_counter() - started)
-        result.raw.append(_raw_run(result.statements))
+        response = _get(cached, url)
+        result.cached.append(time.perf_counter() - started)
+        result.cache_header = response.headers.get(CACHE_HEADER)
+    # What the cache answered must be what a user would find, too.
+    check(scenario, url, response.content.decode())
     return result
 
 
@@ -310,6 +484,9 @@ def summary(
     load: tuple[float, float],
 ) -> str:
     width = max(len(result.scenario.name) for result in results)
+    measured = [result for result in results if not result.skipped]
+    within = sum(result.ratio <= TARGET_RATIO for result in measured)
+    cache = {result.cache_header for result in measured}
     lines = [
         "=== make bench-browse: browsing at national scale ===",
         f"machine      {where['cores']}",
@@ -317,13 +494,18 @@ def summary(
         f"dataset      {dataset.initiatives:,} published initiatives over {dataset.districts:,} "
         f"wijken and {dataset.neighbourhoods:,} buurten, {dataset.months} months of reports",
         f"             {dataset.theme_links:,} theme links, {dataset.open_needs:,} open needs",
-        f"run          {samples} requests per page after {warmups} warm-up(s), each followed by "
-        f"its raw SQL; load average {load[0]:.1f} → {load[1]:.1f}",
+        f"run          {samples} requests per page with the page cache bypassed "
+        f"(PAGE_CACHE_ENABLED=False) after {warmups} warm-up(s), each followed by its raw SQL; "
+        f"then {samples} with the cache on; load average {load[0]:.1f} → {load[1]:.1f}",
+        f"page cache   {_cache_words(cache)}",
+        "found        every page checked against the data first (column 'found'): a list's "
+        "count = its filters written out, never 0; a typo = the correct word; a dashboard's "
+        "count = its area's",
         f"targets      median < {TARGET_MEDIAN_MS:.0f} ms, ≤ {TARGET_RATIO:.0f}× the raw SQL, "
-        f"≤ {TARGET_QUERIES} queries",
+        f"≤ {TARGET_QUERIES} queries (all with the cache bypassed)",
         "",
         f"{'page':<{width}}  {'found':>7}  {'median':>8}  {'p95':>8}  {'raw SQL':>8}  "
-        f"{'ratio':>6}  {'queries':>7}  result",
+        f"{'ratio':>6}  {'≤ 3×':>4}  {'queries':>7}  {'cached':>8}  result",
     ]
     for result in results:
         name = result.scenario.name
@@ -331,15 +513,41 @@ def summary(
             lines.append(f"{name:<{width}}  skipped: {result.skipped}")
             continue
         found = "" if result.matches is None else f"{result.matches:,}"
+        cached = "n/a" if result.cached_ms is None else f"{result.cached_ms:>5.1f} ms"
         lines.append(
             f"{name:<{width}}  {found:>7}  {result.view_ms:>5.1f} ms  {result.p95_ms:>5.1f} ms  "
-            f"{result.raw_ms:>5.1f} ms  {result.ratio:>5.1f}×  {result.queries:>7}  "
-            f"{_verdict(result.misses())}"
+            f"{result.raw_ms:>5.1f} ms  {result.ratio:>5.1f}×  "
+            f"{'pass' if result.ratio <= TARGET_RATIO else 'FAIL':>4}  {result.queries:>7}  "
+            f"{cached:>8}  {_verdict(result.misses())}"
         )
+    lines += [
+        "",
+        f"within 3×    {within} of {len(measured)} pages with the cache bypassed: "
+        f"{'pass' if within == len(measured) == len(results) else 'FAIL'}",
+    ]
     by_name = {result.scenario.name: result for result in results}
     lines += ["", page_size_line(by_name), "", "pages"]
     lines += [f"  {result.scenario.name:<{width}}  {result.url}" for result in results]
+    lines += ["", "found"]
+    lines += [
+        f"  {result.scenario.name:<{width}}  {result.checked}"
+        for result in results
+        if result.checked
+    ]
     return "\n".join(lines)
+
+
+def _cache_words(headers: set[str | None]) -> str:
+    """What the cached pass met: the cached column is the page cache's hit, or n/a without it."""
+    if headers == {"hit"}:
+        return f"on: every repeated request answered {CACHE_HEADER}: hit (column 'cached')"
+    if headers <= {None}:
+        return f"none on this code (no {CACHE_HEADER} header): column 'cached' is n/a"
+    return (
+        f"repeated requests answered {CACHE_HEADER}: "
+        + ", ".join(sorted(str(h) for h in headers))
+        + " (column 'cached' only where it was a hit)"
+    )
 
 
 # --- Entry point -------------------------------------------------------------------------------
@@ -383,7 +591,7 @@ def main(arguments: Sequence[str] | None = None) -> int:
     os.environ.setdefault("STATIC_MANIFEST", "0")
     os.environ.setdefault("CONN_MAX_AGE", "3600")
     with ExitStack() as stack:
-        database_url, redis_url = bench_services(stack)
+        database_url, redis_url = bench_services(stack, args.initiatives)
         if database_prepare(database_url, drop=args.reseed):
             say("created the bench database")
         django_configure(database_url=database_url, redis_url=redis_url)
@@ -403,19 +611,28 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         for scenario in SCENARIOS
         if not args.only or any(part in scenario.name for part in args.only)
     ]
-    client = Client(SERVER_NAME="localhost")
+    clients = (Client(SERVER_NAME="localhost"), Client(SERVER_NAME="localhost"))
     results = []
+    wrong = []
     load_before = load_average()
     for scenario in scenarios:
         url = scenario.url.format(**chosen)
-        result = measure(client, scenario, url, samples=args.samples, warmups=args.warmups)
+        try:
+            result = measure(clients, scenario, url, samples=args.samples, warmups=args.warmups)
+        except NotFound as exc:
+            say(f"{scenario.name}: WRONG ANSWER: {exc}")
+            wrong.append(f"{scenario.name}: {exc}")
+            results.append(Measured(scenario=scenario, url=url, skipped=f"WRONG ANSWER: {exc}"))
+            continue
         results.append(result)
         if result.skipped:
             say(f"{scenario.name}: skipped, {result.skipped}")
             continue
+        cached = "n/a" if result.cached_ms is None else f"{result.cached_ms:.1f} ms"
         say(
-            f"{scenario.name}: median {result.view_ms:.1f} ms, p95 {result.p95_ms:.1f} ms; raw "
-            f"SQL {result.raw_ms:.1f} ms ({result.ratio:.1f}×); {result.queries} queries"
+            f"{scenario.name}: {result.checked}; bypassed median {result.view_ms:.1f} ms, "
+            f"p95 {result.p95_ms:.1f} ms; raw SQL {result.raw_ms:.1f} ms ({result.ratio:.1f}×); "
+            f"{result.queries} queries; cached {cached}"
         )
     load = (load_before, load_average())
     if not args.no_plans:
@@ -432,6 +649,15 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         summary(dataset, results, where, samples=args.samples, warmups=args.warmups, load=load),
         flush=True,
     )
+    if wrong:
+        print(
+            "\nWRONG ANSWERS: these pages did not show what a user would find; their times "
+            "measure a broken page:",
+            file=sys.stderr,
+        )
+        for line in wrong:
+            print(f"  {line}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -38,8 +38,9 @@ FULL_INITIATIVES = 100_000
 QUICK_INITIATIVES = 10_000
 # Bump when the seeding changes what is in the database: an older dataset is then replaced.
 # 1 had "Buurtinitiatief N" names, no themes, buurten or needs and no marker table; 2 had
-# no activities and no indicator quantities.
-DATASET_VERSION = 3
+# no activities and no indicator quantities; 3 had no search words (the seeding skips the
+# trigger that collects them, so no typo was ever corrected).
+DATASET_VERSION = 4
 MARKER_TABLE = "bench_dataset"
 
 
@@ -60,26 +61,39 @@ def with_redis_db(url: str, number: int) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
 
 
-def bench_services(stack: ExitStack) -> tuple[str, str]:
+def bench_database(initiatives: int) -> str:
+    """The database of a dataset of this size: the national one is BENCH_DB itself, a smaller
+    one (a `--quick` smoke run) gets a database of its own, so that it never replaces the
+    national dataset, which takes many minutes to build again."""
+    return BENCH_DB if initiatives == FULL_INITIATIVES else f"{BENCH_DB}_{initiatives}"
+
+
+def bench_services(stack: ExitStack, initiatives: int = FULL_INITIATIVES) -> tuple[str, str]:
     """The bench database and Redis database URLs on the servers `make test` would use."""
     services = resolve_services(stack, prefer_local=True)
     return (
-        with_database(services["DATABASE_URL"], BENCH_DB),
+        with_database(services["DATABASE_URL"], bench_database(initiatives)),
         with_redis_db(services["REDIS_URL"], BENCH_REDIS_DB),
     )
 
 
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
 def database_prepare(url: str, *, drop: bool) -> bool:
-    """Creates the bench database when missing (after dropping it, if asked); True if created."""
+    """Creates the bench database `url` names when missing (after dropping it, if asked); True
+    if created."""
     import psycopg
     from psycopg import sql
 
-    name = sql.Identifier(BENCH_DB)
+    database = database_name(url)
+    name = sql.Identifier(database)
     admin = with_database(url, "postgres")
     with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
         if drop:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
             return False
         conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
         return True
@@ -568,7 +582,12 @@ def dataset_present(dataset: Dataset) -> bool:
         (initiatives,) = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM initiatives_activityreport")
         (reports,) = cursor.fetchone()
-    return (initiatives, reports) == (dataset.initiatives, dataset.initiatives * dataset.months)
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM initiatives_searchword)")
+        (words,) = cursor.fetchone()
+    return words and (initiatives, reports) == (
+        dataset.initiatives,
+        dataset.initiatives * dataset.months,
+    )
 
 
 def dataset_ensure(dataset: Dataset, database_url: str) -> None:
@@ -670,6 +689,7 @@ def dataset_seed(dataset: Dataset) -> None:
 
     from impact.models import IndicatorQuantity
     from initiatives.models import ActivityReport, Initiative, Need
+    from initiatives.search import search_words_rebuild
     from places.demo import demo_neighbourhoods_generate
 
     def step(name: str, action: Callable[[], object]) -> None:
@@ -698,6 +718,9 @@ def dataset_seed(dataset: Dataset) -> None:
                 Initiative, INITIATIVE_COLUMNS, "FROM bench_plan p ORDER BY p.k", vocabulary
             ),
         )
+        # session_replication_role = replica skips the trigger that collects the words typos
+        # are corrected to: the product's own rebuild collects them set-wise instead.
+        step("search words", search_words_rebuild)
         themes_table = Initiative.themes.through._meta.db_table
         step("themes", lambda: _execute(THEMES_SQL.format(table=themes_table), vocabulary))
         step("needs", lambda: insert_select(Need, NEED_COLUMNS, NEEDS_FROM, vocabulary))
@@ -884,3 +907,39 @@ def machine() -> dict[str, str]:
         "postgres_settings": f"work_mem {work_mem}, shared_buffers {shared_buffers}",
         "python": f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
     }
+
+
+# --- Entry point ---------------------------------------------------------------------------------
+
+
+def main(arguments: list[str] | None = None) -> int:
+    """`python -m bench.dataset`: seeds the dataset and stores its handprints, nothing else.
+
+    The benches do this themselves when needed; on its own it builds the national dataset
+    ahead of a run (it takes a while), e.g. in the background while the code is written.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.dataset", description=main.__doc__)
+    parser.add_argument("--initiatives", type=int, default=FULL_INITIATIVES)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_INITIATIVES:,} initiatives")
+    parser.add_argument("--reseed", action="store_true", help="drop the bench database first")
+    args = parser.parse_args(arguments)
+    if args.quick:
+        args.initiatives = QUICK_INITIATIVES
+    with ExitStack() as stack:
+        database_url, redis_url = bench_services(stack, args.initiatives)
+        if database_prepare(database_url, drop=args.reseed):
+            say(f"created the bench database {database_name(database_url)}")
+        django_configure(database_url=database_url, redis_url=redis_url)
+        started = time.perf_counter()
+        dataset = Dataset.for_today(initiatives=args.initiatives, months=args.months)
+        dataset_ensure(dataset, database_url)
+        handprints_ensure()
+        say(f"dataset ready in {time.perf_counter() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

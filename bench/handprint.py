@@ -967,7 +967,7 @@ def parse(arguments: Sequence[str] | None = None) -> argparse.Namespace:
 def main(arguments: Sequence[str] | None = None) -> int:
     args = parse(arguments)
     with ExitStack() as stack:
-        database_url, redis_url = bench_services(stack)
+        database_url, redis_url = bench_services(stack, args.initiatives)
         if database_prepare(database_url, drop=args.reseed):
             say("created the bench database")
         django_configure(database_url=database_url, redis_url=redis_url)

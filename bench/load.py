@@ -1,23 +1,25 @@
-"""`make bench-load`: the whole site under concurrent load, beside the framework's ceiling.
+"""`make bench-load`: the public pages under concurrent load, beside the framework's ceiling.
 
-1. Uses the national dataset of the other benchmarks (bench/dataset.py: buurtbeurs_bench,
-   seeded when missing) with its stored handprints and area aggregates (as bench/browse.py).
-2. Adds the writers: bench users, each owning one draft initiative of its own (never in a
-   public list) with an API token. They are removed at the end, and at the start when an
-   interrupted run left them behind.
-3. Starts gunicorn as bin/web does (sync workers, 2 × cores), on loopback only, with DEBUG off
-   and the settings of bench/settings.py: production's plus `/bench/trivial/`. The API rate
-   limits are raised far out of reach (API_THROTTLE_ANON/USER): load would otherwise be
-   mostly 429s. Writes mark handprints stale and enqueue a recompute on Redis database 12;
-   no worker runs (the durable stale mark is what a write guarantees), so the figures are the
-   web processes' alone.
-4. Runs locust headless (bench/locustfile.py) for a fixed time with MixedUser: filtered lists,
-   deep pages, search with and without typos, profiles, area dashboards, API lists and
-   details, and activity corrections through the API; then, with the same number of users,
-   TrivialUser against the trivial view only: the ceiling of gunicorn + Django + middleware.
-5. Prints per endpoint: requests, failures, throughput, p50/p95/p99; the error rate; and the
-   mix's throughput as a share of the ceiling. Locust runs on the same machine and takes CPU
-   from the server in both runs.
+1. Uses the national dataset of the other benchmarks (bench/dataset.py, seeded when missing;
+   `--quick`: the 10,000-initiative dataset, in a database of its own) with its stored
+   handprints and area aggregates (as bench/browse.py).
+2. Checks the search terms the traffic uses: each finds initiatives, and each typo finds
+   exactly what its correct word finds (the bench stops otherwise).
+3. Runs two phases, each with its own gunicorn started as bin/web does (sync workers,
+   2 × cores, loopback only, DEBUG off, the settings of bench/settings.py: production's plus
+   `/bench/trivial/`):
+   - **warm**: the page cache on (`PAGE_CACHE_ENABLED` unset: the default). An unmeasured
+     warm-up run of the mix first, then the measured mix;
+   - **bypassed**: gunicorn started with `PAGE_CACHE_ENABLED=False` for the whole phase: every
+     page rendered fresh.
+   In each phase the mix (bench/locustfile.py `PublicUser`: public pages only, **no API, no
+   writes**) runs for a fixed time, then with the same number of users `TrivialUser` against
+   the trivial view: the ceiling of gunicorn + Django + middleware in that same phase.
+4. Prints per phase and endpoint: requests, failures, throughput, p50/p95/p99 and the page
+   cache's hit rate (the share of answers with `X-Page-Cache: hit`; "n/a" when the site sends
+   no such header); the mix's throughput as a share of the ceiling; where the CPU went; and
+   the targets of issue 19 with pass/fail. Locust runs on the same machine and takes CPU
+   from the server in every run.
 
 Not part of `make test`.
 """
@@ -45,10 +47,11 @@ from pathlib import Path
 
 from bench.browse import places_chosen
 from bench.dataset import (
-    BENCH_DB,
     FULL_INITIATIVES,
+    QUICK_INITIATIVES,
     Dataset,
     bench_services,
+    database_name,
     database_prepare,
     dataset_ensure,
     django_configure,
@@ -56,88 +59,90 @@ from bench.dataset import (
     load_average,
     machine,
     say,
-    with_redis_db,
 )
 from config.stack import ROOT, _free_port
 
-# Redis database of the load bench: its enqueued recomputes reach no worker of another bench.
-LOAD_REDIS_DB = 12
-WRITERS = 8
-WRITER_EMAIL_DOMAIN = "load.bench.invalid"
-WRITER_SLUG_PREFIX = "bench-load-writer-"
-SAMPLE_SLUGS = 5000
-FULL = {"users": 32, "seconds": 60, "ceiling_seconds": 20}
-QUICK = {"users": 16, "seconds": 15, "ceiling_seconds": 5}
-# Far beyond what any run sends: the limits themselves are not what is measured.
-NO_RATE_LIMIT = "100000000/minute"
+FULL = {"users": 32, "seconds": 60, "ceiling_seconds": 20, "warmup_seconds": 20}
+# A smoke run of a minute or two on the small dataset: every code path, no meaningful figures.
+QUICK = {"users": 8, "seconds": 10, "ceiling_seconds": 5, "warmup_seconds": 5}
 # Routed by bench/urls.py, which only bench/settings.py uses.
 TRIVIAL_PATH = "/bench/trivial/"
+CACHE_HEADER = "X-Page-Cache"
+# Issue 19's targets: the mix's share of the trivial view's throughput in each phase, its
+# p95 at 32 users, and no failures (a wrong answer is a failure too).
+TARGET_WARM_SHARE = 0.40
+TARGET_BYPASSED_SHARE = 0.10
+TARGET_P95_MS = 300.0
+TARGET_USERS = 32
+# The search terms of the traffic: known words, and typos with the word each must find.
+SEARCHES = ["moestuin", "repair cafe", "energiecooperatie", "buurthuis", "kookclub", "taalcafé"]
+TYPOS = {
+    "moestuiin": "moestuin",
+    "buurthuls": "buurthuis",
+    "energiecoperatie": "energiecoöperatie",
+    "kookclup": "kookclub",
+}
 
 
 def cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-# --- Writers -------------------------------------------------------------------------------------
+# --- What the traffic asks for ------------------------------------------------------------------
 
 
-def writers_remove() -> None:
-    """Deletes the bench writers and their initiatives (reports, history, needs, tokens)."""
-    from accounts.models import User
-    from initiatives.models import Initiative
+def searches_checked() -> None:
+    """Every search term finds initiatives and every typo what its word finds, or the bench
+    stops: a load of empty answers would measure nothing a visitor sees."""
+    from initiatives.filters import filtered_initiatives
 
-    Initiative.objects.filter(slug__startswith=WRITER_SLUG_PREFIX).delete()
-    User.objects.filter(email__endswith=f"@{WRITER_EMAIL_DOMAIN}").delete()
+    def found(text: str) -> set[int]:
+        return set(filtered_initiatives({"q": text}).qs.values_list("pk", flat=True))
 
-
-def writers_create(count: int) -> list[dict]:
-    """Bench users, each the owner of a draft initiative of its own, with an API token."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from accounts.api_auth import api_token_create
-    from accounts.models import User
-    from bench.dataset import month_add
-    from initiatives.models import Initiative, Ownership
-
-    this_month = timezone.localdate().replace(day=1)
-    months = [f"{month_add(this_month, -n):%Y-%m}" for n in range(1, 13)]
-    writers = []
-    with transaction.atomic():
-        for number in range(1, count + 1):
-            user = User.objects.create_user(
-                email=f"writer{number}@{WRITER_EMAIL_DOMAIN}", password=None
+    for text in SEARCHES:
+        if not found(text):
+            sys.exit(f"[bench] the search “{text}” finds nothing in the bench database")
+    for typo, word in TYPOS.items():
+        wanted, got = found(word), found(typo)
+        if not wanted or got != wanted:
+            sys.exit(
+                f"[bench] the typo “{typo}” finds {len(got):,} initiatives, “{word}” finds "
+                f"{len(wanted):,}: a typo must find what the correct word finds"
             )
-            initiative = Initiative.objects.create(
-                name=f"Belastingtest schrijver {number}",
-                slug=f"{WRITER_SLUG_PREFIX}{number}",
-                summary="Een initiatief van make bench-load; het wordt na de meting verwijderd.",
-                kind=Initiative.Kind.values[0],
-                municipality_id="GM0363",
-                status=Initiative.Status.DRAFT,
-            )
-            Ownership.objects.create(initiative=initiative, user=user, role=Ownership.Role.OWNER)
-            _token, key = api_token_create(user=user, name="make bench-load")
-            writers.append({"token": key, "slug": initiative.slug, "months": months})
-    return writers
 
 
-def slugs_sample(size: int) -> list[str]:
-    """Published slugs spread over the whole table, for profiles and API details."""
-    from initiatives.models import Initiative
+def traffic_config() -> dict:
+    """Every published slug, a gemeente per initiative, the wijken with initiatives, the
+    provinces, themes and kinds: the URLs spread over the whole dataset."""
+    from initiatives.models import Initiative, Theme
+    from places.models import Province
 
-    return list(
-        Initiative.objects.filter(status=Initiative.Status.PUBLISHED)
-        .order_by("?")
-        .values_list("slug", flat=True)[:size]
-    )
+    published = Initiative.objects.filter(status=Initiative.Status.PUBLISHED)
+    rows = list(published.values_list("slug", "municipality_id"))
+    return {
+        "slugs": [slug for slug, _municipality in rows],
+        "municipality_per_initiative": [municipality for _slug, municipality in rows],
+        "districts": [
+            list(pair)
+            for pair in published.exclude(district=None)
+            .values_list("municipality_id", "district_id")
+            .distinct()
+            .order_by("district_id")
+        ],
+        "provinces": list(Province.objects.order_by("code").values_list("code", flat=True)),
+        "themes": list(Theme.objects.order_by("position").values_list("slug", flat=True)),
+        "kinds": list(Initiative.Kind.values),
+        "searches": SEARCHES,
+        "typos": list(TYPOS),
+        "trivial_path": TRIVIAL_PATH,
+    }
 
 
 # --- The web processes ---------------------------------------------------------------------------
 
 
 def server_env(database_url: str, redis_url: str) -> dict[str, str]:
-    """Production settings on loopback over plain HTTP, with rate limits out of reach."""
+    """Production settings on loopback over plain HTTP."""
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -152,8 +157,6 @@ def server_env(database_url: str, redis_url: str) -> dict[str, str]:
         CSRF_COOKIE_SECURE="0",
         STATIC_MANIFEST="0",
         CONN_MAX_AGE="600",
-        API_THROTTLE_ANON=NO_RATE_LIMIT,
-        API_THROTTLE_USER=NO_RATE_LIMIT,
         LOG_LEVEL="WARNING",
         SENTRY_DSN="",
     )
@@ -312,10 +315,12 @@ class Row:
 
 
 def locust_run(
-    *, user_class: str, host: str, users: int, seconds: int, config: Path, out: Path
-) -> list[Row]:
-    """Runs locust headless for `seconds`; returns its per-endpoint rows, the total last."""
-    prefix = out / user_class
+    *, label: str, user_class: str, host: str, users: int, seconds: int, config: Path, out: Path
+) -> tuple[list[Row], dict[str, Counter[str]]]:
+    """Runs locust headless for `seconds`; returns its per-endpoint rows (the total last) and
+    per endpoint how often each X-Page-Cache value came back ("none": no header)."""
+    prefix = out / label
+    counts_path = out / f"{label}_cache.json"
     command = [
         sys.executable,
         "-m",
@@ -334,8 +339,12 @@ def locust_run(
         "--stop-timeout=10",
         "--exit-code-on-error=0",
     ]
-    env = {**os.environ, "BENCH_LOAD_CONFIG": str(config)}
-    say(f"locust {user_class}: {users} users for {seconds} s …")
+    env = {
+        **os.environ,
+        "BENCH_LOAD_CONFIG": str(config),
+        "BENCH_LOAD_CACHE_COUNTS": str(counts_path),
+    }
+    say(f"locust {label}: {user_class}, {users} users for {seconds} s …")
     log = Path(f"{prefix}.log")
     with log.open("w") as output:
         result = subprocess.run(  # noqa: S603 - our own command
@@ -344,7 +353,10 @@ def locust_run(
     if result.returncode != 0:
         print(log.read_text()[-3000:], file=sys.stderr)
         sys.exit(f"[bench] locust failed (exit {result.returncode})")
-    return stats_read(Path(f"{prefix}.json"))
+    counts = json.loads(counts_path.read_text()) if counts_path.exists() else {}
+    return stats_read(Path(f"{prefix}.json")), {
+        name: Counter(values) for name, values in counts.items()
+    }
 
 
 def stats_read(path: Path) -> list[Row]:
@@ -395,14 +407,14 @@ def histogram_percentile(histogram: Counter[float], share: float) -> float:
     return max(histogram)
 
 
-def failures_read(out: Path, user_class: str) -> list[str]:
+def failures_read(out: Path, label: str) -> list[str]:
     """The distinct failures locust saw (endpoint, error, how often), for the summary."""
-    path = out / f"{user_class}_failures.csv"
+    path = out / f"{label}_failures.csv"
     if not path.exists():
         return []
     with path.open(newline="") as handle:
         return [
-            f"{line['Method']} {line['Name']}: {line['Error']} ×{line['Occurrences']}"
+            f"{label}: {line['Method']} {line['Name']}: {line['Error']} ×{line['Occurrences']}"
             for line in csv.DictReader(handle)
         ]
 
@@ -410,74 +422,171 @@ def failures_read(out: Path, user_class: str) -> list[str]:
 # --- Report --------------------------------------------------------------------------------------
 
 
+@dataclass
+class Phase:
+    """One phase of the run: the mix and the trivial view, both with the same server."""
+
+    name: str
+    mix: list[Row]
+    mix_cpu: Cpu
+    trivial: list[Row]
+    trivial_cpu: Cpu
+    cache: dict[str, Counter[str]]
+    failures: list[str]
+
+    @property
+    def total(self) -> Row:
+        return self.mix[-1]
+
+    @property
+    def ceiling(self) -> Row:
+        return self.trivial[-1]
+
+    @property
+    def share(self) -> float:
+        return self.total.per_second / self.ceiling.per_second if self.ceiling.per_second else 0.0
+
+    @property
+    def errors(self) -> int:
+        return self.total.failures + self.ceiling.failures
+
+
+def hit_rate(counts: Counter[str] | None) -> float | None:
+    """The share of answers the page cache gave (X-Page-Cache: hit); None without the header."""
+    if not counts:
+        return None
+    answered = sum(n for value, n in counts.items() if value != "none")
+    if not answered:
+        return None
+    return counts.get("hit", 0) / sum(counts.values())
+
+
+def hit_words(counts: Counter[str] | None) -> str:
+    rate = hit_rate(counts)
+    return "n/a" if rate is None else f"{rate:.0%}"
+
+
+def targets(warm: Phase, bypassed: Phase, *, users: int) -> list[tuple[str, bool]]:
+    """Issue 19's targets, each with whether this run met it."""
+    checks = [
+        (
+            f"the mix ≥ {TARGET_WARM_SHARE:.0%} of the trivial view, cache warm: {warm.share:.1%}",
+            warm.share >= TARGET_WARM_SHARE,
+        ),
+        (
+            f"the mix ≥ {TARGET_BYPASSED_SHARE:.0%} of the trivial view, cache bypassed: "
+            f"{bypassed.share:.1%}",
+            bypassed.share >= TARGET_BYPASSED_SHARE,
+        ),
+    ]
+    for phase in (warm, bypassed):
+        checks.append(
+            (
+                f"p95 < {TARGET_P95_MS:.0f} ms at {TARGET_USERS} users, {phase.name}: "
+                f"{phase.total.p95:.0f} ms at {users} users",
+                phase.total.p95 < TARGET_P95_MS and users >= TARGET_USERS,
+            )
+        )
+    for phase in (warm, bypassed):
+        checks.append((f"0 errors, {phase.name}: {phase.errors:,}", phase.errors == 0))
+    return checks
+
+
 def summary(
     *,
     dataset: Dataset,
     where: dict[str, str],
     workers: int,
-    users: int,
-    seconds: int,
-    ceiling_seconds: int,
-    mixed: tuple[list[Row], Cpu],
-    ceiling: tuple[list[Row], Cpu],
-    failures: list[str],
+    args: argparse.Namespace,
+    phases: list[Phase],
     load: tuple[float, float],
 ) -> str:
-    (mixed, mixed_cpu), (ceiling, ceiling_cpu) = mixed, ceiling
-    total, trivial = mixed[-1], ceiling[-1]
-    endpoints = sorted(mixed[:-1], key=lambda row: -row.requests)
-    width = max(len(row.name) for row in [*endpoints, *ceiling]) + 2
+    warm, bypassed = phases
+    endpoints = sorted(warm.mix[:-1], key=lambda row: -row.requests)
+    width = max(len("trivial view (ceiling)"), *(len(row.name) for row in endpoints)) + 2
     lines = [
-        "=== make bench-load: the site under concurrent load ===",
+        "=== make bench-load: the public pages under concurrent load ===",
         f"machine      {where['cores']}",
         f"             {where['postgres']} ({where['postgres_settings']}), {where['python']}",
         f"dataset      {dataset.initiatives:,} published initiatives, {dataset.months} months "
         f"of reports ({dataset.reports:,} rows)",
         f"server       gunicorn, {workers} sync workers (2 × {cores()} cores), 127.0.0.1, "
-        "DEBUG off, API rate limits raised out of reach, no Celery worker",
-        f"load         locust on the same machine, {users} users without think time; the mix "
-        f"for {seconds} s, then the trivial view for {ceiling_seconds} s; load average "
-        f"{load[0]:.1f} → {load[1]:.1f}",
-        "",
-        f"{'endpoint':<{width}}{'requests':>9}{'failures':>9}{'req/s':>8}{'p50 ms':>8}"
-        f"{'p95 ms':>8}{'p99 ms':>8}",
+        "DEBUG off, no Celery worker; a fresh gunicorn per phase",
+        "mix          public pages only, anonymous: home, the list with filter combinations "
+        "(gemeente, province, theme, kind, sort, page), search with and without typos, "
+        f"profiles over all {dataset.initiatives:,} initiatives, gemeente/wijk/province "
+        "dashboards, method, member directory. The API is NOT in the mix, nor any write.",
+        f"load         locust on the same machine, {args.users} users without think time; per "
+        f"phase the mix for {args.seconds} s, then the trivial view for "
+        f"{args.ceiling_seconds} s; warm phase after an unmeasured {args.warmup_seconds} s "
+        f"warm-up of the mix; load average {load[0]:.1f} → {load[1]:.1f}",
     ]
 
-    def line(row: Row, name: str | None = None) -> str:
+    def line(row: Row, name: str | None = None, cache: Counter[str] | None = None) -> str:
         return (
             f"{name or row.name:<{width}}{row.requests:>9,}{row.failures:>9,}"
             f"{row.per_second:>8.1f}{row.p50:>8.0f}{row.p95:>8.0f}{row.p99:>8.0f}"
+            f"{hit_words(cache):>6}"
         )
 
-    lines += [line(row) for row in endpoints]
-    lines += [
-        line(total, "all (the mix)"),
-        line(trivial, "trivial view (ceiling)"),
-        "",
-        f"error rate   {total.error_rate:.2%} of the mix ({total.failures:,} of "
-        f"{total.requests:,}); trivial view {trivial.error_rate:.2%}",
-        f"throughput   the mix {total.per_second:.1f} req/s = "
-        f"{total.per_second / trivial.per_second:.1%} of the trivial-view ceiling "
-        f"({trivial.per_second:.1f} req/s)",
-    ]
-    lines += [f"failure      {failure}" for failure in failures]
-    lines += ["", f"CPU          of {cores()} cores × the run's seconds; ms per request"]
-    for label, cpu, row in (("the mix", mixed_cpu, total), ("trivial", ceiling_cpu, trivial)):
-        capacity = cores() * cpu.wall
-        parts = [
-            ("web", cpu.web),
-            ("PostgreSQL", cpu.database),
-            ("locust", cpu.locust),
-            ("other", cpu.other),
+    for phase in phases:
+        label = {
+            "warm": "page cache on (PAGE_CACHE_ENABLED default), after the warm-up",
+            "bypassed": "gunicorn started with PAGE_CACHE_ENABLED=False: every page fresh",
+        }[phase.name]
+        everything: Counter[str] = sum(phase.cache.values(), Counter())
+        lines += [
+            "",
+            f"--- {phase.name}: {label}",
+            f"{'endpoint':<{width}}{'requests':>9}{'failures':>9}{'req/s':>8}{'p50 ms':>8}"
+            f"{'p95 ms':>8}{'p99 ms':>8}{'hits':>6}",
         ]
-        lines.append(
-            f"  {label:<10} "
-            + ", ".join(
-                f"{name} {seconds / capacity:.0%} ({seconds * 1000 / max(row.requests, 1):.1f})"
-                for name, seconds in parts
+        by_name = {row.name: row for row in phase.mix[:-1]}
+        lines += [
+            line(by_name[row.name], cache=phase.cache.get(row.name))
+            for row in endpoints
+            if row.name in by_name
+        ]
+        lines += [
+            line(phase.total, "all (the mix)", everything),
+            line(phase.ceiling, "trivial view (ceiling)"),
+            f"throughput   the mix {phase.total.per_second:.1f} req/s = {phase.share:.1%} of the "
+            f"trivial view ({phase.ceiling.per_second:.1f} req/s, same phase)",
+            f"hit rate     {hit_words(everything)} of the mix's answers were X-Page-Cache: hit"
+            + (
+                f" ({', '.join(f'{k} {v:,}' for k, v in sorted(everything.items()))})"
+                if hit_rate(everything) is not None
+                else f" (no {CACHE_HEADER} header: no page cache on this code)"
+            ),
+            f"errors       {phase.total.failures:,} of {phase.total.requests:,} in the mix "
+            f"({phase.total.error_rate:.2%}); trivial view {phase.ceiling.failures:,}",
+        ]
+        lines += [f"failure      {failure}" for failure in phase.failures]
+        lines.append(f"CPU          of {cores()} cores × the run's seconds; ms per request")
+        for name, cpu, row in (
+            ("the mix", phase.mix_cpu, phase.total),
+            ("trivial", phase.trivial_cpu, phase.ceiling),
+        ):
+            capacity = cores() * cpu.wall
+            parts = [
+                ("web", cpu.web),
+                ("PostgreSQL", cpu.database),
+                ("locust", cpu.locust),
+                ("other", cpu.other),
+            ]
+            lines.append(
+                f"  {name:<10} "
+                + ", ".join(
+                    f"{part} {seconds / capacity:.0%} ({seconds * 1000 / max(row.requests, 1):.1f})"
+                    for part, seconds in parts
+                )
+                + f"; idle {max(capacity - cpu.busy, 0) / capacity:.0%}"
             )
-            + f"; idle {max(capacity - cpu.busy, 0) / capacity:.0%}"
-        )
+    lines += ["", "targets (issue 19)"]
+    lines += [
+        f"  {'pass' if met else 'FAIL'}  {text}"
+        for text, met in targets(warm, bypassed, users=args.users)
+    ]
     return "\n".join(lines)
 
 
@@ -491,8 +600,9 @@ def parse(arguments: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"a smoke run: {QUICK['users']} users, the mix for {QUICK['seconds']} s and the "
-        f"ceiling for {QUICK['ceiling_seconds']} s (same dataset)",
+        help=f"a smoke run: {QUICK_INITIATIVES:,} initiatives (a database of their own), "
+        f"{QUICK['users']} users, per phase the mix for {QUICK['seconds']} s and the ceiling "
+        f"for {QUICK['ceiling_seconds']} s",
     )
     parser.add_argument("--reseed", action="store_true", help="drop the bench database first")
     parser.add_argument("--users", type=int, help=f"concurrent users ({FULL['users']})")
@@ -502,15 +612,24 @@ def parse(arguments: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         help=f"the trivial view's run time ({FULL['ceiling_seconds']})",
     )
+    parser.add_argument(
+        "--warmup-seconds",
+        type=int,
+        help=f"the unmeasured mix before the warm phase ({FULL['warmup_seconds']})",
+    )
     parser.add_argument("--workers", type=int, help="gunicorn workers (2 × cores)")
     args = parser.parse_args(arguments)
     defaults = QUICK if args.quick else FULL
+    if args.quick:
+        args.initiatives = QUICK_INITIATIVES
     for name, value in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
     args.workers = args.workers or 2 * cores()
     if min(args.initiatives, args.months, args.users, args.seconds, args.ceiling_seconds) < 1:
         parser.error("every number must be at least 1")
+    if args.warmup_seconds < 0:
+        parser.error("--warmup-seconds must be at least 0")
     return args
 
 
@@ -518,12 +637,14 @@ def main(arguments: Sequence[str] | None = None) -> int:
     args = parse(arguments)
     os.environ.setdefault("STATIC_MANIFEST", "0")
     with ExitStack() as stack:
-        database_url, bench_redis_url = bench_services(stack)
-        redis_url = with_redis_db(bench_redis_url, LOAD_REDIS_DB)
+        database_url, redis_url = bench_services(stack, args.initiatives)
         if database_prepare(database_url, drop=args.reseed):
-            say("created the bench database")
+            say(f"created the bench database {database_name(database_url)}")
         django_configure(database_url=database_url, redis_url=redis_url)
         return run(args, stack, database_url, redis_url)
+
+
+PHASES = (("warm", {}), ("bypassed", {"PAGE_CACHE_ENABLED": "False"}))
 
 
 def run(args: argparse.Namespace, stack: ExitStack, database_url: str, redis_url: str) -> int:
@@ -532,54 +653,84 @@ def run(args: argparse.Namespace, stack: ExitStack, database_url: str, redis_url
     dataset = Dataset.for_today(initiatives=args.initiatives, months=args.months)
     dataset_ensure(dataset, database_url)
     handprints_ensure()
+    searches_checked()
     where = machine()
-    writers_remove()
-    stack.callback(writers_remove)
     out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="buurtbeurs-load-")))
     config = out / "config.json"
+    traffic = traffic_config()
+    config.write_text(json.dumps(traffic))
     places = places_chosen()
-    slugs = slugs_sample(SAMPLE_SLUGS)
-    config.write_text(
-        json.dumps(
-            {
-                "slugs": slugs,
-                "places": places,
-                "writers": writers_create(WRITERS),
-                "trivial_path": TRIVIAL_PATH,
-            }
-        )
-    )
-    connections.close_all()  # this process only cleans up now; the web processes query
+    connections.close_all()  # this process only reports now; the web processes query
 
-    say(f"starting gunicorn with {args.workers} workers …")
-    host, gunicorn_pid = gunicorn_start(
-        stack, server_env(database_url, redis_url), _free_port(), workers=args.workers
-    )
-    warm_up(
-        host,
-        [
-            "/initiatieven/?municipality=GM0363&kind=garden",
-            "/initiatieven/?q=moestuiin",
-            f"/initiatieven/{slugs[0]}/",
-            "/gemeenten/GM0363/",
-            "/api/v1/initiatives/?municipality=GM0363",
-            f"/api/v1/initiatives/{slugs[0]}/",
-        ],
-        rounds=2 * args.workers,
-    )
     load_before = load_average()
-    runs = {}
-    for user_class, seconds in (("MixedUser", args.seconds), ("TrivialUser", args.ceiling_seconds)):
-        with CpuMeter(gunicorn_pid, BENCH_DB) as meter:
-            rows = locust_run(
-                user_class=user_class,
-                host=host,
-                users=args.users,
-                seconds=seconds,
-                config=config,
-                out=out,
+    phases = []
+    for name, extra in PHASES:
+        with ExitStack() as phase_stack:
+            say(f"{name}: starting gunicorn with {args.workers} workers {extra or ''}…")
+            host, gunicorn_pid = gunicorn_start(
+                phase_stack,
+                {**server_env(database_url, redis_url), **extra},
+                _free_port(),
+                workers=args.workers,
             )
-        runs[user_class] = (rows, meter.result)
+            warm_up(
+                host,
+                [
+                    "/",
+                    "/initiatieven/?municipality=GM0363&kind=garden",
+                    "/initiatieven/?q=moestuiin",
+                    f"/initiatieven/{traffic['slugs'][0]}/",
+                    "/gemeenten/GM0363/",
+                    f"/gemeenten/GM0363/wijken/{places['amsterdam_wijk']}/",
+                    "/methode/",
+                    "/leden/",
+                ],
+                rounds=2 * args.workers,
+            )
+            if name == "warm" and args.warmup_seconds:
+                locust_run(
+                    label=f"{name}-warmup",
+                    user_class="PublicUser",
+                    host=host,
+                    users=args.users,
+                    seconds=args.warmup_seconds,
+                    config=config,
+                    out=out,
+                )
+            database = database_name(database_url)
+            with CpuMeter(gunicorn_pid, database) as meter:
+                mix, cache = locust_run(
+                    label=f"{name}-mix",
+                    user_class="PublicUser",
+                    host=host,
+                    users=args.users,
+                    seconds=args.seconds,
+                    config=config,
+                    out=out,
+                )
+            mix_cpu = meter.result
+            with CpuMeter(gunicorn_pid, database) as meter:
+                trivial, _cache = locust_run(
+                    label=f"{name}-trivial",
+                    user_class="TrivialUser",
+                    host=host,
+                    users=args.users,
+                    seconds=args.ceiling_seconds,
+                    config=config,
+                    out=out,
+                )
+            phases.append(
+                Phase(
+                    name=name,
+                    mix=mix,
+                    mix_cpu=mix_cpu,
+                    trivial=trivial,
+                    trivial_cpu=meter.result,
+                    cache=cache,
+                    failures=failures_read(out, f"{name}-mix")
+                    + failures_read(out, f"{name}-trivial"),
+                )
+            )
     load = (load_before, load_average())
     print()
     print(
@@ -587,12 +738,8 @@ def run(args: argparse.Namespace, stack: ExitStack, database_url: str, redis_url
             dataset=dataset,
             where=where,
             workers=args.workers,
-            users=args.users,
-            seconds=args.seconds,
-            ceiling_seconds=args.ceiling_seconds,
-            mixed=runs["MixedUser"],
-            ceiling=runs["TrivialUser"],
-            failures=failures_read(out, "MixedUser") + failures_read(out, "TrivialUser"),
+            args=args,
+            phases=phases,
             load=load,
         ),
         flush=True,
