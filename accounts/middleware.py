@@ -38,6 +38,7 @@ class MfaRequiredMiddleware:
             "/accounts/confirm-email/",
             reverse("admin:logout"),
             reverse("set_language"),
+            *(reverse("language_switch", args=[code]) for code, _name in settings.LANGUAGES),
             "/health/",
             settings.STATIC_URL,
             settings.MEDIA_URL,

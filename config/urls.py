@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config.views import media_serve, text_page
+from config.views import language_switch, media_serve, text_page
 from initiatives import views as initiative_views
 from ops import views as ops_views
 
@@ -35,6 +35,9 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    # The language links in every page's header (GET, no CSRF token: pages stay cacheable).
+    path("taal/<str:code>/", language_switch, name="language_switch"),
+    # Django's POST form: kept for forms rendered by older pages still open in a browser.
     path("i18n/", include("django.conf.urls.i18n")),
     path(f"{settings.ADMIN_URL}members/", include("members.import_urls")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -9,13 +9,16 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseRedirect,
     HttpResponseServerError,
 )
 from django.shortcuts import render
 from django.template import loader
 from django.template.loader import select_template
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 logger = logging.getLogger(__name__)
@@ -35,6 +38,40 @@ def text_page(request: HttpRequest, name: str) -> HttpResponse:
     language = (get_language() or "nl")[:2]
     template = select_template([f"pages/{name}.{language}.html", f"pages/{name}.nl.html"])
     return render(request, template.template.name)
+
+
+@require_safe
+def language_switch(request: HttpRequest, code: str) -> HttpResponse:
+    """Sets the language cookie and sends the visitor back to the page they were on.
+
+    A plain GET link, unlike Django's set_language (a POST form with a CSRF token): the
+    switch is in the header of every page, and a page that carries a CSRF token is personal
+    and cannot be served from a shared cache (issue 19). Choosing a language changes nothing
+    but the visitor's own cookie, so a forged link can do no harm a CSRF token would prevent.
+    `next` is followed only to this host (never an open redirect); otherwise the home page.
+    """
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    # The same cookie set_language sets, so either way of switching gives the same result.
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    # A response that sets a cookie is this visitor's alone: no browser or proxy keeps it.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # The upload_to folders of photos. Nothing else under MEDIA_ROOT is served: a file put there by
@@ -58,8 +95,8 @@ def media_serve(request: HttpRequest, path: str) -> HttpResponse:
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """400 inside the site's layout; unlike Django's default it renders with the request.
 
-    The request gives the layout its language switch (CSRF token) and log-in state; nothing
-    about the exception reaches the page.
+    The request gives the layout its language links and log-in state; nothing about the
+    exception reaches the page.
     """
     return HttpResponseBadRequest(loader.render_to_string("400.html", request=request))
 

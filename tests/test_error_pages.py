@@ -67,7 +67,8 @@ def test_unknown_url_is_a_dutch_404_with_search_and_ways_on(client):
     assert 'role="search"' in html and 'name="q"' in html and 'action="/initiatieven/"' in html
     assert 'href="/initiatieven/"' in html and 'href="/"' in html
     assert 'href="/accounts/login/?next=/bestaat-niet/"' in html
-    assert 'name="csrfmiddlewaretoken"' in html  # the language switch works here too
+    assert 'href="/taal/en/?next=/bestaat-niet/"' in html  # the language switch works here too
+    assert "csrfmiddlewaretoken" not in html
 
 
 @pytest.mark.django_db

@@ -113,6 +113,7 @@ PUBLIC_ROUTES = {
     "api_area",
     "api_method",
     "api_initiative_handprint",
+    "language_switch",  # the language code; sets the visitor's own cookie only
     None,  # the media files (random names) and the admin's catch-all redirect
 }
 # LSA staff only: the admin and the member import (tested for staff without the group).

@@ -46,6 +46,16 @@ def test_home_is_dutch_by_default_and_english_by_cookie(client):
 
 
 def test_language_switch_keeps_the_same_url(client):
+    html = client.get("/privacy/").content.decode()
+    link = re.search(r'<a href="(/taal/en/\?next=[^"]+)"', html).group(1)
+    response = client.get(link)
+    assert response.status_code == 302
+    assert response["Location"] == "/privacy/"
+    assert response.cookies["taal"].value == "en"
+
+
+def test_djangos_language_form_still_works_for_pages_open_in_a_browser(client):
+    # No page renders it any more; a form loaded before the switch became links still posts.
     response = client.post(reverse("set_language"), {"language": "en", "next": "/privacy/"})
     assert response.status_code == 302
     assert response["Location"] == "/privacy/"

@@ -212,6 +212,10 @@ def _with_filters(municipality: str, theme: str) -> dict[str, list[str]]:
 NOT_SCANNED = {
     None: "uploaded files: scanned file by file in test_no_uploaded_file_shows_private_data",
     "set_language": "POST only: sets the language cookie",
+    "language_switch": (
+        "a redirect that sets the language cookie, no page of its own "
+        "(test_public_pages_anonymous.py); scanning it would switch the scan to English"
+    ),
 }
 
 

@@ -373,8 +373,12 @@ def test_production_session_cookie_is_secure_httponly_and_samesite(client, produ
     assert _cookie_flags(response.cookies["csrftoken"])["secure"] is True
 
 
-def test_production_language_cookie_is_secure(client, production, db):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, secure=True)
+@pytest.mark.parametrize("switch", ["link", "form"])
+def test_production_language_cookie_is_secure(client, production, db, switch):
+    if switch == "link":
+        response = client.get("/taal/en/", {"next": "/"}, secure=True)
+    else:
+        response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, secure=True)
 
     assert response.status_code == 302
     cookie = response.cookies["taal"]

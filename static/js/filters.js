@@ -67,6 +67,17 @@
     return true;
   }
 
+  // The header's language links send the visitor back to the page they came from (`next`):
+  // after an update in place that is the new address, not the one the page was loaded with.
+  function languageLinksFollow() {
+    var here = window.location.pathname + window.location.search;
+    document.querySelectorAll(".language-switch a[href]").forEach(function (link) {
+      var target = new URL(link.href, window.location.href);
+      target.searchParams.set("next", here);
+      link.href = target.pathname + target.search;
+    });
+  }
+
   function load(url, options) {
     if (pending) {
       pending.abort();
@@ -88,6 +99,7 @@
         if (options.push) {
           history.pushState({ filters: true }, "", url);
         }
+        languageLinksFollow();
       })
       .catch(function (error) {
         if (error.name !== "AbortError") {

@@ -92,3 +92,34 @@ def test_the_wide_table_region_can_be_reached_and_scrolled_with_the_keyboard(
     assert page.locator(f"#{label_id}").inner_text().strip()
     assert region.evaluate("el => el.scrollLeft") > 0
     context.close()
+
+
+def test_the_language_links_switch_in_place_with_the_keyboard_after_a_live_filter(page, pages):
+    # Given a visitor on the initiative list who narrowed it with the live filters (the
+    # address changes by script, the header stays)
+    page.goto("/initiatieven/")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    with page.expect_response(lambda r: r.request.resource_type == "fetch"):
+        page.locator("#id_q").fill("Lombok")
+        page.locator("#id_q").press("Enter")
+    page.wait_for_url("**q=Lombok**")
+    current = page.locator(".language-switch a[aria-current=true]")
+    assert current.inner_text() == "Nederlands" and current.get_attribute("lang") == "nl"
+
+    # When they reach the English link with the keyboard and follow it
+    english = page.locator('.language-switch a[hreflang="en"]')
+    english.focus()
+    page.keyboard.press("Enter")
+
+    # Then the same list, with the same search, is shown in English
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.url.endswith("/initiatieven/?q=Lombok")
+    assert page.locator("#id_q").input_value() == "Lombok"
+    assert page.locator(".language-switch a[aria-current=true]").inner_text() == "English"
+
+    # And the Dutch link brings them back, still on that page
+    page.locator('.language-switch a[hreflang="nl"]').click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert page.url.endswith("/initiatieven/?q=Lombok")
