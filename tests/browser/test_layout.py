@@ -90,7 +90,8 @@ def test_the_wide_table_region_can_be_reached_and_scrolled_with_the_keyboard(
     assert region.get_attribute("role") == "region"
     label_id = region.get_attribute("aria-labelledby")
     assert page.locator(f"#{label_id}").inner_text().strip()
-    assert region.evaluate("el => el.scrollLeft") > 0
+    # (the arrow key's scroll may be animated: wait for it rather than read it at once)
+    page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle(), timeout=5000)
     context.close()
 
 
