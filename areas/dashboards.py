@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -128,7 +129,7 @@ class AreaRow:
     # An area without a stored aggregate had nothing to sum, if its parent was computed.
     computed: bool
 
-    @property
+    @cached_property  # the rows are not changed once built; sorting reads it three times
     def initiatives_per_10000(self) -> Decimal | None:
         return per_10000(self.initiatives, self.population)
 
@@ -154,6 +155,7 @@ class AreaRow:
         return self._figure("value_central")
 
 
+@lru_cache(maxsize=32_768)
 def _name_key(name: str) -> str:
     """Sorts "Súdwest-Fryslân" under S and "'s-Gravenhage" under G, ignoring case."""
     folded = unicodedata.normalize("NFKD", name.casefold())
@@ -213,9 +215,12 @@ def sort_rows(rows: list[AreaRow], key: str, descending: bool) -> list[AreaRow]:
     """Rows sorted by a column; unknown values (no population, nothing computed) go last."""
     column = SORTS[key]
     by_name = sorted(rows, key=lambda r: (_name_key(r.name), r.code))
-    known = [r for r in by_name if column.value(r) is not None]
-    unknown = [r for r in by_name if column.value(r) is None]
-    return sorted(known, key=column.value, reverse=descending) + unknown
+    values = [(column.value(r), r) for r in by_name]
+    known = [(value, r) for value, r in values if value is not None]
+    unknown = [r for value, r in values if value is None]
+    # Stable: rows with equal values stay in name order, as before.
+    ordered = sorted(known, key=lambda pair: pair[0], reverse=descending)
+    return [r for _value, r in ordered] + unknown
 
 
 def sort_headers(key: str, descending: bool) -> list[SortHeader]:
