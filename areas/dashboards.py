@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.numbers import fast_floatformat, fast_intcomma
+from common.numbers import floatformat_with, intcomma_with, separators
 from impact.changes import area_changes
 from impact.figure import handprint_svg
 from impact.models import AreaHandprint
@@ -288,6 +288,7 @@ def rows_html(rows: list[AreaRow]) -> SafeString:
     escaped here as the template escaped it; tests/test_area_pages.py compares the two.
     """
     inactive = f' <span class="meta">({escape(_("no longer in the current CBS edition"))})</span>'
+    seps = separators()
     return mark_safe(  # noqa: S308 - every interpolated text is escaped or a formatted number
         "".join(
             _ROW.format(
@@ -295,11 +296,11 @@ def rows_html(rows: list[AreaRow]) -> SafeString:
                 name=escape(row.name),
                 inactive="" if row.is_active else inactive,
                 code=escape(row.code),
-                population=fast_intcomma("–" if row.population is None else row.population),
-                initiatives=fast_intcomma(row.initiatives),
-                per_10000=fast_floatformat(row.initiatives_per_10000, "1g") or "–",
-                hours=fast_floatformat(row.volunteer_hours, "-1g") or "–",
-                needs=fast_intcomma(row.open_needs),
+                population=intcomma_with("–" if row.population is None else row.population, seps),
+                initiatives=intcomma_with(row.initiatives, seps),
+                per_10000=floatformat_with(row.initiatives_per_10000, "1g", seps) or "–",
+                hours=floatformat_with(row.volunteer_hours, "-1g", seps) or "–",
+                needs=intcomma_with(row.open_needs, seps),
             )
             for row in rows
         )

@@ -57,8 +57,11 @@ def _grouped(digits: str, thousand: str) -> str:
     return thousand.join(parts)
 
 
-def _join(negative: bool, int_part: str, dec_part: str, grouping: bool) -> str:
-    decimal_sep, thousand, size = separators()
+Separators = tuple[str, str, int]
+
+
+def _join(negative: bool, int_part: str, dec_part: str, grouping: bool, seps: Separators) -> str:
+    decimal_sep, thousand, size = seps
     if grouping and size == 3:
         int_part = _grouped(int_part, thousand)
     elif grouping and size:
@@ -69,9 +72,17 @@ def _join(negative: bool, int_part: str, dec_part: str, grouping: bool) -> str:
 
 @register.filter(is_safe=True)
 def fast_intcomma(value: object) -> SafeString | str:
-    """`intcomma` (localised, always grouped) for ints; Django's own filter for anything else."""
+    """The template filter: `intcomma_with` in the active language."""
+    return intcomma_with(value, separators())
+
+
+def intcomma_with(value: object, seps: Separators) -> SafeString | str:
+    """`intcomma` (localised, always grouped) for ints; Django's own filter for anything else.
+
+    Code that formats many numbers at once reads `separators()` once and passes them.
+    """
     if type(value) is int and -(10**_MAX_DIGITS) < value < 10**_MAX_DIGITS:
-        text = _join(value < 0, str(abs(value)), "", grouping=True)
+        text = _join(value < 0, str(abs(value)), "", True, seps)
         if text:
             return mark_safe(text)  # noqa: S308 - digits and separators only
     return django_intcomma(value)
@@ -79,6 +90,11 @@ def fast_intcomma(value: object) -> SafeString | str:
 
 @register.filter(is_safe=True)
 def fast_floatformat(value: object, arg: str | int = -1) -> SafeString | str:
+    """The template filter: `floatformat_with` in the active language."""
+    return floatformat_with(value, arg, separators())
+
+
+def floatformat_with(value: object, arg: str | int, seps: Separators) -> SafeString | str:
     """`floatformat` for ints and finite Decimals, rounded half up as Django does.
 
     Takes the same argument ("0g", "1g", "-1g", "2", …); with the `u` flag, a float or
@@ -110,13 +126,14 @@ def fast_floatformat(value: object, arg: str | int = -1) -> SafeString | str:
     if whole and places <= 0:
         # Django formats int(d) with "%d": no decimals, and no "-0".
         integer = int(number)
-        text = _join(integer < 0, str(abs(integer)), "", grouping)
+        text = _join(integer < 0, str(abs(integer)), "", grouping, seps)
     else:
         rounded = number.quantize(_QUANTUM[abs(places)], ROUND_HALF_UP, _HIGH_PRECISION)
         plain = f"{rounded.copy_abs():f}"
         int_part, _, dec_part = plain.partition(".")
         # A value that rounds to zero loses its sign, as in Django ("-0,0" is not shown).
-        text = _join(bool(rounded.is_signed() and rounded), int_part, dec_part, grouping)
+        negative = bool(rounded.is_signed() and rounded)
+        text = _join(negative, int_part, dec_part, grouping, seps)
     if not text:
         return django_floatformat(value, arg)
     return mark_safe(text)  # noqa: S308 - digits and separators only
