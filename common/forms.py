@@ -5,6 +5,7 @@ from html import escape
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -52,12 +53,27 @@ class MonthField(forms.DateField):
         return month.replace(day=1) if month else month
 
 
+# Options HTML by (cache key, language): see FastSelect.cache_key.
+_options_html: dict[tuple, str] = {}
+_OPTIONS_KEPT = 256
+
+
 class FastSelect(forms.Select):
     """A single select written in Python, the same markup as Django's template.
 
     The filter form offers all 342 gemeenten; through the template engine their options cost
     more than the page's SQL (bench/browse.py). Labels and values are escaped here.
+
+    With a `cache_key` that changes whenever the choices do (the filter gives the places'
+    version), the options are written once per process and language, and a request only
+    marks its chosen one.
     """
+
+    def __init__(
+        self, attrs: dict | None = None, choices: object = (), cache_key: tuple | None = None
+    ) -> None:
+        super().__init__(attrs, choices)
+        self.cache_key = cache_key
 
     # Kept as given: Django normalises the choices again on every copy of the widget.
     @property
@@ -68,17 +84,31 @@ class FastSelect(forms.Select):
     def choices(self, value: object) -> None:
         self._choices = value if isinstance(value, list) else list(value)
 
+    def options_html(self) -> str:
+        """Every option, none selected; each value and label escaped (quotes too)."""
+        key = None if self.cache_key is None else (self.cache_key, get_language())
+        found = _options_html.get(key) if key is not None else None
+        if found is None:
+            found = "\n  ".join(
+                f'<option value="{escape(str(value))}">{escape(str(label))}</option>'
+                for value, label in self.choices
+            )
+            if key is not None:
+                if len(_options_html) >= _OPTIONS_KEPT:
+                    _options_html.clear()  # old versions of the places: start again
+                _options_html[key] = found
+        return found
+
     def render(self, name, value, attrs=None, renderer=None):  # noqa: ANN001, ANN201
-        chosen = "" if value is None else str(value)
-        options = []
-        for key, label in self.choices:
-            key = str(key)
-            selected = " selected" if key == chosen else ""
-            options.append(f'<option value="{escape(key)}"{selected}>{escape(str(label))}</option>')
+        chosen = escape("" if value is None else str(value))
+        # Values are unique and labels escaped, so this tag occurs once at most, and only
+        # as the chosen option's own tag.
+        options = self.options_html().replace(
+            f'<option value="{chosen}">', f'<option value="{chosen}" selected>', 1
+        )
         attributes = flatatt(self.build_attrs(self.attrs, attrs))
-        # Every value and label is escaped above (html.escape also escapes quotes).
-        return mark_safe(  # noqa: S308
-            f'<select name="{escape(name)}"{attributes}>\n  ' + "\n  ".join(options) + "\n</select>"
+        return mark_safe(  # noqa: S308 - values and labels are escaped in options_html
+            f'<select name="{escape(name)}"{attributes}>\n  ' + options + "\n</select>"
         )
 
 

@@ -107,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # `common` is no app: its template filters are registered by name here.
+            "libraries": {"numbers": "common.numbers"},
         },
     },
 ]

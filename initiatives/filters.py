@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +66,59 @@ def _places(queryset: QuerySet, parent: str | None = None) -> list[Place]:
     return [Place(*row) for row in queryset.order_by("name").values_list(*fields)]
 
 
+# The active provinces and gemeenten with the version they were read at (see active_places).
+_active_places: tuple[tuple, list[Place], list[Place]] | None = None
+
+
+def places_version() -> tuple:
+    """A version of the province and gemeente tables that changes with any write to them.
+
+    Per table: the number of rows, the sum of their `xmin` (the transaction that wrote each
+    row's current version) and a sum of hashes of their `ctid` (where it is stored). An
+    import, an admin save, a bulk or raw update all write new row versions: a later
+    transaction raises the sum of `xmin`, and a write within the reader's own transaction
+    (a test) moves the row. No timestamps to keep. One query over about 350 rows, cheaper
+    than reading them and building their choices again.
+    """
+    parts = []
+    for model in (Province, Municipality):
+        table = model._meta.db_table
+        columns = "ARRAY[count(*), sum(xmin::text::bigint), sum(hashtext(ctid::text))]"
+        parts.append(f"(SELECT {columns} FROM {table})")  # noqa: S608 - a table name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return tuple(tuple(part) for part in cursor.fetchone())
+
+
+def active_places() -> tuple[tuple, list[Place], list[Place]]:
+    """(version, provinces, gemeenten), read again only when the version has changed.
+
+    Every list page offers all 342 gemeenten; they change with a CBS import. The lists are
+    shared and must not be changed by the caller.
+    """
+    global _active_places
+    version = places_version()
+    cached = _active_places
+    if cached is None or cached[0] != version:
+        # Read after the version: a write in between gives a newer version next time. Both
+        # levels in one query, so a page that reads them costs no more queries than before.
+        provinces = (
+            Province.objects.active()
+            .annotate(parent=Value(""))
+            .values_list("code", "name", "parent")
+        )
+        municipalities = Municipality.objects.active().values_list("code", "name", "province_id")
+        rows = provinces.annotate(level=Value(0)).union(
+            municipalities.annotate(level=Value(1)), all=True
+        )
+        by_level: tuple[list[Place], list[Place]] = ([], [])
+        for code, name, parent, level in rows.order_by("level", "name"):
+            by_level[level].append(Place(code, name, parent))
+        cached = (version, *by_level)
+        _active_places = cached
+    return cached
+
+
 @dataclass
 class PlaceOptions:
     """The places a visitor can choose from, each level narrowed by the level above."""
@@ -73,6 +127,7 @@ class PlaceOptions:
     municipalities: list[Place] = field(default_factory=list)  # parent: the province
     districts: list[Place] = field(default_factory=list)  # parent: the gemeente
     neighbourhoods: list[Place] = field(default_factory=list)  # parent: the wijk
+    version: tuple = ()  # of the provinces and gemeenten (places_version)
 
     @classmethod
     def load(cls, data: QueryDict | None) -> "PlaceOptions":
@@ -82,10 +137,8 @@ class PlaceOptions:
             for key in CODE_FILTERS
             if (value := (data or {}).get(key, "")) and is_cbs_code(value)
         }
-        options = cls(
-            provinces=_places(Province.objects.active()),
-            municipalities=_places(Municipality.objects.active(), "province_id"),
-        )
+        version, provinces, municipalities = active_places()
+        options = cls(provinces=provinces, municipalities=municipalities, version=version)
         district, municipality = data.get("district", ""), data.get("municipality", "")
         if municipality or district:
             # The chosen gemeente's wijken; with only a wijk in the URL, that wijk's siblings.
@@ -190,6 +243,14 @@ class InitiativeFilter(StrictFilterSet):
         }
         for name, options in choices.items():
             self.filters[name].extra["choices"] = options
+        # The two long lists come from active_places: written once per version and language.
+        narrowed_to = data.get("province", "") if narrow and data is not None else None
+        self.filters["province"].extra["widget"] = FastSelect(
+            cache_key=("province", self.places.version)
+        )
+        self.filters["municipality"].extra["widget"] = FastSelect(
+            cache_key=("municipality", self.places.version, narrowed_to)
+        )
         for choice_filter in self.filters.values():
             if isinstance(choice_filter, django_filters.ChoiceFilter):
                 choice_filter.extra["widget"] = FastSelect

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.constraints import text_max_length
-from common.i18n import BilingualNameMixin
+from common.i18n import BilingualNameMixin, choice_label
 from places.models import District, Municipality, Neighbourhood
 from places.validators import validate_postcode
 from sdgs.models import Goal
@@ -245,6 +245,14 @@ class Initiative(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("initiative_detail", args=[self.slug])
 
+    # Django leaves these alone when the class defines them; the generated ones re-translate
+    # every label on each call (common.i18n.choice_label), once per card on the lists.
+    def get_kind_display(self) -> object:
+        return choice_label(self.Kind, self.kind)
+
+    def get_status_display(self) -> object:
+        return choice_label(self.Status, self.status)
+
     @property
     def is_public(self) -> bool:
         return self.status in (self.Status.PUBLISHED, self.Status.ARCHIVED)
@@ -445,6 +453,9 @@ class Need(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_kind_display(self) -> object:
+        return choice_label(self.Kind, self.kind)
 
 
 class HelpOffer(models.Model):

@@ -69,6 +69,11 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     filterset = filtered_initiatives(request.GET, narrow=True)
     per_page = page_size(request)
     page = Paginator(filterset.qs, per_page).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for initiative in page.object_list:
+        # Annotated only when sorting by hours: a missing attribute makes the template call
+        # dir() on the model instance for every card before it gives up.
+        vars(initiative).setdefault("hours_12m", None)
     return render(
         request,
         "initiatives/list.html",

@@ -12,6 +12,7 @@ text is escaped before the result is marked safe.
 import json
 import math
 from array import array
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -208,10 +209,10 @@ def choropleth(
         return None
     width, height, paths = projected(layer, tuple(sorted(area.code for area in drawn)))
     classes = colour_classes(max(area.count for area in areas))
-    legend = [
-        LegendEntry(c, sum(1 for area in areas if _class_of(area.count, classes) == c))
-        for c in classes
-    ]
+    # Each area's class once, not once per legend entry.
+    class_of = {area.code: _class_of(area.count, classes) for area in areas}
+    per_class = Counter(class_of.values())
+    legend = [LegendEntry(c, per_class[c]) for c in classes]
     summary = "; ".join(
         _("%(label)s: %(count)s") % {"label": entry.colour.label, "count": entry.areas}
         for entry in legend
@@ -226,7 +227,7 @@ def choropleth(
         f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
     ]
     for area in drawn:
-        colour = _class_of(area.count, classes)
+        colour = class_of[area.code]
         label = ngettext(
             "%(name)s: %(count)s initiative", "%(name)s: %(count)s initiatives", area.count
         ) % {"name": area.name, "count": area.count}

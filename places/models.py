@@ -5,13 +5,28 @@ from a newer CBS edition is marked inactive, never deleted: initiatives may poin
 """
 
 from collections.abc import Callable
+from functools import lru_cache
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from places import validators
+
+
+@lru_cache(maxsize=32_768)
+def _reverse(prefix: str, urlconf: str | None, name: str, args: tuple[str, ...]) -> str:
+    return reverse(name, urlconf=urlconf, args=args)
+
+
+def place_url(name: str, *args: str) -> str:
+    """`reverse(name, args=args)`, kept per process: an area page links 110 wijken.
+
+    The key holds what the answer depends on: the script prefix and the URL configuration.
+    """
+    return _reverse(get_script_prefix(), get_urlconf(settings.ROOT_URLCONF), name, args)
 
 
 class PlaceQuerySet(models.QuerySet):
@@ -64,7 +79,7 @@ class Province(Place):
         constraints = [_code_check("province", validators.PROVINCE_CODE_RE)]
 
     def get_absolute_url(self) -> str:
-        return reverse("province_detail", args=[self.code])
+        return place_url("province_detail", self.code)
 
 
 class Municipality(Place):
@@ -82,7 +97,7 @@ class Municipality(Place):
         constraints = [_code_check("municipality", validators.MUNICIPALITY_CODE_RE)]
 
     def get_absolute_url(self) -> str:
-        return reverse("municipality_detail", args=[self.code])
+        return place_url("municipality_detail", self.code)
 
 
 class District(Place):
@@ -100,7 +115,7 @@ class District(Place):
         constraints = [_code_check("district", validators.DISTRICT_CODE_RE)]
 
     def get_absolute_url(self) -> str:
-        return reverse("district_detail", args=[self.municipality_id, self.code])
+        return place_url("district_detail", self.municipality_id, self.code)
 
 
 class Neighbourhood(Place):
@@ -124,7 +139,6 @@ class Neighbourhood(Place):
 
     def get_absolute_url(self) -> str:
         """Reads the wijk: load it with the buurt (select_related("district"))."""
-        return reverse(
-            "neighbourhood_detail",
-            args=[self.district.municipality_id, self.district_id, self.code],
+        return place_url(
+            "neighbourhood_detail", self.district.municipality_id, self.district_id, self.code
         )
