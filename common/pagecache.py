@@ -38,6 +38,9 @@ LISTING = "listing"
 AREAS = "areas"
 HANDPRINTS = "handprints"
 MEMBERS = "members"
+# Read by every page: `manage.py page_cache_flush` bumps it, which empties the cache at once
+# without touching the other keys in the same Redis (the Celery queues, the rate limits).
+EVERYTHING = "everything"
 # Seconds the page cache leaves Redis alone after a connection error or timeout.
 BREAKER_SECONDS = 5.0
 

@@ -26,6 +26,7 @@ from django.utils.http import http_date
 from common import pagecache as generations
 from common.pagecache import (
     AREAS,
+    EVERYTHING,
     HANDPRINTS,
     LISTING,
     MEMBERS,
@@ -45,7 +46,7 @@ ENTRY_SECONDS = 25 * 60 * 60
 # The staff preview of a draft method on a profile (impact/views.py): never shared.
 PREVIEW_PARAMETER = "methode"
 # Every cached page reads these besides its own.
-ALWAYS = (METHOD, REFERENCE)
+ALWAYS = (METHOD, REFERENCE, EVERYTHING)
 
 
 @dataclass(frozen=True)

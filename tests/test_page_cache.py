@@ -9,6 +9,7 @@ django_capture_on_commit_callbacks.
 """
 
 import datetime
+import io
 import re
 import time
 from decimal import Decimal
@@ -20,6 +21,7 @@ from django.conf import settings as django_settings
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
+from django.core.management import call_command
 from django.db import transaction
 from django.http import HttpRequest
 from django.test import Client
@@ -570,3 +572,13 @@ def test_every_cached_page_equals_a_fresh_render(world, committed, settings, ste
             raise Rollback
     except Rollback:
         pass
+
+
+def test_the_flush_command_empties_the_cache_and_leaves_other_keys_alone(world, client, committed):
+    warm(client, world["home"], world["method"])
+    caches["throttle"].set("pagecache-test-other-key", 1)
+    with committed():
+        call_command("page_cache_flush", stdout=io.StringIO())
+    assert state(client, world["home"]) == "miss"
+    assert state(client, world["method"]) == "miss"
+    assert caches["throttle"].get("pagecache-test-other-key") == 1
