@@ -196,7 +196,9 @@ class PageCacheMiddleware:
             return self.get_response(request)
         if request.user.is_authenticated:
             # Signed-in visitors always see a fresh page, never kept by a shared cache.
-            return _private(self.get_response(request))
+            response = self.get_response(request)
+            response[HEADER] = BYPASS
+            return _private(response)
         reason = _bypass_reason(request)
         if reason is None and not generations.is_enabled():
             reason = "disabled"
