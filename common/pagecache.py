@@ -107,6 +107,11 @@ def _bump_now(names: set[str]) -> None:
     with breaker.lock:
         names = names | breaker.pending
         breaker.pending = set()
+        if breaker.is_open():
+            # Redis failed a moment ago: do not make this write wait for a timeout again.
+            breaker.pending = names
+            logger.warning("page cache: generations %s held back (Redis down)", sorted(names))
+            return
     try:
         _send_bumps(names)
     except redis_errors() as error:

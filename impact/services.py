@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.pagecache import AREAS, LISTING, generation_bump, initiative_generation
+from common.pagecache import LISTING, generation_bump, initiative_generation
 from impact.methods import method_spec, versions_in_use
 from impact.models import (
     Activity,
@@ -409,7 +409,6 @@ def areas_refresh(*, today: datetime.date | None = None) -> str:
         for version in versions:
             area_aggregates_rebuild(version=version, today=today)
         AreaState.objects.filter(pk=1).update(computed_version=seen, computed_at=timezone.now())
-        generation_bump(AREAS)
     AreaState.objects.filter(pk=1).update(enqueued_at=None)
     if AreaState.objects.filter(pk=1, computed_version__lt=F("inputs_version")).exists():
         areas_enqueue()

@@ -72,7 +72,7 @@ EXPLICIT: dict[str, str] = {
     "impact.InitiativeActivity": "impact.services.initiative_activities_set",
     "impact.HandprintResult": "impact.services.store_results, impact.recompute._recompute_chunk",
     "impact.HandprintSdg": "impact.services.store_results, impact.recompute._recompute_chunk",
-    "impact.AreaHandprint": "impact.services.areas_refresh",
+    "impact.AreaHandprint": "impact.areas.area_aggregates_rebuild",
 }
 
 # Shown on no cached page (bookkeeping, personal data, mail, history).

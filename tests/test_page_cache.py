@@ -542,7 +542,6 @@ def _apply(op: str, world: dict, pending: dict, counter: list[int]) -> None:
         store_results(initiative_id=a.pk, version=version, inputs_version=0, handprints=handprints)
     elif op == "areas_refresh":
         area_aggregates_rebuild(version=current_version())
-        generation_bump("areas")
     elif op == "member_edit":
         world["member"].name = f"Vereniging {n}"
         world["member"].save()
