@@ -186,6 +186,18 @@ def _private(response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
+def _entry(raw: bytes | None) -> Entry | None:
+    """The stored entry, or None; one written by an older release of this code is a miss."""
+    if raw is None:
+        return None
+    try:
+        entry = pickle.loads(raw)  # noqa: S301 - our own Redis, entries only we write
+    except Exception:  # noqa: BLE001 - a renamed class, a truncated value: render afresh
+        logger.warning("page cache: an entry could not be read; rendering afresh", exc_info=True)
+        return None
+    return entry if isinstance(entry, Entry) else None
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -212,8 +224,8 @@ class PageCacheMiddleware:
             raw, seq_before = generations.client().mget(
                 [key, generations.full_key(f"gen:{SEQUENCE}")]
             )
-            if raw is not None:
-                entry: Entry = pickle.loads(raw)  # noqa: S301 - our own Redis, our own entries
+            entry = _entry(raw)
+            if entry is not None:
                 current = generations.generations_read(entry.generations)
                 if current == entry.generations:
                     return self._hit(request, entry)

@@ -31,6 +31,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from common.pagecache import breaker, generation_bump, redis_errors
+from common.pagecache import client as pagecache_client
 from impact.areas import area_aggregates_rebuild
 from impact.methods import current_version
 from impact.models import Indicator
@@ -199,6 +200,16 @@ def test_head_is_served_from_the_same_entry_as_get(world, client):
     assert head.status_code == 200
     assert head[HEADER] == "hit"
     assert head["ETag"] == get(client, world["method"])["ETag"]
+
+
+def test_an_unreadable_entry_is_a_miss_not_an_error(world, client):
+    warm(client, world["method"])
+    redis = pagecache_client()
+    for key in redis.scan_iter(match="*:page:*"):
+        redis.set(key, b"written by an older release")
+    response = get(client, world["method"])
+    assert response.status_code == 200
+    assert response[HEADER] == "miss"
 
 
 def test_a_page_with_a_csrf_token_is_not_stored(owner, client, settings):
