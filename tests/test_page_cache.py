@@ -616,3 +616,10 @@ def test_the_flush_command_empties_the_cache_and_leaves_other_keys_alone(world, 
     assert state(client, world["home"]) == "miss"
     assert state(client, world["method"]) == "miss"
     assert caches["throttle"].get("pagecache-test-other-key") == 1
+
+
+def test_a_hit_asks_the_database_nothing(world, client, django_assert_num_queries):
+    warm(client, world["list"], world["profile_a"])
+    with django_assert_num_queries(0):
+        assert state(client, world["list"]) == "hit"
+        assert state(client, world["profile_a"]) == "hit"
