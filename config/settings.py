@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     # The top layer: work across apps (docs/architecture.md); `areas` has no models, no app.
     "privacy",
     "demo",
+    "pagecache",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,9 @@ MIDDLEWARE = [
     "accounts.middleware.MfaRequiredMiddleware",
     # Audit trail: history rows record the user of the request that made the change.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: every middleware above still adds its headers (CSP, security, Vary, language,
+    # cookies) to a page served from the cache; only bodies are cached (docs/operations.md).
+    "pagecache.middleware.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -147,7 +151,17 @@ CACHES = {
         "KEY_PREFIX": "buurtbeurs-throttle",
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     },
+    # The anonymous page cache and its generations (pagecache/, docs/operations.md). Short
+    # timeouts: while Redis is unreachable pages are rendered fresh, not held up.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("REDIS_URL", default="redis://127.0.0.1:6379/0"),
+        "KEY_PREFIX": "buurtbeurs-pages",
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    },
 }
+# Off: every page is rendered fresh (X-Page-Cache: bypass); writes still bump generations.
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
 
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

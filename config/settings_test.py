@@ -8,6 +8,9 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 # Tests log staff and officers in without an authenticator; tests/test_mfa.py turns it on.
 os.environ.setdefault("MFA_REQUIRED_FOR_STAFF", "0")
+# The suite's tests write in transactions that never commit, so no bump would ever reach the
+# page cache; tests/test_page_cache.py turns it on and commits its writes.
+os.environ.setdefault("PAGE_CACHE_ENABLED", "0")
 
 
 def _redis_url_of_this_worker(url: str, worker: str) -> str:

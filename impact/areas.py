@@ -17,6 +17,7 @@ and the per-SDG figures, each area gets what officers asked for (issue #18):
 
 from django.db import connection
 
+from common.pagecache import AREAS, generation_bump
 from impact.models import AreaHandprint, MethodVersion
 from impact.scoring import rolling_window
 
@@ -236,6 +237,8 @@ def area_aggregates_rebuild(*, version: MethodVersion, today=None) -> int:  # no
 
     window = rolling_window(today or timezone.localdate())
     AreaHandprint.objects.filter(version=version).delete()
+    # Raw SQL sends no signal: the area pages are told after the commit.
+    generation_bump(AREAS)
     with connection.cursor() as cursor:
         cursor.execute(REBUILD_SQL, {"version": version.pk, "window_start": window.start})
         return cursor.rowcount

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from common.pagecache import HANDPRINTS, generation_bump
 from impact.methods import current_version, method_spec, versions_in_use
 from impact.models import Activity, Indicator, MethodVersion, RecomputeJob
 from impact.scoring import (
@@ -563,6 +564,8 @@ def _recompute_chunk(
                 """,
                 [now, lo, hi],
             )
+        # Raw SQL sends no signal: every page showing handprints is told after the commit.
+        generation_bump(HANDPRINTS)
         if job is not None:
             _advance(cursor, job, done=count, last=hi)
 

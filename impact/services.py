@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.pagecache import LISTING, generation_bump, initiative_generation
 from impact.methods import method_spec, versions_in_use
 from impact.models import (
     Activity,
@@ -83,6 +84,8 @@ def handprint_inputs_changed(*, initiative_id: int) -> None:
             """,
             [initiative_id],
         )
+    # The profile says a newer handprint is on its way (raw SQL: no signal).
+    generation_bump(initiative_generation(initiative_id))
     transaction.on_commit(lambda: handprint_enqueue(initiative_id=initiative_id), robust=True)
 
 
@@ -274,6 +277,8 @@ def store_results(
         for result, h in zip(results, handprints, strict=True)
         for sdg, figures in h.sdgs.items()
     )
+    # bulk_create sends no signal; the list and home page show (and order by) handprints.
+    generation_bump(initiative_generation(initiative_id), LISTING)
 
 
 def handprint_recompute(*, initiative_id: int, today: datetime.date | None = None) -> str:
@@ -449,6 +454,7 @@ def initiative_activities_set(*, initiative, user, activity_codes) -> list[str]:
         for code in codes
         if code not in present
     )
+    generation_bump(initiative_generation(initiative.pk), LISTING)
     return codes
 
 

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_safe
 
 from common.exports import Column, export_response
 from common.forms import MonthField
+from common.pagecache import depends_on, initiative_generation
 from impact.changes import draft_preview, initiative_changes
 from impact.forms import (
     QUANTITY_PREFIX,
@@ -130,6 +131,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = initiative_for_profile(slug)
     if initiative is None or not can_view(request.user, initiative):
         raise Http404
+    depends_on(request, initiative_generation(initiative.pk))
     owner = can_edit(request.user, initiative)
     preview = _method_preview(request, initiative)
     response = render(
@@ -160,6 +162,7 @@ def statement(request: HttpRequest, slug: str) -> HttpResponse:
     context = handprint_statement(slug)
     if context is None:
         raise Http404
+    depends_on(request, initiative_generation(context["initiative"].pk))
     return render(request, "impact/statement.html", context)
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from common.images import make_renditions, save_renditions
+from common.pagecache import LISTING, generation_bump, initiative_generation
 from common.ratelimit import rate_limit_hit
 from initiatives import notifications
 from initiatives.hooks import Change, initiative_changed
@@ -108,6 +109,8 @@ def _set_goals(initiative: Initiative, goals: list[int]) -> None:
         InitiativeGoal(initiative=initiative, goal_id=number, position=position)
         for position, number in enumerate(goals, start=1)
     )
+    # bulk_create sends no signal: the page cache is told here.
+    generation_bump(initiative_generation(initiative.pk), LISTING)
 
 
 def _set_relations(
@@ -383,6 +386,8 @@ def need_close(*, need: Need, user: User, status: str) -> Need:
     )
     if not updated:
         raise ValidationError(_("This need is already closed."))
+    # .update() sends no signal: the page cache is told here.
+    generation_bump(initiative_generation(need.initiative_id), LISTING)
     need.refresh_from_db()
     return need
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from common.pagecache import LISTING, MEMBERS, generation_bump
 from members import notifications
 from members.models import (
     FIRST_DUES_YEAR,
@@ -320,6 +321,7 @@ def memberships_register(
     # membership_activate write them: each application, then each activation. (A bulk_update
     # of the activations would cost seconds per thousand rows in Django's CASE expressions.)
     Membership.objects.bulk_create(memberships, batch_size=BULK_BATCH_SIZE)
+    generation_bump(MEMBERS, LISTING)  # bulk_create sends no signal
     history = Membership.history
     for membership in memberships:
         membership.status, membership.started_on = Status.PROSPECT, None

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from common.pagecache import REFERENCE, generation_bump
 from places import validators
 from places.models import District, Municipality, Neighbourhood, Place, Province
 
@@ -297,6 +298,8 @@ def places_import(*, paths: dict[str, Path], edition: str) -> ImportReport:
             report.levels[level] = LevelReport()
             _apply_level(level, parsed[level], edition, report.levels[level])
     report.inactive_references = _inactive_references()
+    # bulk_create/bulk_update send no signal: every cached page reads the reference data.
+    generation_bump(REFERENCE)
     return report
 
 
