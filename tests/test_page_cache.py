@@ -1,16 +1,12 @@
 """The anonymous page cache (pagecache/, common/pagecache.py): never wrong, never in the way.
 
-The site's base.html still carries the language switch's CSRF form (branch `pervisitor`
-replaces it by links), and a page with a CSRF token is never stored. These tests render with
-that form removed (the `cache_on` fixture puts a base.html without it first in the template
-path), so the real pages are stored; `test_a_page_with_a_csrf_token_is_not_stored` shows what
-happens with the form. Writes are committed (their on_commit bumps run) with
-django_capture_on_commit_callbacks.
+The public pages carry nothing per visitor (tests/test_public_pages_anonymous.py), so they are
+stored; a page with a CSRF token never is (`test_a_page_with_a_csrf_token_is_not_stored`).
+Writes are committed (their on_commit bumps run) with django_capture_on_commit_callbacks.
 """
 
 import datetime
 import io
-import re
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -87,20 +83,10 @@ def _flush() -> None:
 
 
 @pytest.fixture
-def cache_on(settings, tmp_path):
-    """The page cache on, base.html without the CSRF language form, an empty cache."""
+def cache_on(settings):
+    """The page cache on, an empty cache."""
     settings.PAGE_CACHE_ENABLED = True
     settings.HANDPRINT_QUIET_SECONDS = 0
-    base = (Path(django_settings.BASE_DIR) / "templates" / "base.html").read_text()
-    without_form = re.sub(
-        r'<form class="language-switch".*?</form>',
-        "<nav class=language-switch></nav>",
-        base,
-        flags=re.S,
-    )
-    (tmp_path / "base.html").write_text(without_form)
-    engine = settings.TEMPLATES[0]
-    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
     _flush()
     yield
     _flush()
@@ -212,8 +198,16 @@ def test_an_unreadable_entry_is_a_miss_not_an_error(world, client):
     assert response[HEADER] == "miss"
 
 
-def test_a_page_with_a_csrf_token_is_not_stored(owner, client, settings):
-    # The real base.html with its language form (until branch `pervisitor` lands).
+def test_a_page_with_a_csrf_token_is_not_stored(owner, client, settings, tmp_path):
+    # A base.html with a form of the kind the language switch once was: a token per visitor.
+    base = (Path(django_settings.BASE_DIR) / "templates" / "base.html").read_text()
+    with_form = base.replace(
+        "<main", '<form method="post" action="/">{% csrf_token %}</form><main', 1
+    )
+    assert with_form != base
+    (tmp_path / "base.html").write_text(with_form)
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
     settings.PAGE_CACHE_ENABLED = True
     _flush()
     assert [state(client, "/methode/") for _ in range(3)] == ["miss"] * 3
