@@ -287,7 +287,10 @@ def rows_html(rows: list[AreaRow]) -> SafeString:
     engine each row cost about 50 µs, more than the statement that counts them. Every text is
     escaped here as the template escaped it; tests/test_area_pages.py compares the two.
     """
-    inactive = f' <span class="meta">({escape(_("no longer in the current CBS edition"))})</span>'
+    # Not inside the f-string: xgettext does not read calls in f-strings (the text went
+    # untranslated when it was).
+    note = _("no longer in the current CBS edition")
+    inactive = f' <span class="meta">({escape(note)})</span>'
     seps = separators()
     return mark_safe(  # noqa: S308 - every interpolated text is escaped or a formatted number
         "".join(

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -206,7 +207,13 @@ class PageCacheMiddleware:
         route = route_of(request)
         if route is None:
             return self.get_response(request)
-        if request.user.is_authenticated:
+        try:
+            signed_in = request.user.is_authenticated
+        except DatabaseError:
+            # The session cannot be read: let the view meet the outage, where the database
+            # middleware answers it with a 503 page, as without the page cache.
+            return self.get_response(request)
+        if signed_in:
             # Signed-in visitors always see a fresh page, never kept by a shared cache.
             response = self.get_response(request)
             response[HEADER] = BYPASS

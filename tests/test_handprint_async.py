@@ -52,6 +52,12 @@ ONE_BROKER_ATTEMPT_SECONDS = (
 )
 
 
+def _handprint_callbacks(callbacks: list) -> list:
+    """The after-commit callbacks of the handprint pipeline (the page cache's generation
+    bump runs after commit too, and is not what these tests count)."""
+    return [c for c in callbacks if "generation_bump" not in c.__qualname__]
+
+
 # --- A private Redis broker ---------------------------------------------------------------
 
 
@@ -104,11 +110,11 @@ def test_saving_a_report_schedules_exactly_one_recompute_after_commit(
     # Then: marked stale in the transaction, nothing published before the commit
     state = HandprintState.objects.get(pk=initiative.pk)
     assert (state.inputs_version, state.computed_version, state.enqueued_at) == (1, 0, None)
-    assert len(callbacks) == 1
+    (enqueue,) = _handprint_callbacks(callbacks)
     assert private_broker.queued("handprint") == []
 
     # When the commit's callback runs
-    callbacks[0]()
+    enqueue()
 
     # Then: exactly one recompute task for this initiative is in the queue, claimed in the state
     [message] = private_broker.queued("handprint")
@@ -134,7 +140,7 @@ def test_a_second_write_while_a_recompute_is_pending_adds_no_task(
         _report(initiative, owner, _months_ago(2), "3.0")
 
     # Then the version moves on, but the pending task covers it
-    assert len(callbacks) == 1
+    assert len(_handprint_callbacks(callbacks)) == 1
     assert len(private_broker.queued("handprint")) == 1
     assert HandprintState.objects.get(pk=initiative.pk).inputs_version == 2
 
