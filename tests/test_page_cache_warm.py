@@ -1,0 +1,139 @@
+"""The page cache warmer (pagecache/warm.py, `manage.py page_cache_warm`, the beat task): after a
+warm, a visitor's first request of every default page is a hit, with the body a fresh render
+would have; pages already cached are skipped; a failing page is reported, not fatal."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from config.celery import app as celery_app
+from pagecache import tasks as warm_tasks
+from pagecache.middleware import HEADER
+from pagecache.warm import page_paths, warm
+from tests import test_page_cache
+from tests.factories import DistrictFactory, InitiativeFactory
+from tests.test_page_cache import UNREACHABLE
+
+# The page cache's fixtures: the cache on and empty, committed writes, two initiatives.
+cache_on = test_page_cache.cache_on
+committed = test_page_cache.committed
+world = test_page_cache.world
+
+pytestmark = pytest.mark.django_db
+
+HOST = "http://testserver"  # the test client's host: the warmer must store under its keys
+
+
+def _warm(*options: str) -> str:
+    out = io.StringIO()
+    call_command("page_cache_warm", "--host", HOST, *options, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def _pages(world) -> list[str]:  # noqa: ANN001
+    a = world["a"]
+    return [
+        world["home"],
+        world["method"],
+        world["members"],
+        world["list"],
+        f"/initiatieven/?province={a.municipality.province_id}",
+        f"/initiatieven/?municipality={a.municipality_id}",
+        world["profile_a"],
+        world["profile_b"],
+        world["area"],
+        f"/provincies/{a.municipality.province_id}/",
+        f"/gemeenten/{a.municipality_id}/wijken/{a.district_id}/",
+    ]
+
+
+def test_after_a_warm_every_default_page_is_a_hit_equal_to_a_fresh_render(world, client, settings):
+    output = _warm("--languages", "nl")
+    assert "0 errors" in output, output
+    cached = {url: client.get(url) for url in _pages(world)}
+    assert {url: r[HEADER] for url, r in cached.items()} == dict.fromkeys(cached, "hit")
+    settings.PAGE_CACHE_ENABLED = False
+    for url, response in cached.items():
+        fresh = client.get(url)
+        assert fresh[HEADER] == "bypass"
+        assert response.content == fresh.content, url
+
+
+def test_each_language_is_warmed_under_its_own_key(world):
+    _warm("--only", "home,profiles")
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    dutch = Client(HTTP_ACCEPT_LANGUAGE="nl")
+    for url in (world["home"], world["profile_a"]):
+        assert english.get(url)[HEADER] == "hit"
+        assert dutch.get(url)[HEADER] == "hit"
+    assert english.get(world["home"])["Content-Language"] == "en"
+
+
+def test_pages_already_cached_are_skipped(world):
+    first, _seconds = warm(
+        kinds=["home", "profiles"], languages=["nl"], scheme="http", host="testserver"
+    )
+    assert (first.rendered, first.skipped, first.errors) == (3, 0, [])
+    assert first.bytes_stored > 0
+    again, _seconds = warm(
+        kinds=["home", "profiles"], languages=["nl"], scheme="http", host="testserver"
+    )
+    assert (again.rendered, again.skipped, again.bytes_stored) == (0, 3, 0)
+    assert "0 rendered, 3 skipped" in _warm("--languages", "nl", "--only", "home,profiles")
+
+
+def test_only_published_initiatives_and_their_areas_are_warmed(world, committed):
+    district = DistrictFactory()
+    with committed():
+        draft = InitiativeFactory(
+            published=False,
+            name="Nog geheim",
+            district=district,
+            municipality=district.municipality,
+        )
+    paths = [path for _kind, path in page_paths()]
+    assert world["profile_a"] in paths and world["profile_b"] in paths
+    assert f"/initiatieven/{draft.slug}/" not in paths
+    assert not [path for path in paths if district.municipality_id in path]
+
+
+def test_a_failing_page_is_reported_and_the_others_are_warmed(world, client, monkeypatch):
+    def broken(*args, **kwargs):  # noqa: ANN002,ANN003,ANN202
+        raise RuntimeError("dashboard broke")
+
+    monkeypatch.setattr("areas.views.area_dashboard", broken)
+    output = _warm("--languages", "nl", "--only", "areas,profiles")
+    assert f"error [nl] {world['area']}: HTTP 500" in output
+    assert "2 rendered" in output
+    assert client.get(world["profile_a"])[HEADER] == "hit"
+
+
+def test_limit_and_unknown_options(world):
+    assert "1 rendered" in _warm("--languages", "nl", "--limit", "1")
+    with pytest.raises(CommandError, match="unknown kind"):
+        _warm("--only", "everything")
+    with pytest.raises(CommandError, match="unknown language"):
+        _warm("--languages", "fr")
+
+
+def test_redis_down_stops_with_a_clear_message(world, settings):
+    settings.CACHES = UNREACHABLE
+    with pytest.raises(CommandError, match="Redis of the page cache is unreachable"):
+        _warm()
+
+
+def test_the_beat_task_warms_on_the_bulk_queue_when_enabled(world, settings):
+    assert (
+        celery_app.amqp.router.route({}, "pagecache.tasks.page_cache_warm")["queue"].name == "bulk"
+    )
+    entry = next(
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "pagecache.tasks.page_cache_warm"
+    )
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({0}, {5})
+    assert warm_tasks.page_cache_warm_task() == 0  # off in the tests
+    settings.PAGE_CACHE_WARM = True
+    assert warm_tasks.page_cache_warm_task() > 0
