@@ -3,14 +3,17 @@ warm, a visitor's first request of every default page is a hit, with the body a 
 would have; pages already cached are skipped; a failing page is reported, not fatal."""
 
 import io
+import pickle
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from common.pagecache import client as pagecache_client
 from config.celery import app as celery_app
 from pagecache import tasks as warm_tasks
-from pagecache.middleware import HEADER
+from pagecache.middleware import ENTRY_FORMAT, HEADER, Entry, page_key
 from pagecache.warm import page_paths, warm
 from tests import test_page_cache
 from tests.factories import DistrictFactory, InitiativeFactory
@@ -137,3 +140,22 @@ def test_the_beat_task_warms_on_the_bulk_queue_when_enabled(world, settings):
     assert warm_tasks.page_cache_warm_task() == 0  # off in the tests
     settings.PAGE_CACHE_WARM = True
     assert warm_tasks.page_cache_warm_task() > 0
+
+
+def test_entries_are_stored_compressed_and_an_uncompressed_older_entry_is_a_miss(world, client):
+    warm(kinds=["profiles"], languages=["nl"], scheme="http", host="testserver")
+    response = client.get(world["profile_a"])
+    assert response[HEADER] == "hit"
+    key = page_key(response.wsgi_request)
+    redis = pagecache_client()
+    stored = redis.get(key)
+    assert stored.startswith(ENTRY_FORMAT)
+    assert len(stored) < len(response.content) / 2
+    # The previous release stored the pickled Entry as it was.
+    older = pickle.dumps(
+        Entry(200, "text/html", b"older", {"everything": 1}, time.time(), etag='"x"')
+    )
+    redis.set(key, older)
+    again = client.get(world["profile_a"])
+    assert again[HEADER] == "miss"
+    assert again.content == response.content
