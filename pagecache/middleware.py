@@ -9,6 +9,7 @@ cache, so only the body, its content type and status are cached; headers are com
 response.
 """
 
+import datetime
 import hashlib
 import logging
 import pickle
@@ -41,8 +42,9 @@ logger = logging.getLogger(__name__)
 
 HEADER = "X-Page-Cache"
 HIT, MISS, BYPASS = "hit", "miss", "bypass"
-# The date is part of the key, so an entry is dead after midnight anyway; a day and an hour
-# keeps one alive across a daylight-saving change.
+# The date is part of the key, so an entry is dead after midnight anyway: it expires then (and
+# a minute), so yesterday's pages do not share Redis's memory with today's (entry_seconds).
+# At most a day and an hour, the longest day (a daylight-saving change) included.
 ENTRY_SECONDS = 25 * 60 * 60
 # The staff preview of a draft method on a profile (impact/views.py): never shared.
 PREVIEW_PARAMETER = "methode"
@@ -124,6 +126,17 @@ def page_key(request: HttpRequest) -> str:
     )
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return generations.full_key(f"page:{digest}")
+
+
+def entry_seconds() -> int:
+    """Seconds until the next local midnight, plus a minute: the day in the key turns over then."""
+    now = timezone.localtime()
+    midnight = timezone.make_aware(
+        datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time.min)
+    )
+    # Subtracted in UTC: the wall-clock difference is wrong on a daylight-saving day.
+    left = midnight.astimezone(datetime.UTC) - now.astimezone(datetime.UTC)
+    return max(60, min(ENTRY_SECONDS, int(left.total_seconds()) + 60))
 
 
 def _pending_messages(request: HttpRequest) -> bool:
@@ -310,6 +323,6 @@ class PageCacheMiddleware:
                 etag=_etag(response.content),
             )
             value = ENTRY_FORMAT + zlib.compress(pickle.dumps(entry), COMPRESS_LEVEL)
-            generations.client().set(key, value, ex=ENTRY_SECONDS)
+            generations.client().set(key, value, ex=entry_seconds())
         except generations.redis_errors() as error:
             breaker.trip(error)

@@ -2,9 +2,11 @@
 warm, a visitor's first request of every default page is a hit, with the body a fresh render
 would have; pages already cached are skipped; a failing page is reported, not fatal."""
 
+import datetime
 import io
 import pickle
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,7 +15,7 @@ from django.test import Client
 from common.pagecache import client as pagecache_client
 from config.celery import app as celery_app
 from pagecache import tasks as warm_tasks
-from pagecache.middleware import ENTRY_FORMAT, HEADER, Entry, page_key
+from pagecache.middleware import ENTRY_FORMAT, HEADER, Entry, entry_seconds, page_key
 from pagecache.warm import page_paths, warm
 from tests import test_page_cache
 from tests.factories import DistrictFactory, InitiativeFactory
@@ -159,3 +161,21 @@ def test_entries_are_stored_compressed_and_an_uncompressed_older_entry_is_a_miss
     again = client.get(world["profile_a"])
     assert again[HEADER] == "miss"
     assert again.content == response.content
+
+
+@pytest.mark.parametrize(
+    ("local", "seconds"),
+    [
+        ("2026-06-10 23:00", 60 * 60 + 60),
+        ("2026-06-10 00:05", 23 * 60 * 60 + 55 * 60 + 60),
+        # The night the clocks go back (25 hours) and forward (23 hours).
+        ("2026-10-24 23:30", 30 * 60 + 60),
+        ("2026-10-25 00:00", 25 * 60 * 60),  # capped: 25 h + 1 min would outlive the day
+        ("2026-03-29 00:00", 23 * 60 * 60 + 60),
+    ],
+)
+def test_entries_expire_a_minute_after_the_local_midnight(local, seconds, time_machine):
+    zone = ZoneInfo("Europe/Amsterdam")
+    moment = datetime.datetime.fromisoformat(local).replace(tzinfo=zone)
+    time_machine.move_to(moment, tick=False)
+    assert entry_seconds() == seconds
