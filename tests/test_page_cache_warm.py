@@ -9,22 +9,68 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from common.pagecache import breaker, redis_errors
 from common.pagecache import client as pagecache_client
 from config.celery import app as celery_app
 from pagecache import tasks as warm_tasks
 from pagecache.middleware import ENTRY_FORMAT, HEADER, Entry, entry_seconds, page_key
 from pagecache.warm import page_paths, warm
-from tests import test_page_cache
 from tests.factories import DistrictFactory, InitiativeFactory
-from tests.test_page_cache import UNREACHABLE
 
-# The page cache's fixtures: the cache on and empty, committed writes, two initiatives.
-cache_on = test_page_cache.cache_on
-committed = test_page_cache.committed
-world = test_page_cache.world
+UNREACHABLE_PAGES = {"LOCATION": "redis://127.0.0.1:1/0"}
+
+
+def _flush() -> None:
+    try:
+        caches["pages"].clear()
+    except redis_errors():
+        pass  # the test made Redis unreachable; its settings are restored after this
+    breaker.reset()
+    breaker.pending.clear()
+
+
+@pytest.fixture
+def cache_on(settings):
+    """The page cache on and empty (as tests/test_page_cache.py)."""
+    settings.PAGE_CACHE_ENABLED = True
+    _flush()
+    yield
+    _flush()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): write` runs the write's after-commit bumps, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def world(cache_on, owner, committed):
+    """Two published initiatives in one wijk; the URLs of some of their pages."""
+    district = DistrictFactory()
+    with committed():
+        a = InitiativeFactory(
+            published=True,
+            owner=owner,
+            district=district,
+            municipality=district.municipality,
+        )
+        b = InitiativeFactory(published=True, district=district, municipality=district.municipality)
+    return {
+        "a": a,
+        "profile_a": f"/initiatieven/{a.slug}/",
+        "profile_b": f"/initiatieven/{b.slug}/",
+        "list": "/initiatieven/",
+        "home": "/",
+        "method": "/methode/",
+        "members": "/leden/",
+        "area": f"/gemeenten/{district.municipality.code}/",
+    }
+
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +170,10 @@ def test_limit_and_unknown_options(world):
 
 
 def test_redis_down_stops_with_a_clear_message(world, settings):
-    settings.CACHES = UNREACHABLE
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {**settings.CACHES["pages"], **UNREACHABLE_PAGES},
+    }
     with pytest.raises(CommandError, match="Redis of the page cache is unreachable"):
         _warm()
 
