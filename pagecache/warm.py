@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.db import connections
+from django.http.request import split_domain_port, validate_host
 from django.test import Client
 from django.urls import reverse
 
@@ -297,6 +298,10 @@ def warm(
     """
     started = time.monotonic()
     deadline = started + seconds if seconds is not None else None
+    domain, _port = split_domain_port(host)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        # Every page would answer 400 (DisallowedHost) under a key no visitor uses.
+        raise WarmError(f"{host!r} is not in ALLOWED_HOSTS: give the site's host with --host.")
     redis_check()
     codes = list(languages) if languages is not None else [code for code, _ in settings.LANGUAGES]
     paths = page_paths(kinds)

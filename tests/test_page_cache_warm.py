@@ -167,6 +167,8 @@ def test_limit_and_unknown_options(world):
         _warm("--only", "everything")
     with pytest.raises(CommandError, match="unknown language"):
         _warm("--languages", "fr")
+    with pytest.raises(CommandError, match="not in ALLOWED_HOSTS"):
+        call_command("page_cache_warm", "--host", "elders.example", stdout=io.StringIO())
 
 
 def test_redis_down_stops_with_a_clear_message(world, settings):
