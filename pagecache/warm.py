@@ -110,7 +110,11 @@ def page_paths(kinds: Iterable[str] = KINDS) -> list[tuple[str, str]]:
         if kind == "home":
             add(kind, [reverse("home")])
         elif kind == "method":
+            from impact.selectors import public_method_versions
+
+            codes = public_method_versions().order_by("-valid_from").values_list("code", flat=True)
             add(kind, [reverse("method")])
+            add(kind, [reverse("method_version", args=[code]) for code in codes])
         elif kind == "members":
             add(kind, [reverse("member_list")])
         elif kind == "text":

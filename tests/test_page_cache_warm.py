@@ -16,6 +16,7 @@ from django.test import Client
 from common.pagecache import breaker, redis_errors
 from common.pagecache import client as pagecache_client
 from config.celery import app as celery_app
+from impact.methods import current_version
 from pagecache import tasks as warm_tasks
 from pagecache.middleware import ENTRY_FORMAT, HEADER, Entry, entry_seconds, page_key
 from pagecache.warm import page_paths, warm
@@ -88,6 +89,7 @@ def _pages(world) -> list[str]:  # noqa: ANN001
     return [
         world["home"],
         world["method"],
+        f"/methode/{current_version().code}/",
         world["members"],
         world["list"],
         f"/initiatieven/?province={a.municipality.province_id}",
