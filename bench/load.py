@@ -8,8 +8,11 @@
 3. Runs two phases, each with its own gunicorn started as bin/web does (sync workers,
    2 × cores, loopback only, DEBUG off, the settings of bench/settings.py: production's plus
    `/bench/trivial/`):
-   - **warm**: the page cache on (`PAGE_CACHE_ENABLED` unset: the default). An unmeasured
-     warm-up run of the mix first, then the measured mix;
+   - **warm**: the page cache on (`PAGE_CACHE_ENABLED` unset: the default). With `--warm`
+     (the default of the full run, off for `--quick`) `manage.py page_cache_warm` first
+     renders every default public page in Dutch (the language of the bench's visitors, who
+     send no Accept-Language) for this gunicorn's host; then an unmeasured warm-up run of the
+     mix, then the measured mix;
    - **bypassed**: gunicorn started with `PAGE_CACHE_ENABLED=False` for the whole phase: every
      page rendered fresh.
    In each phase the mix (bench/locustfile.py `PublicUser`: public pages only, **no API, no
@@ -198,6 +201,32 @@ def gunicorn_start(
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
     sys.exit("[bench] gunicorn did not answer within 60 s")
+
+
+def page_cache_warm(env: dict[str, str], host: str) -> tuple[str, float]:
+    """`manage.py page_cache_warm` for this gunicorn (its host and port are in the key), Dutch
+    only (the visitors send no Accept-Language: the default language), one process per core.
+    Returns its summary line and the seconds it took."""
+    command = [
+        sys.executable,
+        "manage.py",
+        "page_cache_warm",
+        f"--host={host}",
+        "--languages=nl",
+        f"--workers={cores()}",
+    ]
+    started = time.monotonic()
+    done = subprocess.run(  # noqa: S603 - our own command
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        sys.exit(f"[bench] page_cache_warm failed ({done.returncode}): {done.stderr.strip()}")
+    lines = [line for line in done.stdout.splitlines() if line.startswith("Page cache warmed")]
+    errors = [line for line in done.stderr.splitlines() if "error" in line]
+    if errors:
+        say(f"page_cache_warm reported {len(errors)} failing pages, first: {errors[0].strip()}")
+    return (lines[-1] if lines else done.stdout.strip()), seconds
 
 
 def warm_up(host: str, urls: list[str], rounds: int) -> None:
@@ -433,6 +462,8 @@ class Phase:
     trivial_cpu: Cpu
     cache: dict[str, Counter[str]]
     failures: list[str]
+    # The page cache warmer's summary line and seconds (warm phase with --warm), else None.
+    warmed: tuple[str, float] | None = None
 
     @property
     def total(self) -> Row:
@@ -518,9 +549,13 @@ def summary(
         "dashboards, method, member directory. The API is NOT in the mix, nor any write.",
         f"load         locust on the same machine, {args.users} users without think time; per "
         f"phase the mix for {args.seconds} s, then the trivial view for "
-        f"{args.ceiling_seconds} s; warm phase after an unmeasured {args.warmup_seconds} s "
+        f"{args.ceiling_seconds} s; warm phase after "
+        + ("manage.py page_cache_warm (nl) and " if args.warm else "")
+        + f"an unmeasured {args.warmup_seconds} s "
         f"warm-up of the mix; load average {load[0]:.1f} → {load[1]:.1f}",
     ]
+    if warm.warmed is not None:
+        lines.append(f"warmer       {warm.warmed[0]} ({warm.warmed[1]:.0f} s wall)")
 
     def line(row: Row, name: str | None = None, cache: Counter[str] | None = None) -> str:
         return (
@@ -618,7 +653,16 @@ def parse(arguments: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"the unmeasured mix before the warm phase ({FULL['warmup_seconds']})",
     )
     parser.add_argument("--workers", type=int, help="gunicorn workers (2 × cores)")
+    parser.add_argument(
+        "--warm",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run manage.py page_cache_warm (nl) before the warm phase (default: on, off with "
+        "--quick)",
+    )
     args = parser.parse_args(arguments)
+    if args.warm is None:
+        args.warm = not args.quick
     defaults = QUICK if args.quick else FULL
     if args.quick:
         args.initiatives = QUICK_INITIATIVES
@@ -687,6 +731,11 @@ def run(args: argparse.Namespace, stack: ExitStack, database_url: str, redis_url
                 ],
                 rounds=2 * args.workers,
             )
+            warmed = None
+            if name == "warm" and args.warm:
+                say("warm: manage.py page_cache_warm (nl, every default public page)…")
+                warmed = page_cache_warm({**server_env(database_url, redis_url), **extra}, host)
+                say(f"{warmed[0]} ({warmed[1]:.0f} s wall)")
             if name == "warm" and args.warmup_seconds:
                 locust_run(
                     label=f"{name}-warmup",
@@ -729,6 +778,7 @@ def run(args: argparse.Namespace, stack: ExitStack, database_url: str, redis_url
                     cache=cache,
                     failures=failures_read(out, f"{name}-mix")
                     + failures_read(out, f"{name}-trivial"),
+                    warmed=warmed,
                 )
             )
     load = (load_before, load_average())

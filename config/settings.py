@@ -162,6 +162,13 @@ CACHES = {
 }
 # Off: every page is rendered fresh (X-Page-Cache: bypass); writes still bump generations.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+# Beat renders the public pages shortly after midnight, when the date in every key turns over
+# (pagecache/warm.py, docs/operations.md "Warming the page cache"). Off in the tests.
+PAGE_CACHE_WARM = env.bool("PAGE_CACHE_WARM", default=True)
+# Dutch first: most visitors; other languages are rendered by their first visitor.
+PAGE_CACHE_WARM_LANGUAGES = env.list("PAGE_CACHE_WARM_LANGUAGES", default=["nl"])
+# The task stops after this long (below its time limit); the rest waits for visitors.
+PAGE_CACHE_WARM_SECONDS = env.int("PAGE_CACHE_WARM_SECONDS", default=35 * 60)
 
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -214,6 +221,7 @@ CELERY_TASK_ROUTES = {
     "members.tasks.member_import_check": {"queue": "bulk"},
     "members.tasks.member_import_apply": {"queue": "bulk"},
     "members.tasks.import_files_purge": {"queue": "bulk"},
+    "pagecache.tasks.page_cache_warm": {"queue": "bulk"},
     "outbox.tasks.outbox_deliver": {"queue": "mail"},
     "outbox.tasks.outbox_sweep": {"queue": "mail"},
     "outbox.tasks.outbox_purge": {"queue": "mail"},
@@ -234,6 +242,8 @@ CELERY_TASK_ANNOTATIONS = {
     "impact.tasks.recompute_all": _LONG_TASK_LIMITS,
     "members.tasks.member_import_check": _LONG_TASK_LIMITS,
     "members.tasks.member_import_apply": _LONG_TASK_LIMITS,
+    # Stops itself after PAGE_CACHE_WARM_SECONDS.
+    "pagecache.tasks.page_cache_warm": _LONG_TASK_LIMITS,
 }
 
 # --- Internationalisation -----------------------------------------------------------------
@@ -565,6 +575,12 @@ CELERY_BEAT_SCHEDULE = {
     "handprint-recompute-if-due": {
         "task": "impact.tasks.recompute_if_due",
         "schedule": crontab(minute=15, hour="*"),
+    },
+    # The date in every page cache key turns over at midnight: render the new day's pages
+    # before the morning's visitors (a few minutes after, so late writes of the day land).
+    "page-cache-warm": {
+        "task": "pagecache.tasks.page_cache_warm",
+        "schedule": crontab(minute=5, hour=0),
     },
     # Days 1–7 of the month: at most one reminder per initiative (the service decides).
     "initiatives-report-reminders": {

@@ -11,6 +11,7 @@ os.environ.setdefault("MFA_REQUIRED_FOR_STAFF", "0")
 # The suite's tests write in transactions that never commit, so no bump would ever reach the
 # page cache; tests/test_page_cache.py turns it on and commits its writes.
 os.environ.setdefault("PAGE_CACHE_ENABLED", "0")
+os.environ.setdefault("PAGE_CACHE_WARM", "0")
 
 
 def _redis_url_of_this_worker(url: str, worker: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from bench.browse import Scenario, check
 from bench.found import NotFound, area_facts, expect_list_page, list_facts, number
-from bench.load import Cpu, Phase, Row, hit_rate, hit_words, targets
+from bench.load import Cpu, Phase, Row, hit_rate, hit_words, parse, targets
 from initiatives.models import SearchWord
 from initiatives.search import search_words_rebuild
 from tests.factories import InitiativeFactory
@@ -124,6 +124,13 @@ def test_the_p95_target_is_for_32_users():
     bypassed = phase("bypassed", mix=900, trivial=1000, p95=10)
     verdicts = targets(warm, bypassed, users=8)
     assert [met for text, met in verdicts if text.startswith("p95")] == [False, False]
+
+
+def test_the_full_run_warms_the_page_cache_first_and_the_quick_run_does_not():
+    assert parse([]).warm is True
+    assert parse(["--quick"]).warm is False
+    assert parse(["--quick", "--warm"]).warm is True
+    assert parse(["--no-warm"]).warm is False
 
 
 @pytest.mark.django_db

@@ -42,6 +42,7 @@ EXPECTED_QUEUES = {
     "members.tasks.member_import_check": "bulk",
     "members.tasks.member_import_apply": "bulk",
     "members.tasks.import_files_purge": "bulk",
+    "pagecache.tasks.page_cache_warm": "bulk",
     "outbox.tasks.outbox_deliver": "mail",
     "outbox.tasks.outbox_sweep": "mail",
     "outbox.tasks.outbox_purge": "mail",
@@ -104,6 +105,7 @@ def test_tasks_get_the_global_time_limits_and_long_tasks_longer_ones():
         "impact.tasks.recompute_all",
         "members.tasks.member_import_check",
         "members.tasks.member_import_apply",
+        "pagecache.tasks.page_cache_warm",
     }
 
     assert {limits[name] for name in long_by_design} == {(40 * 60, 45 * 60)}
