@@ -16,6 +16,7 @@ from sdgs.services import goals_load, targets_load
 from tests.factories import InitiativeFactory, UserFactory
 from tests.handprint_checks import private_broker_running
 from tests.member_factories import lsa_staff
+from tests.page_cache_helpers import page_cache_flush
 from tests.services import PrivateRedis
 from tests.xss_world import xss_world as build_xss_world
 
@@ -130,3 +131,22 @@ def private_broker() -> Iterator[PrivateRedis]:
     """The Celery app publishes to (and workers consume from) a Redis of this test's own."""
     with private_broker_running() as server:
         yield server
+
+
+# --- The page cache (off in the suite: settings_test) ------------------------------------------
+
+
+@pytest.fixture
+def cache_on(settings):
+    """The page cache on, an empty cache before and after."""
+    settings.PAGE_CACHE_ENABLED = True
+    settings.HANDPRINT_QUIET_SECONDS = 0
+    page_cache_flush()
+    yield
+    page_cache_flush()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): write` runs the write's after-commit bumps, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from common.pagecache import breaker, generation_bump, redis_errors
+from common.pagecache import breaker, generation_bump
 from common.pagecache import client as pagecache_client
 from impact.areas import area_aggregates_rebuild
 from impact.methods import current_version
@@ -55,6 +55,7 @@ from pagecache.receivers import EXPLICIT, PRIVATE, PUBLIC
 from tests.admin_forms import rendered_form_data
 from tests.factories import DistrictFactory, InitiativeFactory, NeedFactory, UserFactory
 from tests.member_factories import MemberOrganisationFactory, lsa_staff
+from tests.page_cache_helpers import page_cache_flush
 
 pytestmark = pytest.mark.django_db
 
@@ -71,31 +72,6 @@ OUR_APPS = {
     "demo",
     "pagecache",
 }
-
-
-def _flush() -> None:
-    try:
-        caches["pages"].clear()
-    except redis_errors():
-        pass  # a test that made Redis unreachable; its settings are restored after this
-    breaker.reset()
-    breaker.pending.clear()
-
-
-@pytest.fixture
-def cache_on(settings):
-    """The page cache on, an empty cache."""
-    settings.PAGE_CACHE_ENABLED = True
-    settings.HANDPRINT_QUIET_SECONDS = 0
-    _flush()
-    yield
-    _flush()
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`with committed(): write` runs the write's after-commit bumps, as a real commit would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def get(client: Client, url: str, **extra):  # noqa: ANN201
@@ -209,11 +185,11 @@ def test_a_page_with_a_csrf_token_is_not_stored(owner, client, settings, tmp_pat
     engine = settings.TEMPLATES[0]
     settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
     settings.PAGE_CACHE_ENABLED = True
-    _flush()
+    page_cache_flush()
     assert [state(client, "/methode/") for _ in range(3)] == ["miss"] * 3
     response = get(client, "/methode/")
     assert "private" in response["Cache-Control"]
-    _flush()
+    page_cache_flush()
 
 
 def test_signed_in_visitors_always_get_a_fresh_private_page(world, client):
@@ -573,7 +549,7 @@ LATE_RECOMPUTE = [
 )
 @example(steps=LATE_RECOMPUTE)
 def test_every_cached_page_equals_a_fresh_render(world, committed, settings, steps):
-    _flush()
+    page_cache_flush()
     client = Client()
     pending: dict = {}
     counter = [0]

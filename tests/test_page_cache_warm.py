@@ -9,11 +9,9 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from common.pagecache import breaker, redis_errors
 from common.pagecache import client as pagecache_client
 from config.celery import app as celery_app
 from impact.methods import current_version
@@ -23,30 +21,6 @@ from pagecache.warm import page_paths, warm
 from tests.factories import DistrictFactory, InitiativeFactory
 
 UNREACHABLE_PAGES = {"LOCATION": "redis://127.0.0.1:1/0"}
-
-
-def _flush() -> None:
-    try:
-        caches["pages"].clear()
-    except redis_errors():
-        pass  # the test made Redis unreachable; its settings are restored after this
-    breaker.reset()
-    breaker.pending.clear()
-
-
-@pytest.fixture
-def cache_on(settings):
-    """The page cache on and empty (as tests/test_page_cache.py)."""
-    settings.PAGE_CACHE_ENABLED = True
-    _flush()
-    yield
-    _flush()
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`with committed(): write` runs the write's after-commit bumps, as a real commit would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture
