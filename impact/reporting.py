@@ -181,10 +181,10 @@ def _validate_hours_per_activity(
     quantities: dict[str, Decimal | None],
     *,
     volunteer_hours: Decimal,
+    version: MethodVersion | None,
 ) -> None:
     """R9: the month's hours per activity — those sent, and those stored and not sent — may not
     add up to more than its volunteer hours. Called with the initiative locked."""
-    version = current_version()
     if version is None:
         return
     hour_codes = set(
@@ -238,7 +238,11 @@ def month_report_save(
         active_volunteers=active_volunteers,
         people_reached=people_reached,
     )
-    _validate_hours_per_activity(initiative, month, quantities, volunteer_hours=volunteer_hours)
+    # One method version for the whole save: the R9 check and the R11 warnings read the same.
+    version = current_version()
+    _validate_hours_per_activity(
+        initiative, month, quantities, volunteer_hours=volunteer_hours, version=version
+    )
     saved = SavedMonth(report=report)
     existing = {
         row.indicator_id: row
@@ -273,7 +277,8 @@ def month_report_save(
         saved.quantities[code] = row
     accepted = IndicatorQuantity.Review.ACCEPTED
     saved.warnings = plausibility_warnings(
-        {c: r.quantity for c, r in saved.quantities.items() if r.review != accepted}
+        {c: r.quantity for c, r in saved.quantities.items() if r.review != accepted},
+        version=version,
     )
     return saved
 

@@ -4,7 +4,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from initiatives.models import (
-    ActivityReport,
     HelpOffer,
     Initiative,
     InitiativeGoal,
@@ -51,10 +50,6 @@ def offers_received_by(user: User, *, limit: int = 50) -> QuerySet[HelpOffer]:
         .select_related("need__initiative")
         .order_by("-created_at")[:limit]
     )
-
-
-def activity_of(initiative: Initiative) -> QuerySet[ActivityReport]:
-    return initiative.activity_reports.order_by("-month")
 
 
 def moderation_queue() -> QuerySet[Initiative]:
