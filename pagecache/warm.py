@@ -38,7 +38,12 @@ from common.pagecache import (
 
 HEADER = "X-Page-Cache"
 # In the order they are warmed: the pages every visitor sees first.
-KINDS = ("home", "method", "members", "text", "lists", "areas", "profiles")
+KINDS = ("home", "method", "members", "text", "lists", "areas", "filters", "profiles")
+# "filters": the list of each place (the country, each province and gemeente) narrowed by one
+# more choice of the filter form, the dashboards' "open needs" links among them. Visitors
+# mostly choose a place and one more thing; every combination of two or more (~1.3 million
+# lists) is left to visitors. docs/operations.md, "Warming the page cache".
+ORDERINGS_WARMED = ("newest", "name", "hours")
 
 
 class WarmError(Exception):
@@ -92,9 +97,10 @@ def page_paths(kinds: Iterable[str] = KINDS) -> list[tuple[str, str]]:
     """(kind, path) of every page a visitor reaches by default, cheapest and most seen first.
 
     Only published initiatives' profiles, only areas with published initiatives; the list's
-    first page per province and per gemeente, no other filters.
+    first page per province and per gemeente, and ("filters") each of those with one more
+    choice: a theme, a kind, an open need or a sort order.
     """
-    from initiatives.models import Initiative
+    from initiatives.models import Initiative, Need, Theme
     from places.models import District, Municipality, Neighbourhood, Province
 
     wanted = set(kinds)
@@ -130,6 +136,37 @@ def page_paths(kinds: Iterable[str] = KINDS) -> list[tuple[str, str]]:
             add(kind, [base])
             add(kind, [f"{base}?{urlencode({'province': code})}" for code in provinces])
             add(kind, [f"{base}?{urlencode({'municipality': code})}" for code in municipalities])
+        elif kind == "filters":
+            base = reverse("initiative_list")
+            municipality_codes = sorted(set(published.values_list("municipality_id", flat=True)))
+            province_codes = (
+                Municipality.objects.filter(code__in=municipality_codes)
+                .order_by("province_id")
+                .values_list("province_id", flat=True)
+                .distinct()
+            )
+            places = [
+                {},
+                *({"province": code} for code in province_codes),
+                *({"municipality": code} for code in municipality_codes),
+            ]
+            choices = [
+                *(
+                    ("theme", slug)
+                    for slug in Theme.objects.filter(is_active=True).values_list("slug", flat=True)
+                ),
+                *(("kind", value) for value in Initiative.Kind.values),
+                *(("need", value) for value in Need.Kind.values),
+                *(("ordering", value) for value in ORDERINGS_WARMED),
+            ]
+            add(
+                kind,
+                [
+                    f"{base}?{urlencode({**place, name: value})}"
+                    for place in places
+                    for name, value in choices
+                ],
+            )
         elif kind == "areas":
             municipality_codes = set(published.values_list("municipality_id", flat=True))
             district_codes = set(

@@ -15,6 +15,7 @@ from django.test import Client
 from common.pagecache import client as pagecache_client
 from config.celery import app as celery_app
 from impact.methods import current_version
+from initiatives.models import Theme
 from pagecache import tasks as warm_tasks
 from pagecache.middleware import ENTRY_FORMAT, HEADER, Entry, entry_seconds, page_key
 from pagecache.warm import page_paths, warm
@@ -86,6 +87,27 @@ def test_after_a_warm_every_default_page_is_a_hit_equal_to_a_fresh_render(world,
         fresh = client.get(url)
         assert fresh[HEADER] == "bypass"
         assert response.content == fresh.content, url
+
+
+def test_lists_with_one_more_filter_are_warmed_in_any_parameter_order(world, client):
+    """A place and one more choice (the dashboards' "open needs" links among them) is a hit,
+    whatever order the visitor's address puts the parameters in; two more choices are not
+    warmed."""
+    a = world["a"]
+    theme, _created = Theme.objects.get_or_create(
+        slug="groen", defaults={"name_nl": "Groen", "name_en": "Green"}
+    )
+    paths = {path for kind, path in page_paths(["filters"])}
+    place = f"municipality={a.municipality_id}"
+    assert f"/initiatieven/?{place}&theme={theme.slug}" in paths
+    assert f"/initiatieven/?{place}&need=money" in paths
+    assert f"/initiatieven/?province={a.municipality.province_id}&ordering=name" in paths
+    assert "/initiatieven/?kind=garden" in paths
+    assert not [path for path in paths if path.count("&") > 1]
+    assert "rendered" in _warm("--languages", "nl", "--only", "filters")
+    assert client.get(f"/initiatieven/?theme={theme.slug}&{place}")[HEADER] == "hit"
+    assert client.get(f"/initiatieven/?need=money&{place}")[HEADER] == "hit"
+    assert client.get(f"/initiatieven/?need=money&theme={theme.slug}&{place}")[HEADER] == "miss"
 
 
 def test_each_language_is_warmed_under_its_own_key(world):
