@@ -464,6 +464,8 @@ class Phase:
     failures: list[str]
     # The page cache warmer's summary line and seconds (warm phase with --warm), else None.
     warmed: tuple[str, float] | None = None
+    # bench/urlspace.py's answer for this phase's traffic (warm phase), else None.
+    ideal: dict | None = None
 
     @property
     def total(self) -> Row:
@@ -495,6 +497,69 @@ def hit_rate(counts: Counter[str] | None) -> float | None:
 def hit_words(counts: Counter[str] | None) -> str:
     rate = hit_rate(counts)
     return "n/a" if rate is None else f"{rate:.0%}"
+
+
+def ideal_hit_rate(config: Path, warmed: Path, *, warmup: int, measured: int) -> dict:
+    """bench/urlspace.py in its own process: the best hit rate for this many requests."""
+    command = [sys.executable, "-m", "bench.urlspace", f"--warmup={warmup}"]
+    command += [f"--measured={measured}", f"--warmed={warmed}"]
+    result = subprocess.run(  # noqa: S603 - our own command
+        command,
+        cwd=ROOT,
+        env={**os.environ, "BENCH_LOAD_CONFIG": str(config)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def machine_ms(row: Row) -> float:
+    """Milliseconds of the whole machine (every core, idle included) per request of `row`."""
+    return 1000 * cores() / row.per_second if row.per_second else math.inf
+
+
+def budget(warm: Phase, bypassed: Phase) -> list[str]:
+    """What issue 19's two throughput targets leave per request, from this run's own figures.
+
+    A share S of the trivial view's throughput allows the mix (trivial ms per request) / S of
+    the machine per request, whatever it is spent on. Bypassed, every request renders; warm, a
+    request is a hit or a miss, and a hit costs at least what the trivial view does.
+    """
+    lines = []
+    for phase, share in ((bypassed, TARGET_BYPASSED_SHARE), (warm, TARGET_WARM_SHARE)):
+        trivial = machine_ms(phase.ceiling)
+        allowed = trivial / share
+        spent = machine_ms(phase.total)
+        database = phase.mix_cpu.database * 1000 / max(phase.total.requests, 1)
+        locust = phase.mix_cpu.locust * 1000 / max(phase.total.requests, 1)
+        lines.append(
+            f"  {phase.name:<9} ≥ {share:.0%} of the trivial view ({trivial:.2f} ms of the machine "
+            f"per request) allows {allowed:.2f} ms per mixed request; it took {spent:.2f} ms, of "
+            f"which PostgreSQL {database:.2f} ms and locust {locust:.2f} ms"
+        )
+    ideal = warm.ideal
+    if ideal is not None:
+        rate = ideal["ideal"]
+        hit = machine_ms(warm.ceiling)
+        allowed = hit / TARGET_WARM_SHARE
+        miss_allowed = (allowed - rate * hit) / (1 - rate) if rate < 1 else math.inf
+        miss_now = machine_ms(bypassed.total)
+        lines += [
+            f"  ideal     the best hit rate any cache could reach for this traffic: {rate:.1%} "
+            f"(bench/urlspace.py: {ideal['requests']:,} requests drawn as the locustfile "
+            f"draws them, after as many as the warm-up made; the warmer's {ideal['warmed']:,} "
+            "pages stored before, every URL stored after its first request); "
+            + ", ".join(
+                f"{name} {value:.0%}" for name, value in sorted(ideal["by_endpoint"].items())
+            )
+            + f"; measured {hit_words(sum(warm.cache.values(), Counter()))}",
+            f"  so        at that hit rate, with a hit as cheap as the trivial view "
+            f"({hit:.2f} ms), the warm target allows a miss {miss_allowed:.1f} ms of the machine; "
+            f"a page rendered fresh took {miss_now:.1f} ms on average in the bypassed phase "
+            f"({miss_now / miss_allowed:.1f}× that)",
+        ]
+    return lines
 
 
 def targets(warm: Phase, bypassed: Phase, *, users: int) -> list[tuple[str, bool]]:
@@ -622,6 +687,8 @@ def summary(
         f"  {'pass' if met else 'FAIL'}  {text}"
         for text, met in targets(warm, bypassed, users=args.users)
     ]
+    lines += ["", "what the throughput targets leave per request (this run's figures)"]
+    lines += budget(warm, bypassed)
     return "\n".join(lines)
 
 
@@ -704,6 +771,13 @@ def run(args: argparse.Namespace, stack: ExitStack, database_url: str, redis_url
     traffic = traffic_config()
     config.write_text(json.dumps(traffic))
     places = places_chosen()
+    warmed_paths = out / "warmed.json"
+    if args.warm:
+        from pagecache.warm import page_paths
+
+        warmed_paths.write_text(json.dumps([path for _kind, path in page_paths()]))
+    else:
+        warmed_paths.write_text("[]")
     connections.close_all()  # this process only reports now; the web processes query
 
     load_before = load_average()
@@ -736,8 +810,9 @@ def run(args: argparse.Namespace, stack: ExitStack, database_url: str, redis_url
                 say("warm: manage.py page_cache_warm (nl, every default public page)…")
                 warmed = page_cache_warm({**server_env(database_url, redis_url), **extra}, host)
                 say(f"{warmed[0]} ({warmed[1]:.0f} s wall)")
+            warmup_requests = 0
             if name == "warm" and args.warmup_seconds:
-                locust_run(
+                warmup_rows, _cache = locust_run(
                     label=f"{name}-warmup",
                     user_class="PublicUser",
                     host=host,
@@ -746,6 +821,7 @@ def run(args: argparse.Namespace, stack: ExitStack, database_url: str, redis_url
                     config=config,
                     out=out,
                 )
+                warmup_requests = warmup_rows[-1].requests
             database = database_name(database_url)
             with CpuMeter(gunicorn_pid, database) as meter:
                 mix, cache = locust_run(
@@ -779,6 +855,11 @@ def run(args: argparse.Namespace, stack: ExitStack, database_url: str, redis_url
                     failures=failures_read(out, f"{name}-mix")
                     + failures_read(out, f"{name}-trivial"),
                     warmed=warmed,
+                    ideal=ideal_hit_rate(
+                        config, warmed_paths, warmup=warmup_requests, measured=mix[-1].requests
+                    )
+                    if name == "warm"
+                    else None,
                 )
             )
     load = (load_before, load_average())

@@ -5,13 +5,18 @@ check the parts that decide whether a figure counts: a wrong reading would let a
 an empty answer, or call a missed target met.
 """
 
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
 
 from bench.browse import Scenario, check
 from bench.found import NotFound, area_facts, expect_list_page, list_facts, number
-from bench.load import Cpu, Phase, Row, hit_rate, hit_words, parse, targets
+from bench.load import Cpu, Phase, Row, budget, cores, hit_rate, hit_words, parse, targets
+from bench.urlspace import normalised
 from initiatives.models import SearchWord
 from initiatives.search import search_words_rebuild
 from tests.factories import InitiativeFactory
@@ -124,6 +129,71 @@ def test_the_p95_target_is_for_32_users():
     bypassed = phase("bypassed", mix=900, trivial=1000, p95=10)
     verdicts = targets(warm, bypassed, users=8)
     assert [met for text, met in verdicts if text.startswith("p95")] == [False, False]
+
+
+def test_urls_are_compared_as_the_page_cache_keys_them():
+    assert normalised("/initiatieven/?theme=groen&municipality=GM0363") == normalised(
+        "/initiatieven/?municipality=GM0363&theme=groen"
+    )
+    assert normalised("/initiatieven/?page=2") != normalised("/initiatieven/?page=3")
+    assert normalised("/methode/") == "/methode/"
+
+
+def test_the_budget_is_the_trivial_views_cost_divided_by_the_target_share():
+    warm = phase("warm", mix=200, trivial=2000, p95=100)
+    bypassed = phase("bypassed", mix=50, trivial=2000, p95=100)
+    bypassed.mix_cpu = Cpu(wall=60, web=30, database=24, locust=3, busy=59)
+    trivial_ms = 1000 * cores() / 2000
+    lines = budget(warm, bypassed)
+    assert f"allows {trivial_ms / 0.10:.2f} ms per mixed request" in lines[0]
+    assert f"it took {1000 * cores() / 50:.2f} ms" in lines[0]
+    assert "PostgreSQL 24.00 ms" in lines[0]  # 24 s over the row's 1,000 requests
+    assert f"allows {trivial_ms / 0.40:.2f} ms per mixed request" in lines[1]
+    assert len(lines) == 2  # no ideal hit rate: no line about it
+
+    warm.ideal = {"requests": 1000, "ideal": 0.75, "by_endpoint": {"list": 0.5}, "warmed": 9}
+    lines = budget(warm, bypassed)
+    miss_allowed = (trivial_ms / 0.40 - 0.75 * trivial_ms) / 0.25
+    assert "75.0%" in lines[2] and "list 50%" in lines[2]
+    assert f"allows a miss {miss_allowed:.1f} ms" in lines[3]
+
+
+def test_the_ideal_hit_rate_counts_first_requests_as_misses(tmp_path):
+    """bench/urlspace.py with the locustfile's own tasks: a URL asked for the first time is a
+    miss, a URL asked before or warmed is a hit, so a longer run gets nearer to all hits."""
+    config = {
+        "slugs": ["a", "b"],
+        "provinces": ["PV27"],
+        "municipality_per_initiative": ["GM0363", "GM0363"],
+        "districts": [["GM0363", "WK036300"]],
+        "themes": ["groen"],
+        "kinds": ["garden"],
+        "searches": ["moestuin"],
+        "typos": ["moestuiin"],
+        "trivial_path": "/bench/trivial/",
+    }
+    (tmp_path / "config.json").write_text(json.dumps(config))
+
+    def ideal(warmup: int, measured: int, warmed: list[str]) -> dict:
+        (tmp_path / "warmed.json").write_text(json.dumps(warmed))
+        result = subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "-m", "bench.urlspace", f"--warmed={tmp_path / 'warmed.json'}"]
+            + [f"--warmup={warmup}", f"--measured={measured}"],
+            env={**os.environ, "BENCH_LOAD_CONFIG": str(tmp_path / "config.json")},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    cold = ideal(0, 300, [])
+    assert cold["requests"] == 300
+    assert 0 < cold["ideal"] < 1
+    assert cold["by_endpoint"]["method"] < 1  # its first request missed
+    warmed = ideal(0, 300, ["/methode/", "/leden/", "/"])
+    assert warmed["by_endpoint"]["method"] == 1
+    assert warmed["by_endpoint"]["home"] == 1
+    assert ideal(3000, 300, [])["ideal"] > cold["ideal"]
 
 
 def test_the_full_run_warms_the_page_cache_first_and_the_quick_run_does_not():
