@@ -1,9 +1,11 @@
-"""Choropleth maps of gemeenten and wijken as inline SVG, drawn on the server.
+"""Choropleth maps of gemeenten, wijken and provinces as inline SVG, drawn on the server.
 
 The CBS/Kadaster boundaries (`data/cbs/*_simplified.geojson`, WGS84) are parsed once per
 process and kept as flat coordinate arrays indexed by CBS code; a page projects only the
 areas it shows. The projection is equirectangular with longitude scaled by cos(latitude):
-fine for an overview of a Dutch gemeente or province. No tiles, no JavaScript.
+fine for an overview of a Dutch gemeente or province. No tiles, no JavaScript. A province
+is drawn as its gemeenten's rings in one path (no polygon union: no new dependency), so the
+gemeente borders show faintly inside it.
 
 Colours are `fill`/`stroke` attributes (the CSP allows no inline styles); every piece of
 text is escaped before the result is marked safe.
@@ -15,9 +17,11 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -66,16 +70,40 @@ class MapArea:
 
 
 @dataclass(frozen=True)
+class RateArea:
+    """An area shaded by its initiatives per 10,000 inhabitants (None: population unknown)."""
+
+    code: str
+    name: str
+    url: str
+    count: int
+    per_10000: Decimal | None
+
+
+def _tenths(value: int) -> str:
+    return number_format(Decimal(value) / 10, decimal_pos=1, use_l10n=True)
+
+
+@dataclass(frozen=True)
 class ColourClass:
     fill: str
     stroke: str
     low: int
     high: int
+    # Bounds in tenths of an initiative per 10,000 inhabitants instead of initiatives.
+    per_10000: bool = False
 
     @property
     def label(self) -> str:
         if self.high == 0:
             return _("no initiatives")
+        if self.per_10000:
+            if self.low <= 1:
+                return _("up to %(high)s per 10,000 inhabitants") % {"high": _tenths(self.high)}
+            return _("%(low)s–%(high)s per 10,000 inhabitants") % {
+                "low": _tenths(self.low),
+                "high": _tenths(self.high),
+            }
         if self.low == self.high:
             return ngettext("%(count)s initiative", "%(count)s initiatives", self.low) % {
                 "count": self.low
@@ -127,9 +155,12 @@ def shapes(layer: str) -> dict[str, Shape]:
     return index
 
 
-def colour_classes(largest: int) -> list[ColourClass]:
-    """The classes for counts 0…largest: one for zero, then up to four equal-width steps."""
-    zero = ColourClass(*CLASS_COLOURS[0], low=0, high=0)
+def colour_classes(largest: int, *, per_10000: bool = False) -> list[ColourClass]:
+    """The classes for counts 0…largest: one for zero, then up to four equal-width steps.
+
+    With `per_10000` the counts are tenths of an initiative per 10,000 inhabitants.
+    """
+    zero = ColourClass(*CLASS_COLOURS[0], low=0, high=0, per_10000=per_10000)
     if largest <= 0:
         return [zero]
     step = math.ceil(largest / NON_ZERO_CLASSES)
@@ -138,8 +169,22 @@ def colour_classes(largest: int) -> list[ColourClass]:
         low, high = index * step + 1, min((index + 1) * step, largest)
         if low > largest:
             break
-        classes.append(ColourClass(*CLASS_COLOURS[index + 1], low=low, high=high))
+        classes.append(
+            ColourClass(*CLASS_COLOURS[index + 1], low=low, high=high, per_10000=per_10000)
+        )
     return classes
+
+
+def rate_tenths(area: RateArea) -> int:
+    """The figure a province is shaded by: its rate in tenths, rounded as the table shows it.
+
+    An area with initiatives counts at least one tenth, so it is never shaded as having none;
+    an unknown population counts as none (its <title> and the table say so).
+    """
+    if not area.count or area.per_10000 is None:
+        return 0
+    tenths = int((area.per_10000 * 10).to_integral_value(rounding=ROUND_HALF_UP))
+    return max(tenths, 1)
 
 
 def _class_of(count: int, classes: list[ColourClass]) -> ColourClass:
@@ -189,6 +234,123 @@ def projected(layer: str, codes: tuple[str, ...]) -> tuple[int, int, dict[str, s
     )
 
 
+@lru_cache(maxsize=8)
+def projected_groups(
+    layer: str, groups: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[int, int, dict[str, str]]:
+    """Width, height and one path per group of areas (a province's gemeenten), fitted together.
+
+    The groups come from the places tables: a new CBS edition gives new groups, so this runs
+    once per places version and process. Groups without any boundary are left out.
+    """
+    index = shapes(layer)
+    codes = tuple(sorted(code for _group, members in groups for code in members if code in index))
+    if not codes:
+        return 0, 0, {}
+    width, height, paths = projected(layer, codes)
+    return (
+        width,
+        height,
+        {
+            group: "".join(paths[code] for code in members if code in paths)
+            for group, members in groups
+            if any(code in paths for code in members)
+        },
+    )
+
+
+def _svg(
+    width: int,
+    height: int,
+    shaded: list[tuple[MapArea | RateArea, str, str, ColourClass]],
+    *,
+    title: str,
+    description: str,
+    id_prefix: str,
+) -> SafeString:
+    """The SVG of (area, path data, <title> text, class) items, each area a link."""
+    title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="group" class="area-map-svg" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="{escape(title_id)} {escape(desc_id)}">',
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
+    ]
+    for area, path, label, colour in shaded:
+        parts += [
+            f'<a href="{escape(area.url)}" data-code="{escape(area.code)}">',
+            f"<title>{escape(label)}</title>",
+            f'<path d="{path}" fill="{colour.fill}" '
+            f'stroke="{colour.stroke}" stroke-width="1" stroke-linejoin="round" '
+            f'fill-rule="evenodd" vector-effect="non-scaling-stroke"/>',
+            "</a>",
+        ]
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above
+
+
+def _legend(
+    classes: list[ColourClass], class_of: dict[str, ColourClass], description: str
+) -> tuple[list[LegendEntry], str]:
+    """The legend, and the description with the number of areas per class appended."""
+    per_class = Counter(class_of.values())
+    legend = [LegendEntry(c, per_class[c]) for c in classes]
+    summary = "; ".join(
+        _("%(label)s: %(count)s") % {"label": entry.colour.label, "count": entry.areas}
+        for entry in legend
+    )
+    return legend, f"{description} {summary}."
+
+
+def rate_choropleth(
+    layer: str,
+    groups: tuple[tuple[str, tuple[str, ...]], ...],
+    areas: Sequence[RateArea],
+    *,
+    title: str,
+    description: str,
+    id_prefix: str = "area-map",
+) -> AreaMap | None:
+    """Groups of areas (provinces of gemeenten) shaded by initiatives per 10,000 inhabitants.
+
+    Like `choropleth`: each a link with a <title> giving its figures, a legend with the
+    number per class appended to the <desc>; None if no group has a boundary.
+    """
+    width, height, paths = projected_groups(layer, groups)
+    drawn = [area for area in areas if area.code in paths]
+    if not drawn:
+        return None
+    tenths = {area.code: rate_tenths(area) for area in areas}
+    classes = colour_classes(max(tenths.values()), per_10000=True)
+    class_of = {code: _class_of(value, classes) for code, value in tenths.items()}
+    legend, description = _legend(classes, class_of, description)
+    shaded = []
+    for area in drawn:
+        if area.per_10000 is None:
+            label = ngettext(
+                "%(name)s: %(count)s initiative, number of inhabitants unknown",
+                "%(name)s: %(count)s initiatives, number of inhabitants unknown",
+                area.count,
+            ) % {"name": area.name, "count": area.count}
+        else:
+            label = ngettext(
+                "%(name)s: %(rate)s per 10,000 inhabitants (%(count)s initiative)",
+                "%(name)s: %(rate)s per 10,000 inhabitants (%(count)s initiatives)",
+                area.count,
+            ) % {
+                "name": area.name,
+                "rate": number_format(area.per_10000, decimal_pos=1, use_l10n=True),
+                "count": area.count,
+            }
+        shaded.append((area, paths[area.code], label, class_of[area.code]))
+    return AreaMap(
+        svg=_svg(width, height, shaded, title=title, description=description, id_prefix=id_prefix),
+        legend=legend,
+        missing=len(areas) - len(drawn),
+    )
+
+
 def choropleth(
     layer: str,
     areas: Sequence[MapArea],
@@ -211,37 +373,21 @@ def choropleth(
     classes = colour_classes(max(area.count for area in areas))
     # Each area's class once, not once per legend entry.
     class_of = {area.code: _class_of(area.count, classes) for area in areas}
-    per_class = Counter(class_of.values())
-    legend = [LegendEntry(c, per_class[c]) for c in classes]
-    summary = "; ".join(
-        _("%(label)s: %(count)s") % {"label": entry.colour.label, "count": entry.areas}
-        for entry in legend
-    )
-    description = f"{description} {summary}."
-    title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="group" class="area-map-svg" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{escape(title_id)} {escape(desc_id)}">',
-        f'<title id="{escape(title_id)}">{escape(title)}</title>',
-        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
+    legend, description = _legend(classes, class_of, description)
+    shaded = [
+        (
+            area,
+            paths[area.code],
+            ngettext(
+                "%(name)s: %(count)s initiative", "%(name)s: %(count)s initiatives", area.count
+            )
+            % {"name": area.name, "count": area.count},
+            class_of[area.code],
+        )
+        for area in drawn
     ]
-    for area in drawn:
-        colour = class_of[area.code]
-        label = ngettext(
-            "%(name)s: %(count)s initiative", "%(name)s: %(count)s initiatives", area.count
-        ) % {"name": area.name, "count": area.count}
-        parts += [
-            f'<a href="{escape(area.url)}" data-code="{escape(area.code)}">',
-            f"<title>{escape(label)}</title>",
-            f'<path d="{paths[area.code]}" fill="{colour.fill}" '
-            f'stroke="{colour.stroke}" stroke-width="1" stroke-linejoin="round" '
-            f'fill-rule="evenodd" vector-effect="non-scaling-stroke"/>',
-            "</a>",
-        ]
-    parts.append("</svg>")
     return AreaMap(
-        svg=mark_safe("".join(parts)),  # noqa: S308 - every interpolated text is escaped above
+        svg=_svg(width, height, shaded, title=title, description=description, id_prefix=id_prefix),
         legend=legend,
         missing=len(areas) - len(drawn),
     )
