@@ -51,6 +51,7 @@ class NearYouForm(AccessibleForm):
     """The gemeente a visitor chooses; its choices come from `active_places` (no query)."""
 
     gemeente = forms.ChoiceField(
+        required=False,  # "Choose a municipality" shows the page without a choice
         label=gettext_lazy("Your municipality"),
         help_text=gettext_lazy("Shows the figures, newest initiatives and open needs there."),
     )
@@ -256,6 +257,6 @@ def home_page(query: dict, *, today: datetime.date | None = None) -> HomePage:
         open_needs=open_needs(today=today),
         form=form,
     )
-    if form.is_bound and form.is_valid():
+    if form.is_bound and form.is_valid() and form.cleaned_data["gemeente"]:
         page.near = _near_you(form.cleaned_data["gemeente"], today)
     return page

@@ -229,11 +229,11 @@ def test_without_aggregates_the_page_says_not_computed_yet(client, cbs_places):
 @pytest.fixture
 def spread(cbs_places):
     """Initiatives in three provinces; two with small populations to spread the classes."""
-    Province.objects.filter(code="PV24").update(population=1_000)  # Flevoland: 10 per 10,000
+    Province.objects.filter(code="PV24").update(population=1_000)  # Flevoland: 10.00
     Province.objects.filter(code="PV26").update(population=3_000)  # Utrecht: 3.33
     _published("GM0034")  # Almere, Flevoland
     _published("GM0344")  # Utrecht
-    _published("GM0363")  # Amsterdam, Noord-Holland: about 0.0 per 10,000, but not none
+    _published("GM0363")  # Amsterdam, Noord-Holland: 0.00 per 10,000, but not none
     InitiativeFactory(municipality=Municipality.objects.get(code="GM0363"))  # a draft
     InitiativeFactory(municipality=Municipality.objects.get(code="GM0363"), archived=True)
 
@@ -258,19 +258,18 @@ def test_the_map_links_each_province_shaded_by_its_initiatives_per_10000(client,
     links = re.findall(r'<a href="/provincies/(PV\d\d)/" data-code="PV\d\d">', svg)
     assert sorted(links) == sorted(Province.objects.values_list("code", flat=True))
     rates = _expected_rates()
-    tenths = {
-        code: 0 if not count else max(1, int((rate * 10).to_integral_value(ROUND_HALF_UP)))
-        for code, (count, rate) in rates.items()
+    hundredths = {
+        code: 0 if not count else max(1, int(rate * 100)) for code, (count, rate) in rates.items()
     }
-    step = math.ceil(max(tenths.values()) / 4)
-    for code, value in tenths.items():
+    step = math.ceil(max(hundredths.values()) / 4)
+    for code, value in hundredths.items():
         link = re.search(rf'data-code="{code}">(.*?)</a>', svg, re.S).group(1)
         fill = re.search(r'fill="(#[0-9a-f]{6})"', link).group(1)
         assert fill == maps.CLASS_COLOURS[math.ceil(value / step)][0], code
     flevoland = re.search(r'data-code="PV24"><title>([^<]+)</title>', svg).group(1)
-    assert flevoland == "Flevoland: 10.0 per 10,000 inhabitants (1 initiative)"
+    assert flevoland == "Flevoland: 10.00 per 10,000 inhabitants (1 initiative)"
     # Several classes are in use: the shading carries something.
-    assert len({maps.CLASS_COLOURS[math.ceil(v / step)] for v in tenths.values()}) == 4
+    assert len({maps.CLASS_COLOURS[math.ceil(v / step)] for v in hundredths.values()}) == 4
 
 
 def test_the_legend_names_each_class_and_counts_its_provinces(client, spread):
@@ -283,8 +282,8 @@ def test_the_legend_names_each_class_and_counts_its_provinces(client, spread):
         if cell_text(item)
     ]
     assert legend[0] == "no initiatives (9 provinces)"
-    assert legend[1] == "up to 2.5 per 10,000 inhabitants (1 province)"
-    assert legend[-1] == "7.6–10.0 per 10,000 inhabitants (1 province)"
+    assert legend[1] == "up to 2.50 per 10,000 inhabitants (1 province)"
+    assert legend[-1] == "7.51–10.00 per 10,000 inhabitants (1 province)"
 
 
 def test_the_table_alternative_has_the_same_numbers(client, spread):
@@ -298,7 +297,7 @@ def test_the_table_alternative_has_the_same_numbers(client, spread):
         assert rows[province.name] == [
             str(count),
             f"{province.population:,}",
-            str(rate.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)),
+            str(rate),
         ], province.code
     assert 'href="/provincies/PV24/"' in html
 
@@ -365,7 +364,7 @@ def test_near_you_shows_the_chosen_gemeente(client, settings, cbs_places):
     response = english(client).get("/?gemeente=gm0344")
     assert response.status_code == 200
     html = response.content.decode()
-    near = re.search(r'id="bij-u-in-de-buurt"(.*?)</section>', html, re.S).group(1)
+    near = re.search(r'id="in-de-buurt"(.*?)</section>', html, re.S).group(1)
     assert "<h3>Utrecht</h3>" in near
     assert '<option value="GM0344" selected>' in near
     assert "Moestuin Hier" in near and "Hier-marker vraag" in near
@@ -390,13 +389,13 @@ def test_near_you_with_an_unknown_code_says_so(client, cbs_places, code):
 def test_near_you_without_a_choice_shows_only_the_form(client, cbs_places):
     html = client.get("/?gemeente=").content.decode()
     assert 'name="gemeente"' in html and "error-summary" not in html
-    assert "<h3>" not in html.split('id="bij-u-in-de-buurt"')[1].split("</section>")[0]
+    assert "<h3>" not in html.split('id="in-de-buurt"')[1].split("</section>")[0]
 
 
 def test_near_you_is_a_get_form_that_works_without_javascript(client, cbs_places):
     html = client.get("/").content.decode()
     form = re.search(r'<form class="near-form"[^>]*>', html).group(0)
-    assert 'method="get"' in form and 'action="/#bij-u-in-de-buurt"' in form
+    assert 'method="get"' in form and 'action="/#in-de-buurt"' in form
     assert len(re.findall(r'<option value="GM\d{4}"', html)) == 342
     assert '<label for="near-gemeente">' in html
 
@@ -407,7 +406,7 @@ def test_near_you_is_a_get_form_that_works_without_javascript(client, cbs_places
 def test_dutch_by_default_and_english_by_cookie(client, stored_provinces):
     dutch = client.get("/").content.decode()
     assert "De landelijke Social Handprint" in dutch
-    assert "Bij u in de buurt" in dutch and "Nieuwste initiatieven" in dutch
+    assert "Bij jou in de buurt" in dutch and "Nieuwste initiatieven" in dutch
     assert "Open vragen" in dutch and "Initiatieven per 10.000 inwoners" in dutch
     englisch = english(client).get("/").content.decode()
     assert "The national Social Handprint" in englisch and "Near you" in englisch
