@@ -412,7 +412,7 @@ def test_dutch_by_default_and_english_by_cookie(client, stored_provinces):
     assert "The national Social Handprint" in englisch and "Near you" in englisch
 
 
-@pytest.mark.parametrize(("url", "queries"), [("/", 9), ("/?gemeente=GM0344", 14)])
+@pytest.mark.parametrize(("url", "queries"), [("/", 8), ("/?gemeente=GM0344", 13)])
 def test_the_home_page_costs_a_few_queries_whatever_the_data(
     client, stored_provinces, url, queries, django_assert_max_num_queries
 ):
