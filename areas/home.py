@@ -58,7 +58,8 @@ class NearYouForm(AccessibleForm):
 
     def __init__(self, data: dict | None, *, places_version: tuple, municipalities: list) -> None:
         if data is not None and data.get("gemeente"):
-            data = {"gemeente": data["gemeente"].strip().upper()}
+            # A code has six characters: a long value is not echoed whole in the message.
+            data = {"gemeente": data["gemeente"].strip().upper()[:20]}
         super().__init__(data, auto_id="near-%s")
         choices = [("", _("Choose a municipality"))] + [(m.code, m.name) for m in municipalities]
         self.fields["gemeente"].choices = choices
