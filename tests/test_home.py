@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from impact.areas import area_aggregates_rebuild
 from impact.methods import current_version
@@ -180,7 +180,7 @@ def test_every_euro_headline_links_to_the_method(client, stored_provinces):
     assert re.search(r'<a class="handprint-amount money" href="/methode/">€ [\d.]+</a>', html)
 
 
-def test_rows_of_another_window_or_level_are_not_added(client, stored_provinces):
+def test_rows_of_another_window_level_or_method_version_are_not_added(client, stored_provinces):
     AreaHandprint.objects.create(
         **{
             field.name: getattr(stored_provinces[0], field.name)
@@ -196,6 +196,15 @@ def test_rows_of_another_window_or_level_are_not_added(client, stored_provinces)
             if field.name not in ("id", "period_start")
         }
         | {"period_start": datetime.date(2001, 1, 1)}
+    )
+    older = MethodVersion.objects.exclude(pk=stored_provinces[0].version_id).first()
+    AreaHandprint.objects.create(
+        **{
+            field.name: getattr(stored_provinces[0], field.name)
+            for field in AreaHandprint._meta.fields
+            if field.name not in ("id", "version")
+        }
+        | {"version": older}
     )
     html = english(client).get("/").content.decode()
     total = table_rows(html, "handprint-table")["Total"][0]
@@ -300,6 +309,28 @@ def test_the_table_alternative_has_the_same_numbers(client, spread):
             str(rate),
         ], province.code
     assert 'href="/provincies/PV24/"' in html
+
+
+def test_an_unknown_population_is_said_not_shaded_and_names_are_escaped(cbs_places):
+    with translation.override("en"):
+        area_map = maps.rate_choropleth(
+            "municipalities",
+            (("PV26", ("GM0344",)), ("PV27", ("GM0363",))),
+            [
+                maps.RateArea("PV26", "<b>Utrecht</b>", "/a?b=1&c=2", 3, None),
+                maps.RateArea("PV27", "Noord-Holland", "/pv27/", 2, Decimal("0.50")),
+            ],
+            title="t",
+            description="d",
+        )
+    assert "&lt;b&gt;Utrecht&lt;/b&gt;: 3 initiatives, number of inhabitants unknown" in (
+        area_map.svg
+    )
+    assert 'href="/a?b=1&amp;c=2"' in area_map.svg
+    unknown = re.search(r'data-code="PV26">.*?fill="(#[0-9a-f]{6})"', area_map.svg, re.S)
+    assert unknown.group(1) == maps.CLASS_COLOURS[0][0]
+    assert area_map.legend[0].areas == 1  # counted with "no initiatives", its title says why
+    assert sum(entry.areas for entry in area_map.legend) == 2
 
 
 # --- newest initiatives and open needs ---------------------------------------------------------
