@@ -1,4 +1,5 @@
-"""Area pages: a dashboard per province, gemeente, wijk and buurt, and their table exports.
+"""The home page, and area pages: a dashboard per province, gemeente, wijk and buurt, and
+their table exports.
 
 Codes are case-insensitive: a lower-case code redirects to the upper-case address. A
 malformed or unknown code, or a wijk or buurt under the wrong parent, is a 404.
@@ -9,6 +10,7 @@ from urllib.parse import urlencode
 from django.http import (
     Http404,
     HttpRequest,
+    HttpResponse,
     HttpResponseBadRequest,
     HttpResponseBase,
     HttpResponsePermanentRedirect,
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from areas.dashboards import area_dashboard, area_table
 from areas.exports import export_columns, export_rows
+from areas.home import home_page
 from common.exports import FORMATS, export_response
 from places.maps import CREDIT
 from places.models import Place
@@ -31,6 +34,12 @@ URL_NAMES = {
     "district": "district_detail",
     "neighbourhood": "neighbourhood_detail",
 }
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The front page: a search box, the country's handprint and provinces, what is new, and
+    a chosen gemeente ("near you", `?gemeente=GM0363`)."""
+    return render(request, "home.html", {"page": home_page(request.GET), "map_credit": CREDIT})
 
 
 def _canonical_redirect(

@@ -6,8 +6,8 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from areas import views as area_views
 from config.views import language_switch, media_serve, text_page
-from initiatives import views as initiative_views
 from ops import views as ops_views
 
 admin.site.site_header = _("Buurtbeurs administration")
@@ -18,7 +18,7 @@ handler400 = "config.views.bad_request"
 handler500 = "config.views.server_error"
 
 urlpatterns = [
-    path("", initiative_views.home, name="home"),
+    path("", area_views.home, name="home"),
     path("", include("accounts.urls")),
     path("", include("privacy.urls")),
     path("", include("initiatives.urls")),

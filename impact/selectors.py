@@ -1051,6 +1051,67 @@ def area_handprints(
     return {row.area_code: row for row in rows.defer(*deferred)}
 
 
+def _summed_levels(parts: Iterable[dict], into: dict) -> None:
+    """Adds stored JSON figures ({key: {level: text or number}}) into `into`, as Decimals."""
+    for part in parts:
+        for key, levels in part.items():
+            total = into.setdefault(key, {})
+            for level, amount in levels.items():
+                total[level] = total.get(level, 0) + Decimal(str(amount))
+
+
+def national_handprint(*, today: datetime.date | None = None) -> AreaHandprint | None:
+    """The country's last-12-months handprint: the sum of the provinces' stored aggregates.
+
+    Under the version valid today and for the window the area pages show, so the country
+    adds up to its provinces. Not saved; None while no province has been computed. One query.
+    """
+    today = today or timezone.localdate()
+    window = rolling_window(today)
+    rows = list(
+        AreaHandprint.objects.filter(
+            level=AreaHandprint.Level.PROVINCE,
+            period_kind=ROLLING,
+            period_start=window.start,
+            version=current_version_subquery(today),
+        )
+        .select_related("version")
+        .defer("by_activity", "by_target")
+    )
+    if not rows:
+        return None
+    sdgs: dict = {}
+    by_kind: dict = {}
+    _summed_levels((row.sdgs for row in rows), sdgs)
+    _summed_levels((row.by_kind for row in rows), by_kind)
+    for data in sdgs.values():
+        data["people"] = int(data.get("people", 0))
+    return AreaHandprint(
+        area_code="NL",
+        version=rows[0].version,
+        period_kind=ROLLING,
+        period_start=window.start,
+        computed_at=max(row.computed_at for row in rows),
+        sdgs=sdgs,
+        by_kind=by_kind,
+        **{
+            name: sum(getattr(row, name) for row in rows)
+            for name in (
+                "initiatives",
+                "volunteer_hours",
+                "volunteers",
+                "people",
+                "value_low",
+                "value_central",
+                "value_high",
+                "months_reported",
+                "months_with_activities",
+                "initiatives_with_activities",
+            )
+        },
+    )
+
+
 @dataclass(frozen=True)
 class AreaSdgRow:
     """One SDG of an area aggregate, shaped like a profile's SDG row for `handprint_svg`."""

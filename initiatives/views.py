@@ -40,16 +40,8 @@ from initiatives.selectors import (
     moderation_queue,
     offers_received_by,
 )
-from places.selectors import place_counts, provinces_with_counts
 
 HELP_OFFERS_PER_HOUR = 5
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The front page: what Buurtbeurs is, a search box, the country in numbers."""
-    counts = place_counts()
-    counts["initiatives"] = Initiative.objects.published().count()
-    return render(request, "home.html", {"counts": counts, "provinces": provinces_with_counts()})
 
 
 PAGE_SIZES = (10, 25, 50, 100)

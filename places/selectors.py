@@ -2,30 +2,8 @@
 
 import re
 
-from django.db.models import Count, Q, QuerySet
-
 from places import validators
 from places.models import District, Municipality, Neighbourhood, Place, Province
-
-
-def place_counts() -> dict[str, int]:
-    """Counts of active provinces, municipalities and districts."""
-    return {
-        "provinces": Province.objects.active().count(),
-        "municipalities": Municipality.objects.active().count(),
-        "districts": District.objects.active().count(),
-    }
-
-
-def provinces_with_counts() -> QuerySet[Province]:
-    return (
-        Province.objects.active()
-        .annotate(
-            municipality_count=Count("municipalities", filter=Q(municipalities__is_active=True))
-        )
-        .order_by("name")
-    )
-
 
 # The URL parts of each level, top-down, with the code pattern each must match.
 AREA_PATH = {

@@ -120,6 +120,7 @@ def world(cache_on, owner, committed):
         "profile_b": f"/initiatieven/{b.slug}/",
         "list": "/initiatieven/",
         "home": "/",
+        "near": f"/?gemeente={district.municipality.code}",
         "method": "/methode/",
         "members": "/leden/",
         "area": f"/gemeenten/{district.municipality.code}/",
@@ -324,11 +325,12 @@ def test_publishing_and_unpublishing_change_the_lists_and_the_profile(world, cli
     staff = lsa_staff(email="moderator@example.org")
     with committed():
         draft = InitiativeFactory(submitted=True, name="Zwerfafval Delta")
-    warm(client, world["list"], world["profile_b"], world["method"])
+    warm(client, world["list"], world["home"], world["profile_b"], world["method"])
     assert get(client, f"/initiatieven/{draft.slug}/").status_code == 404
     with committed():
         initiative_publish(initiative=draft, staff=staff)
     _changed(client, world["list"], "Zwerfafval Delta")
+    _changed(client, world["home"], "Zwerfafval Delta")
     assert get(client, f"/initiatieven/{draft.slug}/").status_code == 200
     assert state(client, world["profile_b"]) == "hit"
     warm(client, world["list"], world["profile_a"])
@@ -340,21 +342,36 @@ def test_publishing_and_unpublishing_change_the_lists_and_the_profile(world, cli
     assert state(client, world["method"]) == "hit"
 
 
-def test_a_need_added_and_closed_changes_the_profile(world, client, committed):
-    warm(client, world["profile_a"], world["profile_b"])
+def test_a_need_added_and_closed_changes_the_profile_and_the_home_page(world, client, committed):
+    warm(client, world["profile_a"], world["profile_b"], world["home"], world["near"])
     with committed():
         need = need_create(
             initiative=world["a"],
             user=world["owner"],
             fields={"kind": "volunteers", "title": "Handen-marker gezocht"},
         )
-    _changed(client, world["profile_a"], "Handen-marker gezocht")
-    warm(client, world["profile_a"])
+    for page in ("profile_a", "home", "near"):
+        _changed(client, world[page], "Handen-marker gezocht")
+    warm(client, world["profile_a"], world["home"], world["near"])
     with committed():
         need_close(need=need, user=world["owner"], status=Need.Status.FULFILLED)
     response = get(client, world["profile_a"])
     assert response[HEADER] == "miss"
+    _changed(client, world["home"], "Handen-marker gezocht", present=False)
+    _changed(client, world["near"], "Handen-marker gezocht", present=False)
     assert state(client, world["profile_b"]) == "hit"
+
+
+def test_a_need_edited_changes_the_home_page(world, client, committed):
+    with committed():
+        need = NeedFactory(initiative=world["a"], title="Eerste titel")
+    warm(client, world["home"], world["near"], world["method"])
+    with committed():
+        need.title = "Gewijzigde-marker titel"
+        need.save()  # an admin edit: the signal bumps the initiative's generations
+    _changed(client, world["home"], "Gewijzigde-marker titel")
+    _changed(client, world["near"], "Gewijzigde-marker titel")
+    assert state(client, world["method"]) == "hit"
 
 
 def test_a_photo_added_or_removed_changes_the_profile(world, client, committed):
@@ -401,21 +418,23 @@ def test_a_handprint_stored_by_the_recompute_changes_the_profile(world, client, 
     assert state(client, world["method"]) == "hit"
 
 
-def test_an_area_refresh_changes_the_area_page(world, client, committed):
+def test_an_area_refresh_changes_the_area_pages_and_the_home_page(world, client, committed):
     with committed():
         _report(world["a"], "100")
         handprint_inputs_changed(initiative_id=world["a"].pk)
     with committed():
         handprint_recompute(initiative_id=world["a"].pk)
-    warm(client, world["area"], world["profile_b"])
-    before = get(client, world["area"]).content
+    warm(client, world["area"], world["home"], world["near"], world["profile_b"])
+    before = {page: get(client, world[page]).content for page in ("area", "home", "near")}
     with committed():
         areas_mark_stale()
     with committed():
         assert areas_refresh() == "computed"
-    response = get(client, world["area"])
-    assert response[HEADER] == "miss"
-    assert response.content != before
+    for page in ("area", "home", "near"):
+        response = get(client, world[page])
+        assert response[HEADER] == "miss", page
+        assert response.content != before[page], page
+        assert "1.471" in response.content.decode(), page  # 100 h × € 14,71, summed
     assert state(client, world["profile_b"]) == "hit"
 
 
@@ -472,7 +491,7 @@ class Rollback(Exception):
     pass
 
 
-PAGES = ("home", "list", "profile_a", "profile_b", "area", "members")
+PAGES = ("home", "near", "list", "profile_a", "profile_b", "area", "members")
 operation = st.sampled_from(
     [
         "edit_a",

@@ -194,6 +194,7 @@ def _with_filters(municipality: str, theme: str) -> dict[str, list[str]]:
             "?page=2",
         ],
         "member_list": ["?page=2", "?province=PV27"],
+        "home": [f"?gemeente={municipality}", "?gemeente=GM9999"],
         "api_initiatives": [
             f"?municipality={municipality}",
             f"?theme={theme}",

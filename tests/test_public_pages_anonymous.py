@@ -89,6 +89,8 @@ def _public_pages(world: dict) -> list[str]:
     garden, west = world["garden"], world["west"]
     return [
         "/",
+        f"/?gemeente={west.municipality.code}",
+        "/?gemeente=GM9999",  # unknown: the form says so, the page stays the same for all
         "/initiatieven/",
         "/initiatieven/?q=moestuin",
         "/initiatieven/?q=moestuiin",  # the typo finds the same initiative

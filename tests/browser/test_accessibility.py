@@ -98,6 +98,8 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
 
     # When a visitor browses the public pages
     visit("home", "/")
+    visit("home, near you", f"/?gemeente={GEMEENTE}")
+    visit("home, unknown gemeente", "/?gemeente=GM9999")
     visit("list filtered", f"/initiatieven/?municipality={GEMEENTE}")
     with page.expect_response(lambda r: r.request.resource_type == "fetch") as fetched:
         page.select_option("#id_province", neighbourhood["province"])
