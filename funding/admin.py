@@ -90,7 +90,22 @@ class RoundAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
                 ]
             },
         ),
-        (_("Who may apply"), {"fields": ["scope_codes", "scope_from", "method_version"]}),
+        (
+            _("Who may apply"),
+            {
+                "fields": [
+                    "scope_codes",
+                    "scope_from",
+                    "kinds",
+                    "stages",
+                    "method_version",
+                    "handprint_minimum",
+                    "handprint_sdgs",
+                    "requires_money_need",
+                    "requires_complete_profile",
+                ]
+            },
+        ),
         (
             _("Terms"),
             {

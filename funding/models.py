@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 from common.constraints import text_max_length
 from funding.terms import Unit
 from impact.models import MethodVersion
+from initiatives.models import Initiative
 
 DESCRIPTION_MAX_LENGTH = 5_000
 REGULATION_MAX_LENGTH = 50_000
@@ -167,6 +168,46 @@ class Round(models.Model):
     scope_from = models.CharField(
         _("area read from"), max_length=8, choices=Scope.choices, default=Scope.PRIMARY
     )
+    # Eligibility (funding/eligibility.py): each rule applies when set; the applicant sees each
+    # with "yes, because…" or "not yet, because…".
+    kinds = ArrayField(
+        models.CharField(max_length=24, choices=Initiative.Kind.choices),
+        verbose_name=_("kinds of initiative"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: every kind."),
+    )
+    stages = ArrayField(
+        models.CharField(max_length=8, choices=Initiative.Stage.choices),
+        verbose_name=_("stages"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: any stage, or none given."),
+    )
+    handprint_minimum = models.DecimalField(
+        _("handprint at least"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(CENT)],
+        help_text=_("The central value of the last 12 months, in the round's method version."),
+    )
+    handprint_sdgs = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(17)]),
+        verbose_name=_("on any of these SDGs"),
+        default=list,
+        blank=True,
+        help_text=_("SDG numbers; empty: the handprint's total."),
+    )
+    requires_money_need = models.BooleanField(_("an open money need on the profile"), default=False)
+    requires_complete_profile = models.BooleanField(
+        _("a complete profile"),
+        default=True,
+        help_text=_(
+            "A summary, a description, a photo, a monthly report in the last three months and "
+            "the activities declared."
+        ),
+    )
     method_version = models.ForeignKey(
         MethodVersion,
         on_delete=models.PROTECT,
@@ -213,6 +254,10 @@ class Round(models.Model):
             models.CheckConstraint(
                 condition=Q(closes_on__isnull=True) | Q(closes_on__gte=F("opens_on")),
                 name="round_window",
+            ),
+            models.CheckConstraint(
+                condition=Q(handprint_minimum__isnull=True) | Q(handprint_minimum__gt=0),
+                name="round_handprint_minimum",
             ),
             models.CheckConstraint(
                 condition=Q(person_max__isnull=True)
