@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin_widgets import SafeAutocompleteMixin
-from funding.models import Fund, FundManager, Round
+from funding.models import Application, BudgetLine, Fund, FundManager, Round
 
 
 class FundManagerInline(SafeAutocompleteMixin, admin.TabularInline):
@@ -121,3 +121,36 @@ class RoundAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Round]:
         return super().get_queryset(request).select_related("fund")
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    fields = ["description", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(SimpleHistoryAdmin):
+    """Read-only for LSA staff: applications move only through funding.services (the pot's
+    lock and line); fund managers decide in their own pages, not here."""
+
+    list_display = ["initiative", "round", "status", "amount", "awarded", "submitted_at"]
+    list_filter = ["status", "round__fund"]
+    list_select_related = ["initiative", "round__fund"]
+    search_fields = ["initiative__name", "round__name", "purpose"]
+    date_hierarchy = "submitted_at"
+    inlines = [BudgetLineInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Application | None = None) -> list:
+        return [field.name for field in Application._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
+        return False

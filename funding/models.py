@@ -8,10 +8,12 @@ and its decision term. The pot is guarded in the database: `reserved + awarded �
 Issue #20 ("Funding rounds I"); docs/funding.md.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -277,3 +279,178 @@ class Round(models.Model):
     @property
     def is_rolling(self) -> bool:
         return self.closes_on is None
+
+    def is_open(self, today: datetime.date) -> bool:
+        """Takes applications on `today`: within its window and its fund active."""
+        closed = self.closes_on is not None and today > self.closes_on
+        return self.fund.is_active and self.opens_on <= today and not closed
+
+
+def validate_iban(value: str) -> None:
+    """A valid IBAN (checksum, country format and bank code), by `schwifty`."""
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        IBAN(value)
+    except SchwiftyException as error:
+        raise ValidationError(_("This is not a valid IBAN: %(why)s") % {"why": error}) from error
+
+
+PLAN_MAX_LENGTH = 10_000
+DECISION_MAX_LENGTH = 10_000
+
+
+class Application(models.Model):
+    """An initiative's request for money from a round; its owners (and co-owners) write it.
+
+    draft → submitted (holding a reservation on the pot) or waiting (in line for money) →
+    approved, partly approved or rejected; "more information" sends it back to the applicant
+    with its place kept; withdrawn by the applicant. funding.services moves it, under a row
+    lock on the round, so the pot is never overspent and the line is kept exactly.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        WAITING = "waiting", _("waiting for money in the pot")
+        MORE_INFO = "more_info", _("more information asked")
+        APPROVED = "approved", _("approved")
+        PARTLY = "partly", _("partly approved")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class Payee(models.TextChoices):
+        ENTITY = "entity", _("the initiative's legal entity")
+        PERSON = "person", _("a person")
+
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="applications", verbose_name=_("round")
+    )
+    initiative = models.ForeignKey(
+        Initiative,
+        on_delete=models.PROTECT,
+        related_name="funding_applications",
+        verbose_name=_("initiative"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    # What the initiative asks and why (shown to the fund manager; the purpose becomes public
+    # with an award).
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    plan = models.TextField(_("plan"), blank=True, max_length=PLAN_MAX_LENGTH)
+    amount = models.DecimalField(
+        _("amount asked"), **MONEY, null=True, blank=True, validators=[MinValueValidator(CENT)]
+    )
+    own_money = models.DecimalField(
+        _("own contribution in money"),
+        **MONEY,
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
+    )
+    own_hours = models.DecimalField(
+        _("own contribution in volunteer hours"),
+        max_digits=8,
+        decimal_places=1,
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
+    )
+    own_materials = models.CharField(_("own contribution in materials"), max_length=300, blank=True)
+    supporters = models.PositiveIntegerField(_("residents in favour"), default=0)
+    opponents = models.PositiveIntegerField(_("residents against"), default=0)
+    # Private: the fund manager and the applicant only.
+    payee = models.CharField(
+        _("paid to"), max_length=8, choices=Payee.choices, default=Payee.ENTITY
+    )
+    payee_name = models.CharField(_("name of the account holder"), max_length=150, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    # The line for money: set under the round's lock at submission.
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reserved = models.DecimalField(_("reserved"), **MONEY, default=Decimal(0), editable=False)
+    eligibility = models.JSONField(_("eligibility at submission"), default=list, blank=True)
+    decision_due = models.DateField(_("decision due"), null=True, blank=True)
+    extended_due = models.DateField(_("extended to"), null=True, blank=True)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True, max_length=2_000)
+    # The decision: kept (the outbox's mail bodies are purged later, this is not).
+    awarded = models.DecimalField(_("awarded"), **MONEY, null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision = models.TextField(_("decision"), blank=True, max_length=DECISION_MAX_LENGTH)
+    grounds = models.TextField(_("grounds"), blank=True, max_length=DECISION_MAX_LENGTH)
+    objection = models.TextField(_("objection clause"), blank=True, max_length=2_000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        indexes = [models.Index(fields=["round", "status", "submitted_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="application_reserved"),
+            # Only an application holding its place in the pot reserves money, all it asks.
+            models.CheckConstraint(
+                condition=Q(reserved=0)
+                | (Q(status__in=["submitted", "more_info"]) & Q(reserved=F("amount"))),
+                name="application_reserves_its_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(awarded__isnull=True)
+                | (
+                    Q(status__in=["approved", "partly"])
+                    & Q(awarded__gt=0)
+                    & Q(awarded__lte=F("amount"))
+                ),
+                name="application_awarded_within_asked",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                name="application_submitted_at",
+            ),
+            text_max_length("plan", PLAN_MAX_LENGTH, name="application_plan_length"),
+            text_max_length("decision", DECISION_MAX_LENGTH, name="application_decision_length"),
+            text_max_length("grounds", DECISION_MAX_LENGTH, name="application_grounds_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative} – {self.round}"
+
+    @property
+    def due(self) -> datetime.date | None:
+        return self.extended_due or self.decision_due
+
+
+class BudgetLine(models.Model):
+    """One line of an application's budget: what the money is for."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="budget_lines"
+    )
+    description = models.CharField(_("what for"), max_length=200)
+    amount = models.DecimalField(_("amount"), **MONEY, validators=[MinValueValidator(CENT)])
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="budget_line_amount")]
+
+    def __str__(self) -> str:
+        return self.description

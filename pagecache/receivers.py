@@ -65,6 +65,11 @@ PUBLIC: dict[str, Callable[[Model], tuple[str, ...]]] = {
     "members.Membership": _fixed(MEMBERS, LISTING),
     "funding.Fund": _fixed(FUNDING),
     "funding.Round": _fixed(FUNDING),
+    # An award shows on the profile and in the register; only funding.services writes one.
+    "funding.Application": lambda application: (
+        FUNDING,
+        initiative_generation(application.initiative_id),
+    ),
 }
 
 # Public, but written in bulk (bulk_create, queryset delete, raw SQL), so no signal: a
@@ -110,6 +115,9 @@ PRIVATE: frozenset[str] = frozenset(
         "funding.HistoricalFund",
         "funding.HistoricalFundManager",
         "funding.HistoricalRound",
+        "funding.HistoricalApplication",
+        "funding.BudgetLine",
+        "funding.HistoricalBudgetLine",
         "outbox.OutgoingMail",
         "ops.WorkerHeartbeat",
     }
