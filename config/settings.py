@@ -229,6 +229,7 @@ CELERY_TASK_ROUTES = {
     "outbox.tasks.outbox_purge": {"queue": "mail"},
     "initiatives.tasks.report_reminders_daily": {"queue": "mail"},
     "impact.tasks.method_change_mails_daily": {"queue": "mail"},
+    "funding.tasks.decision_timers_daily": {"queue": "mail"},
 }
 # Declared, so a worker started without -Q (the tests' in-process workers) consumes them all;
 # an exchange per queue keyed by its name, as Celery would create a missing queue.
@@ -605,5 +606,10 @@ CELERY_BEAT_SCHEDULE = {
     "impact-method-change-mails": {
         "task": "impact.tasks.method_change_mails_daily",
         "schedule": crontab(minute=30, hour=10),
+    },
+    # Decision terms: one reminder to the fund's managers, one overdue mark (funding/timers.py).
+    "funding-decision-timers": {
+        "task": "funding.tasks.decision_timers_daily",
+        "schedule": crontab(minute=0, hour=8),
     },
 }

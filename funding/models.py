@@ -379,6 +379,9 @@ class Application(models.Model):
     decision_due = models.DateField(_("decision due"), null=True, blank=True)
     extended_due = models.DateField(_("extended to"), null=True, blank=True)
     extension_reason = models.TextField(_("reason for the extension"), blank=True, max_length=2_000)
+    # Timers (funding.tasks.decision_timers): each set once, by beat.
+    reminded_at = models.DateTimeField(_("fund managers reminded at"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("marked overdue at"), null=True, blank=True)
     # The decision: kept (the outbox's mail bodies are purged later, this is not).
     awarded = models.DecimalField(_("awarded"), **MONEY, null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

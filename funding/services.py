@@ -261,6 +261,35 @@ def application_withdraw(*, application: Application, user: User) -> Application
     return application
 
 
+@transaction.atomic
+def application_extend(
+    *, application: Application, user: User, reason: str, today: datetime.date | None = None
+) -> Application:
+    """Extends the decision term once, by the round's extension, with a reason the applicant
+    reads; the new date gets its own reminder and overdue mark."""
+    application = (
+        Application.objects.select_for_update().select_related("round__fund").get(pk=application.pk)
+    )
+    round_ = application.round
+    if not is_fund_manager(user, round_.fund):
+        raise PermissionDenied
+    if application.status not in (Status.SUBMITTED, Status.WAITING):
+        raise ValidationError(_("This application is not waiting for a decision."))
+    if not round_.extension_term:
+        raise ValidationError(_("This round's decision term cannot be extended."))
+    if application.extended_due is not None:
+        raise ValidationError(_("The decision term has been extended once already."))
+    if not reason.strip():
+        raise ValidationError({"extension_reason": _("Give the reason; the applicant reads it.")})
+    application.extended_due = term_end(
+        application.decision_due, round_.extension_term, round_.extension_term_unit
+    )
+    application.extension_reason = reason.strip()
+    application.reminded_at = application.overdue_at = None
+    application.save()
+    return application
+
+
 def objection_clause(round_: Round) -> str:
     """The bezwaar clause every decision carries (Awb 6:7: six weeks)."""
     return _(
