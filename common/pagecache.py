@@ -38,6 +38,8 @@ LISTING = "listing"
 AREAS = "areas"
 HANDPRINTS = "handprints"
 MEMBERS = "members"
+# Funds and their rounds (/regelingen/, the awards on profiles and dashboards).
+FUNDING = "funding"
 # Read by every page: `manage.py page_cache_flush` bumps it, which empties the cache at once
 # without touching the other keys in the same Redis (the Celery queues, the rate limits).
 EVERYTHING = "everything"

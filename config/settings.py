@@ -4,6 +4,7 @@ Every value has a safe development default; production sets DEBUG=0, SECRET_KEY,
 ALLOWED_HOSTS, DATABASE_URL and REDIS_URL. docs/configuration.md lists them all.
 """
 
+import datetime
 import ipaddress
 from pathlib import Path
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "initiatives",
     "impact",
     "members",
+    "funding",
     "outbox",
     "ops",
     # The top layer: work across apps (docs/architecture.md); `areas` has no models, no app.
@@ -227,6 +229,7 @@ CELERY_TASK_ROUTES = {
     "outbox.tasks.outbox_purge": {"queue": "mail"},
     "initiatives.tasks.report_reminders_daily": {"queue": "mail"},
     "impact.tasks.method_change_mails_daily": {"queue": "mail"},
+    "funding.tasks.decision_timers_daily": {"queue": "mail"},
 }
 # Declared, so a worker started without -Q (the tests' in-process workers) consumes them all;
 # an exchange per queue keyed by its name, as Celery would create a missing queue.
@@ -534,6 +537,17 @@ AREA_REFRESH_DELAY_SECONDS = env.float("AREA_REFRESH_DELAY_SECONDS", default=5)
 # (the sweep re-enqueues after HANDPRINT_SWEEP_AFTER_SECONDS; older means nothing computes).
 PIPELINE_STALE_ALERT_SECONDS = env.float("PIPELINE_STALE_ALERT_SECONDS", default=900)
 
+# --- Funding rounds -------------------------------------------------------------------------
+# Days the government equates with a holiday for the Algemene termijnenwet (art. 3 lid 3; a
+# decree in the Staatscourant every three years, e.g. the Friday after Ascension Day), as
+# YYYY-MM-DD: terms do not end on them (funding/terms.py, docs/funding.md). Empty by default:
+# copy them from the decree in force.
+# A malformed date stops the start with its ValueError, not a term computed wrong later.
+FUNDING_EXTRA_NON_WORKING_DAYS = frozenset(
+    datetime.date.fromisoformat(day)
+    for day in env.list("FUNDING_EXTRA_NON_WORKING_DAYS", default=[])
+)
+
 # --- Metrics access ------------------------------------------------------------------------
 # /health/metrics/ answers a scraper with this bearer token, or one from these networks (the
 # visitor's address past TRUSTED_PROXY_COUNT proxies); anyone else gets 403. /health/ and
@@ -592,5 +606,10 @@ CELERY_BEAT_SCHEDULE = {
     "impact-method-change-mails": {
         "task": "impact.tasks.method_change_mails_daily",
         "schedule": crontab(minute=30, hour=10),
+    },
+    # Decision terms: one reminder to the fund's managers, one overdue mark (funding/timers.py).
+    "funding-decision-timers": {
+        "task": "funding.tasks.decision_timers_daily",
+        "schedule": crontab(minute=0, hour=8),
     },
 }

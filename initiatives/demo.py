@@ -202,6 +202,8 @@ def demo_seed(*, count: int = 300, months: int = 24, seed: int = 2026) -> DemoRe
                 public_email=f"info@{slug}.example.org",
                 founded_year=rng.randint(1985, 2025),
                 legal_form=rng.choice(["none", "association", "foundation", "cooperative"]),
+                # From n, not the random generator: the rest of the demo stays as it was.
+                stage=("", *Initiative.Stage.values)[n % 5],
                 contact_name=f"{MARKER_NAME} {n}",
                 contact_email=f"contact{n}@{MARKER_DOMAIN}",
                 contact_phone=f"{MARKER_PHONE} {n:04d}",

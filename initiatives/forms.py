@@ -69,6 +69,7 @@ class InitiativeForm(AccessibleModelForm):
             "public_email",
             "founded_year",
             "legal_form",
+            "stage",
             "contact_name",
             "contact_email",
             "contact_phone",

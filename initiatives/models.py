@@ -93,6 +93,15 @@ class Initiative(models.Model):
         VILLAGE_COOPERATIVE = "village_coop", _("village cooperative")
         OTHER = "other", _("other")
 
+    class Stage(models.TextChoices):
+        """Where an initiative stands; funds read it (issue #20, e.g. MAEX Impuls asks for the
+        doorgroeifase)."""
+
+        START = "start", _("starting (startfase)")
+        GROWING = "growing", _("growing (groeifase)")
+        SCALING = "scaling", _("growing further (doorgroeifase)")
+        STABLE = "stable", _("stable")
+
     class LegalForm(models.TextChoices):
         NONE = "none", _("no legal form (informal group)")
         ASSOCIATION = "association", _("association (vereniging)")
@@ -146,6 +155,13 @@ class Initiative(models.Model):
     founded_year = models.PositiveSmallIntegerField(_("founded in"), null=True, blank=True)
     legal_form = models.CharField(
         _("legal form"), max_length=16, choices=LegalForm.choices, default=LegalForm.NONE
+    )
+    stage = models.CharField(
+        _("stage"),
+        max_length=8,
+        choices=Stage.choices,
+        blank=True,
+        help_text=_("Where your initiative stands now; some funds ask for it."),
     )
     # Private: personal data, shown only to owners, staff and (with consent) officers.
     contact_name = models.CharField(_("contact person"), max_length=150, blank=True)

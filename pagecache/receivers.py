@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from common.pagecache import (
+    FUNDING,
     LISTING,
     MEMBERS,
     METHOD,
@@ -62,6 +63,13 @@ PUBLIC: dict[str, Callable[[Model], tuple[str, ...]]] = {
     "impact.IndicatorQuantity": _of_initiative,
     "members.MemberOrganisation": _fixed(MEMBERS, LISTING),
     "members.Membership": _fixed(MEMBERS, LISTING),
+    "funding.Fund": _fixed(FUNDING),
+    "funding.Round": _fixed(FUNDING),
+    # An award shows on the profile and in the register; only funding.services writes one.
+    "funding.Application": lambda application: (
+        FUNDING,
+        initiative_generation(application.initiative_id),
+    ),
 }
 
 # Public, but written in bulk (bulk_create, queryset delete, raw SQL), so no signal: a
@@ -103,6 +111,13 @@ PRIVATE: frozenset[str] = frozenset(
         "members.Dues",
         "members.ContactErasure",
         "members.MemberImportJob",
+        "funding.FundManager",
+        "funding.HistoricalFund",
+        "funding.HistoricalFundManager",
+        "funding.HistoricalRound",
+        "funding.HistoricalApplication",
+        "funding.BudgetLine",
+        "funding.HistoricalBudgetLine",
         "outbox.OutgoingMail",
         "ops.WorkerHeartbeat",
     }

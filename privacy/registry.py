@@ -11,6 +11,7 @@ A new app that holds personal data writes `<app>/privacy.py` and adds its parts 
 
 from accounts import privacy as accounts
 from common.personal_data import PersonalDataPart
+from funding import privacy as funding
 from impact import privacy as impact
 from initiatives import privacy as initiatives
 from members import privacy as members
@@ -21,6 +22,7 @@ PARTS: tuple[PersonalDataPart, ...] = (
     accounts.ACCOUNT,
     accounts.EMAIL_ADDRESSES,
     accounts.OFFICER_GRANTS,
+    funding.FUND_MANAGER_GRANTS,
     accounts.API_TOKENS,
     accounts.TWO_FACTOR_AUTHENTICATORS,
     history.SESSIONS,

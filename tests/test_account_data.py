@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.api_auth import api_token_create
 from accounts.models import AccountErasure, OfficerGrant, User
+from funding.models import Fund, FundManager
 from initiatives.models import (
     ActivityReport,
     HelpOffer,
@@ -63,6 +64,9 @@ def zoe(settings, client):
     EmailAddress.objects.create(user=user, email=SECOND_EMAIL, verified=True, primary=False)
     EmailAddress.objects.create(user=user, email=CLAIMED, verified=False, primary=False)
     OfficerGrant.objects.create(user=user, municipality=MunicipalityFactory())
+    FundManager.objects.create(
+        user=user, fund=Fund.objects.create(name="Impuls", slug="impuls", funder="LSA")
+    )
     api_token_create(user=user, name="Mijn dashboard")
     Authenticator.objects.create(
         user=user, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "00", "used_mask": 0}
@@ -196,6 +200,7 @@ EXPORTED_CATEGORIES = (
     "account",
     "email_addresses",
     "officer_grants",
+    "fund_manager_grants",
     "api_tokens",
     "two_factor_authenticators",
     "initiatives",
@@ -226,6 +231,7 @@ def test_the_export_holds_every_kind_of_data_about_the_person(zoe, bob):
         "open_data": False,
     }
     assert len(data["activity_reports"]) == 2
+    assert [grant["fund"] for grant in data["fund_manager_grants"]] == ["Impuls"]
     assert data["help_offers_sent"][0]["message"] == "Ik kan zaterdag helpen."
     assert data["change_history"][0]["table"] == "members.HistoricalContactPerson"
     # Not the password reset mail: its link would still work.
@@ -345,6 +351,7 @@ def test_after_deletion_no_table_in_the_database_holds_the_persons_data(zoe):
     assert erasure.counts["api_tokens_deleted"] == 1
     assert erasure.counts["email_addresses_deleted"] == 3
     assert erasure.counts["officer_grants_deleted"] == 1
+    assert erasure.counts["fund_manager_grants_deleted"] == 1
     assert erasure.counts["mails_deleted"] == 3
 
 

@@ -14,6 +14,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 
 from accounts.models import OfficerGrant
+from funding.models import Fund, FundManager
 from tests.factories import MunicipalityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,18 @@ def test_officers_without_a_second_factor_are_sent_to_set_one_up(client, require
     client.force_login(officer)
     response = client.get("/mijn/")
     assert response.status_code == 302 and response["Location"] == ACTIVATE
+
+
+def test_fund_managers_without_a_second_factor_are_sent_to_set_one_up(client, required):
+    """Fund managers see payees and bank accounts (issue #20): two factors, like officers."""
+    manager = UserFactory()
+    fund = Fund.objects.create(name="Impuls", slug="impuls", funder="LSA")
+    FundManager.objects.create(fund=fund, user=manager)
+    client.force_login(manager)
+    response = client.get("/mijn/")
+    assert response.status_code == 302 and response["Location"] == ACTIVATE
+    FundManager.objects.filter(user=manager).delete()
+    assert client.get("/mijn/").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -20,13 +20,22 @@ pytestmark = pytest.mark.django_db
 # The apps that hold data about a person. A new app that does (funding, exchange…) adds its
 # label here together with its `<app>/privacy.py`; "privacy" holds the parts no single app
 # does (every history table, the admin log, sessions).
-APPS_WITH_PERSONAL_DATA = {"accounts", "initiatives", "impact", "members", "outbox", "privacy"}
+APPS_WITH_PERSONAL_DATA = {
+    "accounts",
+    "funding",
+    "initiatives",
+    "impact",
+    "members",
+    "outbox",
+    "privacy",
+}
 
 EXPORT_KEYS = [
     "exported_at",
     "account",
     "email_addresses",
     "officer_grants",
+    "fund_manager_grants",
     "api_tokens",
     "two_factor_authenticators",
     "initiatives",

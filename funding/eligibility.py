@@ -1,0 +1,249 @@
+"""Who may apply to a round, computed from the profile and the Social Handprint, and explained.
+
+Each rule a round sets (funding.models.Round, "Who may apply") gives one `Check`: whether the
+initiative meets it and why, in words the applicant can act on ("not yet, because no photo
+on the profile"). The applicant sees them before applying; the evaluation is stored with an
+application when it is submitted ("Funding rounds I"). The handprint is read in the round's
+pinned method version, the stored result of the last 12 complete months.
+"""
+
+import datetime
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from common.numbers import fast_intcomma
+from funding.models import Round
+from impact.models import HandprintResult, HandprintSdg, InitiativeActivity
+from impact.scoring import month_add, rolling_window
+from initiatives.models import ActivityReport, Initiative, Need
+from places.models import District
+
+# "A report in the last three months": this month or one of the three before it.
+REPORT_MONTHS = 3
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule of a round for one initiative."""
+
+    rule: str  # a stable code: kind, area, stage, handprint, money_need, profile
+    asks: str  # what the rule asks, in the applicant's language
+    met: bool
+    because: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def euros(amount: Decimal) -> str:
+    return f"€ {fast_intcomma(int(amount.quantize(Decimal(1))))}"
+
+
+def _kind(round_: Round, initiative: Initiative) -> Check | None:
+    if not round_.kinds:
+        return None
+    labels = dict(Initiative.Kind.choices)
+    asks = _("Kind of initiative: %(kinds)s") % {
+        "kinds": ", ".join(str(labels.get(kind, kind)) for kind in round_.kinds)
+    }
+    met = initiative.kind in round_.kinds
+    kind = initiative.get_kind_display()
+    because = (
+        _("your initiative is a %(kind)s") % {"kind": kind}
+        if met
+        else _("your initiative is a %(kind)s, which this round does not fund") % {"kind": kind}
+    )
+    return Check("kind", asks, met, because)
+
+
+def _codes(round_: Round, initiative: Initiative) -> dict[str, str]:
+    """The CBS codes the initiative counts in, each with the name to explain it by."""
+    own = {
+        initiative.municipality.province_id: initiative.municipality.province.name,
+        initiative.municipality_id: initiative.municipality.name,
+    }
+    if initiative.district_id:
+        own[initiative.district_id] = initiative.district.name
+    if initiative.neighbourhood_id:
+        own[initiative.neighbourhood_id] = initiative.neighbourhood.name
+    if round_.scope_from == Round.Scope.SERVED:
+        served = District.objects.filter(pk__in=initiative.areas_served.values("pk"))
+        for district in served.select_related("municipality__province"):
+            own[district.pk] = district.name
+            own[district.municipality_id] = district.municipality.name
+            own[district.municipality.province_id] = district.municipality.province.name
+    return own
+
+
+def _area(round_: Round, initiative: Initiative) -> Check | None:
+    if not round_.scope_codes:
+        return None
+    asks = (
+        _("Active in the round's area")
+        if round_.scope_from == Round.Scope.PRIMARY
+        else _("Serving the round's area")
+    )
+    codes = _codes(round_, initiative)
+    inside = [name for code, name in codes.items() if code in round_.scope_codes]
+    if inside:
+        return Check("area", asks, True, _("your initiative is in %(area)s") % {"area": inside[0]})
+    where = initiative.district.name if initiative.district_id else initiative.municipality.name
+    because = (
+        _("your initiative is in %(area)s, outside the round's area") % {"area": where}
+        if round_.scope_from == Round.Scope.PRIMARY
+        else _("neither %(area)s nor the districts your initiative serves are in the round's area")
+        % {"area": where}
+    )
+    return Check("area", asks, False, because)
+
+
+def _stage(round_: Round, initiative: Initiative) -> Check | None:
+    if not round_.stages:
+        return None
+    labels = dict(Initiative.Stage.choices)
+    asks = _("Stage: %(stages)s") % {
+        "stages": ", ".join(str(labels.get(stage, stage)) for stage in round_.stages)
+    }
+    if not initiative.stage:
+        return Check("stage", asks, False, _("your profile does not say its stage yet"))
+    met = initiative.stage in round_.stages
+    stage = initiative.get_stage_display()
+    because = (
+        _("your profile says %(stage)s") % {"stage": stage}
+        if met
+        else _("your profile says %(stage)s, not one of the stages this round funds")
+        % {"stage": stage}
+    )
+    return Check("stage", asks, met, because)
+
+
+def _handprint(round_: Round, initiative: Initiative, today: datetime.date) -> Check | None:
+    minimum = round_.handprint_minimum
+    if minimum is None:
+        return None
+    version = round_.method_version
+    sdgs = sorted(round_.handprint_sdgs)
+    values = {"amount": euros(minimum), "version": version.code}
+    if sdgs:
+        values["sdgs"] = ", ".join(str(number) for number in sdgs)
+        asks = (
+            _("A Social Handprint of at least %(amount)s on SDG %(sdgs)s (method %(version)s)")
+            % values
+        )
+    else:
+        asks = _("A Social Handprint of at least %(amount)s (method %(version)s)") % values
+    window = rolling_window(today)
+    result = HandprintResult.objects.filter(
+        initiative=initiative,
+        version=version,
+        period_kind=HandprintResult.PeriodKind.ROLLING,
+        period_start=window.start,
+    ).first()
+    if result is None:
+        because = _(
+            "no Social Handprint of the last 12 months is computed in method %(version)s yet: "
+            "report your volunteer hours and activities each month"
+        ) % {"version": version.code}
+        return Check("handprint", asks, False, because)
+    if not sdgs:
+        value = result.value_central
+        met = value >= minimum
+        because = _("your handprint of the last 12 months is %(value)s") % {"value": euros(value)}
+        return Check("handprint", asks, met, because)
+    best = (
+        HandprintSdg.objects.filter(result=result, goal_id__in=sdgs)
+        .order_by("-value_central", "goal_id")
+        .values_list("goal_id", "value_central")
+        .first()
+    )
+    if best is None:
+        because = _("your handprint of the last 12 months has no value on SDG %(sdgs)s") % values
+        return Check("handprint", asks, False, because)
+    goal, value = best
+    because = _("your handprint on SDG %(goal)s is %(value)s over the last 12 months") % {
+        "goal": goal,
+        "value": euros(value),
+    }
+    return Check("handprint", asks, value >= minimum, because)
+
+
+def _money_need(round_: Round, initiative: Initiative, today: datetime.date) -> Check | None:
+    if not round_.requires_money_need:
+        return None
+    asks = _("An open money need on the profile")
+    need = (
+        initiative.needs.filter(kind=Need.Kind.MONEY, status=Need.Status.OPEN)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .order_by("-created_at")
+        .first()
+    )
+    if need is None:
+        return Check("money_need", asks, False, _("your profile asks for no money at the moment"))
+    return Check(
+        "money_need", asks, True, _("your profile asks: “%(title)s”") % {"title": need.title}
+    )
+
+
+def profile_missing(initiative: Initiative, today: datetime.date) -> list[str]:
+    """What a complete profile still lacks, as the applicant would fix it; [] when complete."""
+    missing = []
+    if not initiative.summary.strip():
+        missing.append(_("a summary"))
+    if not initiative.description.strip():
+        missing.append(_("a description"))
+    if not initiative.photos.exists():
+        missing.append(_("a photo"))
+    since = month_add(today.replace(day=1), -REPORT_MONTHS)
+    if not ActivityReport.objects.filter(initiative=initiative, month__gte=since).exists():
+        missing.append(
+            ngettext(
+                "a monthly report in the last %(count)d month",
+                "a monthly report in the last %(count)d months",
+                REPORT_MONTHS,
+            )
+            % {"count": REPORT_MONTHS}
+        )
+    if not InitiativeActivity.objects.filter(initiative=initiative).exists():
+        missing.append(_("the activities it does"))
+    return missing
+
+
+def _profile(round_: Round, initiative: Initiative, today: datetime.date) -> Check | None:
+    if not round_.requires_complete_profile:
+        return None
+    asks = _("A complete profile")
+    missing = profile_missing(initiative, today)
+    if missing:
+        because = _("it still needs %(missing)s") % {"missing": ", ".join(missing)}
+        return Check("profile", asks, False, because)
+    return Check(
+        "profile",
+        asks,
+        True,
+        _("it has a summary, a description, a photo, a recent report and its activities"),
+    )
+
+
+def evaluate(
+    round_: Round, initiative: Initiative, *, today: datetime.date | None = None
+) -> list[Check]:
+    """Every rule the round sets, in a fixed order, each met or not with its reason."""
+    today = today or timezone.localdate()
+    checks = [
+        _kind(round_, initiative),
+        _area(round_, initiative),
+        _stage(round_, initiative),
+        _handprint(round_, initiative, today),
+        _money_need(round_, initiative, today),
+        _profile(round_, initiative, today),
+    ]
+    return [check for check in checks if check is not None]
+
+
+def eligible(checks: list[Check]) -> bool:
+    return all(check.met for check in checks)

@@ -1,0 +1,40 @@
+"""The e-mails of funding rounds, in Dutch, queued through the outbox in the caller's
+transaction (mail bodies are purged later by the outbox's retention; the decision itself is
+kept on the application)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from funding.models import Application
+
+
+def _send(template: str, context: dict, to: list[str]) -> None:
+    if not to:
+        return
+    # Mails are written in the platform's first language: we do not know the reader's.
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {**context, "site_url": settings.SITE_URL}
+        subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
+        body = render_to_string(f"mail/{template}.txt", context)
+    # One message per recipient: nobody learns another recipient's address.
+    for address in to:
+        EmailMessage(subject=f"[Buurtbeurs] {subject}", body=body, to=[address]).send()
+
+
+def _manager_emails(application: Application) -> list[str]:
+    grants = application.round.fund.manager_grants.filter(user__is_active=True)
+    return list(grants.order_by("pk").values_list("user__email", flat=True))
+
+
+def decision_due(application: Application, *, today: datetime.date) -> None:
+    """To the fund's managers: a decision is due soon (or overdue)."""
+    due = application.due
+    _send(
+        "funding_decision_due",
+        {"application": application, "due": due, "late": due is not None and due < today},
+        _manager_emails(application),
+    )

@@ -1,0 +1,32 @@
+"""Who may do what with funds, rounds and applications: small named predicates."""
+
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.models import User
+from funding.models import Application, Fund
+from initiatives.models import Initiative
+from initiatives.permissions import is_owner
+
+AnyUser = User | AnonymousUser
+
+
+def is_fund_manager(user: AnyUser, fund: Fund) -> bool:
+    """Granted for this fund by LSA staff; a manager of another fund is not one here."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return fund.manager_grants.filter(user=user).exists()
+
+
+def can_apply(user: AnyUser, initiative: Initiative) -> bool:
+    """An owner or co-owner of a published initiative."""
+    return initiative.status == Initiative.Status.PUBLISHED and is_owner(user, initiative)
+
+
+def can_edit_application(user: AnyUser, application: Application) -> bool:
+    """The initiative's owners and co-owners write, submit and withdraw its applications."""
+    return is_owner(user, application.initiative)
+
+
+def can_view_application(user: AnyUser, application: Application) -> bool:
+    """The applicants and the fund's managers; nobody else (it holds a payee and an IBAN)."""
+    return can_edit_application(user, application) or is_fund_manager(user, application.round.fund)

@@ -1,0 +1,11 @@
+from celery import shared_task
+from django.utils import timezone
+
+from funding.timers import decision_timers
+
+
+@shared_task
+def decision_timers_daily() -> dict[str, int]:
+    """Overdue marks and reminders of the decision terms (beat, daily)."""
+    # Terms end on Amsterdam's calendar days (TIME_ZONE), not UTC's.
+    return decision_timers(today=timezone.localdate())

@@ -1,0 +1,49 @@
+"""Decision terms as timers (issue #20): beat reminds a fund's managers once before a decision
+is due and marks it overdue once after; the fund manager's page lists both.
+
+Each mark is set with a conditional UPDATE (`… WHERE reminded_at IS NULL`), so two beats, a
+retried task or two workers never remind or mark twice. An extension moves the due date and
+clears both marks: the new date gets its own reminder.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from funding import notifications
+from funding.models import Application
+
+# The reminder goes out this many days before the due date (and on any day after it until
+# sent, e.g. for an application submitted with a shorter term).
+REMIND_DAYS_BEFORE = 5
+OPEN = (Application.Status.SUBMITTED, Application.Status.WAITING)
+
+
+def _due_on_or_before(day: datetime.date) -> Q:
+    return Q(extended_due__lte=day) | Q(extended_due__isnull=True, decision_due__lte=day)
+
+
+def decision_timers(*, today: datetime.date) -> dict[str, int]:
+    """Marks overdue decisions and sends the reminders that are due; returns how many."""
+    now = timezone.now()
+    pending = Application.objects.filter(status__in=OPEN)
+    overdue = pending.filter(
+        _due_on_or_before(today - datetime.timedelta(days=1)), overdue_at__isnull=True
+    ).update(overdue_at=now)
+    reminded = 0
+    due_soon = pending.filter(
+        _due_on_or_before(today + datetime.timedelta(days=REMIND_DAYS_BEFORE)),
+        reminded_at__isnull=True,
+    ).select_related("round__fund", "initiative")
+    for application in due_soon:
+        with transaction.atomic():
+            # Claimed by exactly one run: only the UPDATE that changed the row sends the mail.
+            claimed = Application.objects.filter(
+                pk=application.pk, reminded_at__isnull=True
+            ).update(reminded_at=now)
+            if claimed:
+                notifications.decision_due(application, today=today)
+                reminded += 1
+    return {"overdue": overdue, "reminded": reminded}

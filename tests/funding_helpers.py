@@ -1,0 +1,66 @@
+"""Funds, rounds and complete applications for the funding tests."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from funding.models import Application, Fund, FundManager, Round
+from funding.services import application_start, application_update
+from impact.methods import current_version
+from initiatives.models import Initiative
+from tests.factories import InitiativeFactory, UserFactory
+
+IBAN = "NL91ABNA0417164300"
+Status = Application.Status
+
+
+def make_round(pot: str = "10000", **fields: object) -> Round:
+    fund = Fund.objects.create(name="Impuls", slug=f"impuls-{Fund.objects.count()}", funder="LSA")
+    values = {
+        "fund": fund,
+        "name": "Impuls 2027",
+        "slug": "impuls-2027",
+        "opens_on": timezone.localdate() - datetime.timedelta(days=30),
+        "pot": Decimal(pot),
+        "min_award": Decimal("500"),
+        "max_award": Decimal("2500"),
+        "method_version": current_version(),
+        "decision_term": 4,
+        "requires_complete_profile": False,
+        **fields,
+    }
+    return Round.objects.create(**values)
+
+
+def applicant() -> tuple[Initiative, object]:
+    owner = UserFactory()
+    initiative = InitiativeFactory(
+        published=True, owner=owner, legal_form=Initiative.LegalForm.FOUNDATION
+    )
+    return initiative, owner
+
+
+def complete_draft(round_: Round, amount: str = "1000") -> tuple[Application, object]:
+    initiative, owner = applicant()
+    draft = application_start(user=owner, initiative=initiative, round_=round_)
+    application_update(
+        application=draft,
+        user=owner,
+        fields={
+            "purpose": "Een kas voor de moestuin",
+            "plan": "We bouwen een kas.",
+            "amount": Decimal(amount),
+            "payee_name": "Stichting De Tuin",
+            "iban": IBAN,
+        },
+        budget=[("Kas", Decimal(amount))],
+    )
+    draft.refresh_from_db()
+    return draft, owner
+
+
+def manager_of(round_: Round):
+    manager = UserFactory()
+    FundManager.objects.create(fund=round_.fund, user=manager)
+    return manager
