@@ -193,7 +193,7 @@ FITS = 10
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_fifty_concurrent_submissions_against_a_pot_that_fits_ten():
+def test_fifty_concurrent_submissions_against_a_pot_that_fits_ten(reference_data):
     """Exactly the first ten by submission order hold money, the rest wait in order;
     rejecting one promotes the eleventh; the pot is never overspent, nothing half-saved."""
     round_ = make_round(pot=str(FITS * 1000))
