@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from funding import api as funding_api
 from impact import api as impact_api
 from impact import api_initiatives
 from initiatives import opendata
@@ -51,6 +52,9 @@ urlpatterns = [
         opendata.OpenDataCsv.as_view(),
         name="api_opendata_csv",
     ),
+    path("funding/awards/", funding_api.AwardList.as_view(), name="api_funding_awards"),
+    path("funding/awards.csv", funding_api.AwardCsv.as_view(), name="api_funding_awards_csv"),
+    path("funding/rounds/", funding_api.OpenRoundList.as_view(), name="api_funding_rounds"),
     path("impact/sdgs/", impact_api.SdgListView.as_view(), name="api_sdgs"),
     path("impact/areas/<str:code>/", impact_api.AreaHandprintView.as_view(), name="api_area"),
     path("impact/methods/", impact_api.MethodVersionListView.as_view(), name="api_methods"),

@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("areas.urls")),
     path("", include("members.urls")),
+    path("", include("funding.urls")),
     path("privacy/", text_page, {"name": "privacy"}, name="privacy"),
     path("gebruiksvoorwaarden/", text_page, {"name": "terms"}, name="terms"),
     path("toegankelijkheid/", text_page, {"name": "accessibility"}, name="accessibility"),

@@ -44,13 +44,19 @@ def euros(amount: Decimal) -> str:
     return f"€ {fast_intcomma(int(amount.quantize(Decimal(1))))}"
 
 
-def _kind(round_: Round, initiative: Initiative) -> Check | None:
+def _kind_asks(round_: Round) -> str | None:
     if not round_.kinds:
         return None
     labels = dict(Initiative.Kind.choices)
-    asks = _("Kind of initiative: %(kinds)s") % {
+    return _("Kind of initiative: %(kinds)s") % {
         "kinds": ", ".join(str(labels.get(kind, kind)) for kind in round_.kinds)
     }
+
+
+def _kind(round_: Round, initiative: Initiative) -> Check | None:
+    asks = _kind_asks(round_)
+    if asks is None:
+        return None
     met = initiative.kind in round_.kinds
     kind = initiative.get_kind_display()
     because = (
@@ -80,14 +86,20 @@ def _codes(round_: Round, initiative: Initiative) -> dict[str, str]:
     return own
 
 
-def _area(round_: Round, initiative: Initiative) -> Check | None:
+def _area_asks(round_: Round) -> str | None:
     if not round_.scope_codes:
         return None
-    asks = (
+    return (
         _("Active in the round's area")
         if round_.scope_from == Round.Scope.PRIMARY
         else _("Serving the round's area")
     )
+
+
+def _area(round_: Round, initiative: Initiative) -> Check | None:
+    asks = _area_asks(round_)
+    if asks is None:
+        return None
     codes = _codes(round_, initiative)
     inside = [name for code, name in codes.items() if code in round_.scope_codes]
     if inside:
@@ -102,13 +114,19 @@ def _area(round_: Round, initiative: Initiative) -> Check | None:
     return Check("area", asks, False, because)
 
 
-def _stage(round_: Round, initiative: Initiative) -> Check | None:
+def _stage_asks(round_: Round) -> str | None:
     if not round_.stages:
         return None
     labels = dict(Initiative.Stage.choices)
-    asks = _("Stage: %(stages)s") % {
+    return _("Stage: %(stages)s") % {
         "stages": ", ".join(str(labels.get(stage, stage)) for stage in round_.stages)
     }
+
+
+def _stage(round_: Round, initiative: Initiative) -> Check | None:
+    asks = _stage_asks(round_)
+    if asks is None:
+        return None
     if not initiative.stage:
         return Check("stage", asks, False, _("your profile does not say its stage yet"))
     met = initiative.stage in round_.stages
@@ -122,21 +140,33 @@ def _stage(round_: Round, initiative: Initiative) -> Check | None:
     return Check("stage", asks, met, because)
 
 
-def _handprint(round_: Round, initiative: Initiative, today: datetime.date) -> Check | None:
-    minimum = round_.handprint_minimum
-    if minimum is None:
+def _handprint_values(round_: Round) -> dict[str, str]:
+    values = {"amount": euros(round_.handprint_minimum), "version": round_.method_version.code}
+    if round_.handprint_sdgs:
+        values["sdgs"] = ", ".join(str(number) for number in sorted(round_.handprint_sdgs))
+    return values
+
+
+def _handprint_asks(round_: Round) -> str | None:
+    if round_.handprint_minimum is None:
         return None
-    version = round_.method_version
-    sdgs = sorted(round_.handprint_sdgs)
-    values = {"amount": euros(minimum), "version": version.code}
-    if sdgs:
-        values["sdgs"] = ", ".join(str(number) for number in sdgs)
-        asks = (
+    values = _handprint_values(round_)
+    if "sdgs" in values:
+        return (
             _("A Social Handprint of at least %(amount)s on SDG %(sdgs)s (method %(version)s)")
             % values
         )
-    else:
-        asks = _("A Social Handprint of at least %(amount)s (method %(version)s)") % values
+    return _("A Social Handprint of at least %(amount)s (method %(version)s)") % values
+
+
+def _handprint(round_: Round, initiative: Initiative, today: datetime.date) -> Check | None:
+    asks = _handprint_asks(round_)
+    if asks is None:
+        return None
+    minimum = round_.handprint_minimum
+    version = round_.method_version
+    sdgs = sorted(round_.handprint_sdgs)
+    values = _handprint_values(round_)
     window = rolling_window(today)
     result = HandprintResult.objects.filter(
         initiative=initiative,
@@ -172,10 +202,14 @@ def _handprint(round_: Round, initiative: Initiative, today: datetime.date) -> C
     return Check("handprint", asks, value >= minimum, because)
 
 
+def _money_need_asks(round_: Round) -> str | None:
+    return _("An open money need on the profile") if round_.requires_money_need else None
+
+
 def _money_need(round_: Round, initiative: Initiative, today: datetime.date) -> Check | None:
-    if not round_.requires_money_need:
+    asks = _money_need_asks(round_)
+    if asks is None:
         return None
-    asks = _("An open money need on the profile")
     need = (
         initiative.needs.filter(kind=Need.Kind.MONEY, status=Need.Status.OPEN)
         .filter(Q(until__isnull=True) | Q(until__gte=today))
@@ -213,10 +247,14 @@ def profile_missing(initiative: Initiative, today: datetime.date) -> list[str]:
     return missing
 
 
+def _profile_asks(round_: Round) -> str | None:
+    return _("A complete profile") if round_.requires_complete_profile else None
+
+
 def _profile(round_: Round, initiative: Initiative, today: datetime.date) -> Check | None:
-    if not round_.requires_complete_profile:
+    asks = _profile_asks(round_)
+    if asks is None:
         return None
-    asks = _("A complete profile")
     missing = profile_missing(initiative, today)
     if missing:
         because = _("it still needs %(missing)s") % {"missing": ", ".join(missing)}
@@ -243,6 +281,19 @@ def evaluate(
         _profile(round_, initiative, today),
     ]
     return [check for check in checks if check is not None]
+
+
+def rules_of(round_: Round) -> list[str]:
+    """What the round asks, in the order `evaluate` checks it: for the public list of rounds."""
+    asks = (
+        _kind_asks(round_),
+        _area_asks(round_),
+        _stage_asks(round_),
+        _handprint_asks(round_),
+        _money_need_asks(round_),
+        _profile_asks(round_),
+    )
+    return [text for text in asks if text is not None]
 
 
 def eligible(checks: list[Check]) -> bool:

@@ -55,6 +55,7 @@ from impact.selectors import (
     method_version_is_public,
 )
 from impact.services import initiative_activities_set
+from initiatives import hooks
 from initiatives.forms import ReasonForm
 from initiatives.models import Initiative
 from initiatives.permissions import can_edit, can_see_contact, can_view, is_moderator
@@ -148,6 +149,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "changes": initiative_changes(initiative),
             "method_preview": preview,
             "activities": declared_activities_of(initiative),
+            "awards": hooks.awards_of(initiative),
         },
     )
     if preview is not None:

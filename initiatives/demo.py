@@ -129,7 +129,7 @@ class DemoReport:
     logins: dict[str, str]
 
 
-def _user(email: str, name: str, **extra: object) -> User:
+def demo_user(email: str, name: str, **extra: object) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name, **extra)
@@ -152,9 +152,9 @@ def _months(count: int) -> list[datetime.date]:
 @transaction.atomic
 def demo_seed(*, count: int = 300, months: int = 24, seed: int = 2026) -> DemoReport:
     """Creates demo logins and `count` published initiatives once; later calls add nothing."""
-    resident = _user(LOGINS["resident"], f"{MARKER_NAME} Bewoner")
-    officer = _user(LOGINS["officer"], f"{MARKER_NAME} Ambtenaar")
-    staff = _user(LOGINS["staff"], f"{MARKER_NAME} LSA", is_staff=True, is_superuser=True)
+    resident = demo_user(LOGINS["resident"], f"{MARKER_NAME} Bewoner")
+    officer = demo_user(LOGINS["officer"], f"{MARKER_NAME} Ambtenaar")
+    staff = demo_user(LOGINS["staff"], f"{MARKER_NAME} LSA", is_staff=True, is_superuser=True)
     for code in OFFICER_MUNICIPALITIES:
         if Municipality.objects.filter(code=code).exists():
             OfficerGrant.objects.get_or_create(
@@ -218,7 +218,7 @@ def demo_seed(*, count: int = 300, months: int = 24, seed: int = 2026) -> DemoRe
         )
     Initiative.objects.bulk_create(initiatives, batch_size=1000)
     owners = [
-        _user(f"eigenaar{n}@{MARKER_DOMAIN}", f"{MARKER_NAME} Eigenaar {n}")
+        demo_user(f"eigenaar{n}@{MARKER_DOMAIN}", f"{MARKER_NAME} Eigenaar {n}")
         for n in range(min(count, 40))
     ]
     ownerships, goal_links, theme_links, reports, needs = [], [], [], [], []

@@ -63,3 +63,8 @@ with_declares_activities: Hook[..., QuerySet] = Hook("with_declares_activities")
 with_handprint_for_export: Hook[..., QuerySet] = Hook("with_handprint_for_export")
 # () -> the export columns (common.exports.Column) that read those annotations.
 handprint_export_columns: Hook[..., list] = Hook("handprint_export_columns")
+# (queryset) -> the queryset with `awards_list` for the profile, and (initiative) -> its
+# awards read from it: money received, shown apart from the handprint; funding owns them
+# (funding/apps.py).
+with_awards: Hook[..., QuerySet] = Hook("with_awards")
+awards_of: Hook[..., list] = Hook("awards_of")

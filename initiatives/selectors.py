@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import User
+from initiatives import hooks
 from initiatives.models import (
     HelpOffer,
     Initiative,
@@ -15,7 +16,8 @@ from initiatives.models import (
 def initiative_for_profile(slug: str) -> Initiative | None:
     """One initiative with everything its profile shows, in a fixed number of queries."""
     return (
-        Initiative.objects.select_related("municipality__province", "district", "neighbourhood")
+        hooks.with_awards(Initiative.objects.all())
+        .select_related("municipality__province", "district", "neighbourhood")
         .prefetch_related(
             "themes",
             "areas_served",

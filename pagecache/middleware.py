@@ -30,6 +30,7 @@ from common import pagecache as generations
 from common.pagecache import (
     AREAS,
     EVERYTHING,
+    FUNDING,
     HANDPRINTS,
     LISTING,
     MEMBERS,
@@ -84,6 +85,8 @@ ROUTES: dict[str, Route] = {
     "district_detail": AREA_PAGE,
     "neighbourhood_detail": AREA_PAGE,
     "member_list": Route((MEMBERS, LISTING)),
+    # Open rounds and the newest awards (names of initiatives: LISTING).
+    "funding_rounds": Route((FUNDING, LISTING)),
     "member_detail": Route((MEMBERS, LISTING)),
     "privacy": Route(()),
     "terms": Route(()),

@@ -28,6 +28,8 @@ from hypothesis import strategies as st
 
 from common.pagecache import breaker, generation_bump
 from common.pagecache import client as pagecache_client
+from funding.models import Application, BudgetLine
+from funding.services import application_decide, application_submit
 from impact.areas import area_aggregates_rebuild
 from impact.methods import current_version
 from impact.models import Indicator
@@ -54,6 +56,7 @@ from pagecache.middleware import HEADER
 from pagecache.receivers import EXPLICIT, PRIVATE, PUBLIC
 from tests.admin_forms import rendered_form_data
 from tests.factories import DistrictFactory, InitiativeFactory, NeedFactory, UserFactory
+from tests.funding_helpers import IBAN, make_round, manager_of
 from tests.member_factories import MemberOrganisationFactory, lsa_staff
 from tests.page_cache_helpers import page_cache_flush
 
@@ -355,6 +358,39 @@ def test_a_need_added_and_closed_changes_the_profile_and_the_home_page(world, cl
     _changed(client, world["home"], "Handen-marker gezocht", present=False)
     _changed(client, world["near"], "Handen-marker gezocht", present=False)
     assert state(client, world["profile_b"]) == "hit"
+
+
+def test_an_award_changes_the_profile_and_the_rounds_page_only(world, client, committed):
+    """A decision moves the pot by .update() (no signal): funding.services bumps it."""
+    with committed():
+        round_ = make_round(pot="5000", persons_allowed=True)
+        fund_manager = manager_of(round_)
+        draft = Application.objects.create(
+            round=round_,
+            initiative=world["a"],
+            purpose="Kas-marker",
+            plan="Een kas.",
+            amount=Decimal(1000),
+            payee=Application.Payee.PERSON,
+            payee_name="Penningmeester",
+            iban=IBAN,
+        )
+        BudgetLine.objects.create(application=draft, description="Kas", amount=Decimal(1000))
+        application_submit(application=draft, user=world["owner"])
+    rounds = "/regelingen/"
+    warm(client, world["profile_a"], world["profile_b"], rounds, world["method"])
+    with committed():
+        application_decide(
+            application=draft,
+            user=fund_manager,
+            outcome=Application.Status.APPROVED,
+            decision="Toegekend",
+            grounds="Past",
+        )
+    _changed(client, world["profile_a"], "Kas-marker")
+    _changed(client, rounds, "Kas-marker")
+    assert state(client, world["profile_b"]) == "hit"
+    assert state(client, world["method"]) == "hit"
 
 
 def test_a_need_edited_changes_the_home_page(world, client, committed):

@@ -106,6 +106,7 @@ def _public_pages(world: dict) -> list[str]:
         f"/methode/{current_version().code}/",
         "/leden/",
         world["member"].get_absolute_url(),
+        "/regelingen/",
         "/privacy/",
         "/gebruiksvoorwaarden/",
         "/toegankelijkheid/",

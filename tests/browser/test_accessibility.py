@@ -13,8 +13,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from funding.models import Application, Fund, Round
 from impact.areas import area_aggregates_rebuild
-from impact.methods import versions_in_use
+from impact.methods import current_version, versions_in_use
 from impact.models import Activity
 from impact.scoring import month_add
 from impact.services import handprint_inputs_changed, handprint_recompute
@@ -69,6 +70,31 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
     MemberOrganisationFactory(
         name="Bewonersvereniging Lombok", municipality=west.municipality, member=True
     )
+    # An open round with an award to the initiative: /regelingen/ and the profile show it.
+    fund = Fund.objects.create(name="Impuls", slug="impuls", funder="LSA", regulation="Regels.")
+    round_ = Round.objects.create(
+        fund=fund,
+        name="Impuls 2027",
+        slug="impuls-2027",
+        opens_on=timezone.localdate(),
+        pot=Decimal(60000),
+        min_award=Decimal(500),
+        max_award=Decimal(2500),
+        requires_money_need=True,
+        method_version=current_version(),
+        decision_term=4,
+    )
+    Application.objects.create(
+        round=round_,
+        initiative=initiative,
+        status=Application.Status.APPROVED,
+        purpose="Een kas",
+        amount=Decimal(2000),
+        awarded=Decimal(2000),
+        submitted_at=timezone.now(),
+        decided_at=timezone.now(),
+    )
+    Round.objects.filter(pk=round_.pk).update(awarded=Decimal(2000))
     return {
         "initiative": initiative,
         "resident": resident,
@@ -111,6 +137,7 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     visit("gemeente dashboard", f"/gemeenten/{GEMEENTE}/")
     visit("wijk dashboard", f"/gemeenten/{GEMEENTE}/wijken/{WIJK}/")
     visit("member directory", "/leden/")
+    visit("funding rounds", "/regelingen/")
     visit("sign-up", "/accounts/signup/")
     visit("login", "/accounts/login/")
     visit("method", "/methode/")

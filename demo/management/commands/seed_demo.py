@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandParser
 
 from common.pagecache import EVERYTHING, generation_bump
+from funding.demo import funding_demo_seed
 from impact.demo import impact_demo_seed
 from initiatives.demo import DEMO_PASSWORD, demo_seed
 from members.demo import members_demo_seed
@@ -28,8 +29,11 @@ class Command(BaseCommand):
         # After the initiatives: some members are linked to initiatives in their gemeente.
         members = members_demo_seed()
         self.stdout.write(f"Demo member organisations created: {members.created}")
+        # A fund with applications in every state, on published initiatives.
+        funding = funding_demo_seed()
+        self.stdout.write(f"Demo funding applications created: {funding.created}")
         # The seeders write in bulk (no signals): every cached page is out of date.
         generation_bump(EVERYTHING)
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}”):")
-        for role, email in report.logins.items():
+        for role, email in {**report.logins, "fund": funding.login}.items():
             self.stdout.write(f"  {role:9} {email}")
