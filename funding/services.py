@@ -30,6 +30,8 @@ from initiatives.models import Initiative
 Status = Application.Status
 # Where the applicant may still change the application.
 EDITABLE = (Status.DRAFT, Status.MORE_INFO)
+# Waiting for the fund manager's decision (with money reserved, or in line for it).
+OPEN = (Status.SUBMITTED, Status.WAITING)
 # Decided or given up: nothing moves any more.
 FINAL = (Status.APPROVED, Status.PARTLY, Status.REJECTED, Status.WITHDRAWN)
 OBJECTION_WEEKS = 6
@@ -201,7 +203,7 @@ def application_decide(
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not is_fund_manager(user, round_.fund):
         raise PermissionDenied
-    if application.status not in (Status.SUBMITTED, Status.WAITING):
+    if application.status not in OPEN:
         raise ValidationError(_("This application is not waiting for a decision."))
     if not decision.strip() or not grounds.strip():
         raise ValidationError(_("Write the decision and its grounds."))
@@ -273,7 +275,7 @@ def application_extend(
     round_ = application.round
     if not is_fund_manager(user, round_.fund):
         raise PermissionDenied
-    if application.status not in (Status.SUBMITTED, Status.WAITING):
+    if application.status not in OPEN:
         raise ValidationError(_("This application is not waiting for a decision."))
     if not round_.extension_term:
         raise ValidationError(_("This round's decision term cannot be extended."))

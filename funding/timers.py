@@ -12,13 +12,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from funding import notifications
+from funding import notifications, services
 from funding.models import Application
 
 # The reminder goes out this many days before the due date (and on any day after it until
 # sent, e.g. for an application submitted with a shorter term).
 REMIND_DAYS_BEFORE = 5
-OPEN = (Application.Status.SUBMITTED, Application.Status.WAITING)
 
 
 def _due_on_or_before(day: datetime.date) -> Q:
@@ -28,7 +27,7 @@ def _due_on_or_before(day: datetime.date) -> Q:
 def decision_timers(*, today: datetime.date) -> dict[str, int]:
     """Marks overdue decisions and sends the reminders that are due; returns how many."""
     now = timezone.now()
-    pending = Application.objects.filter(status__in=OPEN)
+    pending = Application.objects.filter(status__in=services.OPEN)
     overdue = pending.filter(
         _due_on_or_before(today - datetime.timedelta(days=1)), overdue_at__isnull=True
     ).update(overdue_at=now)

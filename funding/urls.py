@@ -4,4 +4,31 @@ from funding import views
 
 urlpatterns = [
     path("regelingen/", views.rounds, name="funding_rounds"),
+    path("initiatieven/<slug:slug>/regelingen/", views.apply_overview, name="funding_apply"),
+    path(
+        "initiatieven/<slug:slug>/regelingen/<int:round_pk>/aanvragen/",
+        views.application_new,
+        name="funding_application_new",
+    ),
+    path(
+        "initiatieven/<slug:slug>/aanvragen/<int:pk>/",
+        views.application_edit,
+        name="funding_application",
+    ),
+    path(
+        "initiatieven/<slug:slug>/aanvragen/<int:pk>/intrekken/",
+        views.application_withdraw,
+        name="funding_application_withdraw",
+    ),
+    path("mijn/regelingen/", views.manager_overview, name="funding_manage"),
+    path(
+        "mijn/regelingen/aanvragen/<int:pk>/",
+        views.manager_application,
+        name="funding_manage_application",
+    ),
+    path(
+        "mijn/regelingen/aanvragen/<int:pk>/verlengen/",
+        views.manager_extend,
+        name="funding_manage_extend",
+    ),
 ]

@@ -397,6 +397,8 @@ def mine(request: HttpRequest) -> HttpResponse:
             "officer_grants": request.user.officer_grants.select_related("municipality").order_by(
                 "municipality__name"
             ),
+            # By the relation's name: initiatives sits below funding in the layers.
+            "managed_funds": request.user.managed_funds.order_by("name"),
         },
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,6 +21,8 @@ from PIL import Image
 
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, OfficerGrant
+from funding.models import Application, BudgetLine, Round
+from funding.services import application_submit
 from impact.models import IndicatorQuantity, InitiativeActivity
 from initiatives.models import (
     ActivityReport,
@@ -33,6 +36,7 @@ from initiatives.models import (
 from initiatives.services import owner_invite
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
+from tests.funding_helpers import IBAN, make_round, manager_of
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
 from tests.urlconf import url_patterns
 
@@ -85,6 +89,18 @@ OWNER_API_ROUTES = {
     # Read-only for owners and staff (test_api_activity_quantities.py); no write exists.
     "api_initiative_activity_questions": ("post", "put", "delete"),
 }
+# The applicants' pages (owners only) and the fund managers' (the fund's own only): everyone
+# else gets 404, whatever the method (test_no_one_else_reaches_a_funding_application).
+FUNDING_OWNER_ROUTES = {
+    "funding_apply": ("get",),
+    "funding_application_new": ("post",),
+    "funding_application": ("get", "post"),
+    "funding_application_withdraw": ("post",),
+}
+FUNDING_MANAGER_ROUTES = {
+    "funding_manage_application": ("get", "post"),
+    "funding_manage_extend": ("post",),
+}
 # Parameterised routes anyone may read (drafts 404 there: tested below for the profile).
 PUBLIC_ROUTES = {
     "initiative_detail",
@@ -130,6 +146,8 @@ def test_every_parameterised_route_is_classified():
         | VICTIM_WEB_ROUTES.keys()
         | STAFF_WEB_ROUTES.keys()
         | OWNER_API_ROUTES.keys()
+        | FUNDING_OWNER_ROUTES.keys()
+        | FUNDING_MANAGER_ROUTES.keys()
         | PUBLIC_ROUTES
     )
     unclassified = [
@@ -470,3 +488,71 @@ def test_non_staff_cannot_reach_the_admin(victim, attackers, attacker_role):
         assert response.status_code in (302, 403, 404), path
         if response.status_code == 302:
             assert "/login/" in response["Location"], path
+
+
+@pytest.fixture
+def funding_victim(victim):
+    """The victim's published initiative with a submitted application, and the fund's manager."""
+    initiative = victim["initiatives"]["published"]["initiative"]
+    initiative.legal_form = Initiative.LegalForm.FOUNDATION
+    initiative.save(update_fields=["legal_form"])
+    round_ = make_round(extension_term=2)
+    application = Application.objects.create(
+        round=round_,
+        initiative=initiative,
+        purpose="Een kas",
+        plan="Een kas.",
+        amount=Decimal(1000),
+        payee_name="Stichting",
+        iban=IBAN,
+    )
+    BudgetLine.objects.create(application=application, description="Kas", amount=Decimal(1000))
+    application_submit(application=application, user=victim["owner"])
+    return {"application": application, "round": round_, "manager": manager_of(round_)}
+
+
+FUNDING_DATA = {
+    "funding_application": {"purpose": "Overgenomen", "payee_name": "Aanvaller"},
+    "funding_manage_application": {"outcome": "approved", "decision": "Ja", "grounds": "Ja"},
+    "funding_manage_extend": {"reason": "Overgenomen"},
+}
+
+
+@pytest.mark.parametrize("attacker_role", [*ATTACKER_ROLES, "another fund's manager"])
+def test_no_one_else_reaches_a_funding_application(
+    victim, attackers, funding_victim, attacker_role
+):
+    attacker = (
+        manager_of(make_round())
+        if attacker_role == "another fund's manager"
+        else attackers[attacker_role]
+    )
+    client = Client()
+    client.force_login(attacker)
+    application = funding_victim["application"]
+    slug = application.initiative.slug
+    own = f"/initiatieven/{slug}/aanvragen/{application.pk}/"
+    paths = {
+        "funding_apply": f"/initiatieven/{slug}/regelingen/",
+        "funding_application_new": (
+            f"/initiatieven/{slug}/regelingen/{funding_victim['round'].pk}/aanvragen/"
+        ),
+        "funding_application": own,
+        "funding_application_withdraw": f"{own}intrekken/",
+        "funding_manage_application": f"/mijn/regelingen/aanvragen/{application.pk}/",
+        "funding_manage_extend": f"/mijn/regelingen/aanvragen/{application.pk}/verlengen/",
+    }
+    watched = [Application, BudgetLine, Round]
+    before = {m.__name__: list(m.objects.order_by("pk").values()) for m in watched}
+    tried = []
+    for route, methods in {**FUNDING_OWNER_ROUTES, **FUNDING_MANAGER_ROUTES}.items():
+        for method in methods:
+            if method == "post":
+                response = client.post(paths[route], FUNDING_DATA.get(route, {}))
+            else:
+                response = client.get(paths[route])
+            tried.append((route, method, response.status_code))
+    assert [t for t in tried if t[2] != 404] == []
+    assert {m.__name__: list(m.objects.order_by("pk").values()) for m in watched} == before
+    client.force_login(funding_victim["manager"])  # the fund's own manager does get in
+    assert client.get(paths["funding_manage_application"]).status_code == 200

@@ -19,6 +19,7 @@ from PIL import ExifTags, Image
 from accounts.models import User
 from common.throttling import throttle_history_clear
 from funding.demo import MARKER_IBAN, funding_demo_seed
+from funding.models import Application
 from impact.demo import demo_activities_for
 from impact.methods import current_version
 from impact.models import HandprintResult, IndicatorQuantity, MethodVersion
@@ -106,6 +107,7 @@ def _samples() -> dict[str, list[dict]]:
     )
     provinces = list(Province.objects.order_by("code"))
     members = [{"slug": m.slug} for m in directory_members()]
+    application = Application.objects.select_related("initiative").order_by("pk").first()
     area_codes = [p.code for p in provinces] + [m.code for m in municipalities]
     area_codes += [d.code for d in districts] + [b.code for b in buurten]
     return {
@@ -138,6 +140,15 @@ def _samples() -> dict[str, list[dict]]:
         "report_reminders_set": one,
         "report_reminders_optout": [{"token": "geen-echt-token"}],
         "api_token_revoke": [{"token_id": 1}],
+        # The applicants' and fund managers' pages (signed in only): one demo application.
+        "funding_apply": one,
+        "funding_application_new": [{**one[0], "round_pk": application.round_id}],
+        "funding_application": [{"slug": application.initiative.slug, "pk": application.pk}],
+        "funding_application_withdraw": [
+            {"slug": application.initiative.slug, "pk": application.pk}
+        ],
+        "funding_manage_application": [{"pk": application.pk}],
+        "funding_manage_extend": [{"pk": application.pk}],
         "method_version": [
             {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
         ],

@@ -1,0 +1,103 @@
+"""The forms of funding applications and decisions (validated again by funding.services)."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from common.forms import AccessibleForm, AccessibleModelForm
+from funding.models import Application
+
+BUDGET_LINES = 6
+
+
+class ApplicationForm(AccessibleModelForm):
+    class Meta:
+        model = Application
+        fields = [
+            "purpose",
+            "plan",
+            "amount",
+            "own_money",
+            "own_hours",
+            "own_materials",
+            "supporters",
+            "opponents",
+            "payee",
+            "payee_name",
+            "iban",
+        ]
+        widgets = {"plan": forms.Textarea(attrs={"rows": 8}), "payee": forms.RadioSelect}
+        help_texts = {
+            "purpose": _("One line; public with an award."),
+            "payee_name": _("Private: only you and the fund's managers see it."),
+            "iban": _("Private: only you and the fund's managers see it."),
+        }
+
+    def clean_iban(self) -> str:
+        # Written with spaces, in lower case: stored compact, as banks print it without spaces.
+        return "".join(self.cleaned_data.get("iban", "").split()).upper()
+
+
+class BudgetLineForm(AccessibleForm):
+    description = forms.CharField(label=_("What for"), max_length=200, required=False)
+    amount = forms.DecimalField(
+        label=_("Amount (€)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if bool(data.get("description")) != bool(data.get("amount")):
+            raise forms.ValidationError(_("Give both what it is for and the amount, or neither."))
+        return data
+
+
+BudgetLineFormSet = forms.formset_factory(
+    BudgetLineForm, extra=0, min_num=BUDGET_LINES, max_num=BUDGET_LINES, validate_max=True
+)
+
+
+def budget_of(formset: forms.BaseFormSet) -> list[tuple[str, Decimal]]:
+    """The filled-in lines of a valid formset."""
+    return [
+        (form.cleaned_data["description"], form.cleaned_data["amount"])
+        for form in formset.forms
+        if form.cleaned_data.get("description")
+    ]
+
+
+class DecisionForm(AccessibleForm):
+    OUTCOMES = [
+        (Application.Status.APPROVED, _("Approve the amount asked")),
+        (Application.Status.PARTLY, _("Approve part of it")),
+        (Application.Status.REJECTED, _("Reject")),
+        (Application.Status.MORE_INFO, _("Ask for more information")),
+    ]
+    outcome = forms.ChoiceField(label=_("Decision"), choices=OUTCOMES, widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        label=_("Amount awarded (€), for a partial approval"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+    )
+    decision = forms.CharField(
+        label=_("The decision, as the applicant reads it"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10_000,
+    )
+    grounds = forms.CharField(
+        label=_("Grounds"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000
+    )
+
+
+class ExtensionForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("Why the decision takes longer (the applicant reads it)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2_000,
+    )
