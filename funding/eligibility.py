@@ -7,17 +7,19 @@ application when it is submitted ("Funding rounds I"). The handprint is read in 
 pinned method version, the stored result of the last 12 complete months.
 """
 
+import calendar
 import datetime
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.numbers import fast_intcomma
-from funding.models import Round
+from funding.models import Application, Round
 from impact.models import HandprintResult, HandprintSdg, InitiativeActivity
 from impact.scoring import month_add, rolling_window
 from initiatives.models import ActivityReport, Initiative, Need
@@ -31,7 +33,8 @@ REPORT_MONTHS = 3
 class Check:
     """One rule of a round for one initiative."""
 
-    rule: str  # a stable code: kind, area, stage, handprint, money_need, profile
+    # A stable code: kind, area, stage, handprint, money_need, recent_award, per_year, profile.
+    rule: str
     asks: str  # what the rule asks, in the applicant's language
     met: bool
     because: str
@@ -202,6 +205,74 @@ def _handprint(round_: Round, initiative: Initiative, today: datetime.date) -> C
     return Check("handprint", asks, value >= minimum, because)
 
 
+def _awards_from_fund(round_: Round, initiative: Initiative, since: datetime.date) -> list:
+    """(decided_at, amount) of the initiative's awards from the round's fund since `since`."""
+    return list(
+        Application.objects.filter(
+            initiative=initiative,
+            round__fund_id=round_.fund_id,
+            status__in=(Application.Status.APPROVED, Application.Status.PARTLY),
+            decided_at__date__gte=since,
+        )
+        .order_by("-decided_at")
+        .values_list("decided_at", "awarded")
+    )
+
+
+def _recent_award_asks(round_: Round) -> str | None:
+    if not round_.no_award_months:
+        return None
+    return ngettext(
+        "No award from %(fund)s in the last %(count)d month",
+        "No award from %(fund)s in the last %(count)d months",
+        round_.no_award_months,
+    ) % {"fund": round_.fund.name, "count": round_.no_award_months}
+
+
+def _recent_award(round_: Round, initiative: Initiative, today: datetime.date) -> Check | None:
+    asks = _recent_award_asks(round_)
+    if asks is None:
+        return None
+    since = months_before(today, round_.no_award_months)
+    awards = _awards_from_fund(round_, initiative, since)
+    if not awards:
+        return Check("recent_award", asks, True, _("no award since %(day)s") % {"day": _day(since)})
+    decided_at, amount = awards[0]
+    because = _("an award of %(amount)s on %(day)s") % {
+        "amount": euros(amount),
+        "day": _day(timezone.localdate(decided_at)),
+    }
+    return Check("recent_award", asks, False, because)
+
+
+def _per_year_asks(round_: Round) -> str:
+    return ngettext(
+        "At most %(count)d award from %(fund)s per 12 months",
+        "At most %(count)d awards from %(fund)s per 12 months",
+        round_.max_awards_per_year,
+    ) % {"fund": round_.fund.name, "count": round_.max_awards_per_year}
+
+
+def _per_year(round_: Round, initiative: Initiative, today: datetime.date) -> Check:
+    count = len(_awards_from_fund(round_, initiative, months_before(today, 12)))
+    met = count < round_.max_awards_per_year
+    because = ngettext(
+        "%(count)d award in the last 12 months", "%(count)d awards in the last 12 months", count
+    ) % {"count": count}
+    return Check("per_year", _per_year_asks(round_), met, because)
+
+
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` calendar months earlier (the month's last day if it is shorter)."""
+    first = month_add(day.replace(day=1), -months)
+    last = calendar.monthrange(first.year, first.month)[1]
+    return first.replace(day=min(day.day, last))
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "j F Y")
+
+
 def _money_need_asks(round_: Round) -> str | None:
     return _("An open money need on the profile") if round_.requires_money_need else None
 
@@ -278,6 +349,8 @@ def evaluate(
         _stage(round_, initiative),
         _handprint(round_, initiative, today),
         _money_need(round_, initiative, today),
+        _recent_award(round_, initiative, today),
+        _per_year(round_, initiative, today),
         _profile(round_, initiative, today),
     ]
     return [check for check in checks if check is not None]
@@ -291,6 +364,8 @@ def rules_of(round_: Round) -> list[str]:
         _stage_asks(round_),
         _handprint_asks(round_),
         _money_need_asks(round_),
+        _recent_award_asks(round_),
+        _per_year_asks(round_),
         _profile_asks(round_),
     )
     return [text for text in asks if text is not None]

@@ -202,6 +202,12 @@ class Round(models.Model):
         help_text=_("SDG numbers; empty: the handprint's total."),
     )
     requires_money_need = models.BooleanField(_("an open money need on the profile"), default=False)
+    no_award_months = models.PositiveSmallIntegerField(
+        _("no award from this fund in the last … months"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
     requires_complete_profile = models.BooleanField(
         _("a complete profile"),
         default=True,

@@ -38,3 +38,32 @@ def decision_due(application: Application, *, today: datetime.date) -> None:
         {"application": application, "due": due, "late": due is not None and due < today},
         _manager_emails(application),
     )
+
+
+def _applicant_emails(application: Application) -> list[str]:
+    ownerships = application.initiative.ownerships.filter(user__is_active=True)
+    return list(ownerships.order_by("pk").values_list("user__email", flat=True))
+
+
+def submitted(application: Application) -> None:
+    """To the applicants: received, with its place (money reserved, or waiting) and the date
+    of the decision; to the fund's managers: a new application to decide."""
+    context = {"application": application}
+    _send("funding_submitted", context, _applicant_emails(application))
+    _send("funding_new_application", context, _manager_emails(application))
+
+
+def promoted(application: Application) -> None:
+    """To the applicants: money came free and is now reserved for their waiting application."""
+    _send("funding_promoted", {"application": application}, _applicant_emails(application))
+
+
+def decided(application: Application) -> None:
+    """To the applicants: the decision, its grounds and (for a decision) the objection clause;
+    or the fund's request for more information."""
+    _send("funding_decided", {"application": application}, _applicant_emails(application))
+
+
+def extended(application: Application) -> None:
+    """To the applicants: the decision takes longer, until when and why."""
+    _send("funding_extended", {"application": application}, _applicant_emails(application))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from common.pagecache import FUNDING, generation_bump
+from funding import notifications
 from funding.eligibility import eligible, evaluate
 from funding.models import Application, BudgetLine, Round
 from funding.permissions import can_apply, can_edit_application, is_fund_manager
@@ -43,6 +44,10 @@ def application_start(*, user: User, initiative: Initiative, round_: Round) -> A
         raise PermissionDenied
     if not round_.is_open(timezone.localdate()):
         raise ValidationError(_("This round does not take applications now."))
+    if round_.applications.filter(initiative=initiative).exclude(status__in=FINAL).exists():
+        raise ValidationError(
+            _("Your initiative already has an application in this round; continue that one.")
+        )
     return Application.objects.create(round=round_, initiative=initiative, created_by=user)
 
 
@@ -153,6 +158,7 @@ def application_submit(
     else:
         application.status = Status.WAITING
     application.save()
+    notifications.submitted(application)
     return application
 
 
@@ -176,6 +182,7 @@ def _promote_waiting(round_: Round) -> list[Application]:
         waiting.status = Status.SUBMITTED
         waiting.reserved = waiting.amount
         waiting.save(update_fields=["status", "reserved", "updated_at"])
+        notifications.promoted(waiting)
         promoted.append(waiting)
     taken = sum((a.amount for a in promoted), Decimal(0))
     if taken:
@@ -212,6 +219,7 @@ def application_decide(
         application.status = Status.MORE_INFO
         application.decision, application.grounds = decision, grounds
         application.save()
+        notifications.decided(application)
         return application
     if outcome in (Status.APPROVED, Status.PARTLY) and not holds:
         raise ValidationError(_("Only an application with money reserved can be approved."))
@@ -237,6 +245,7 @@ def application_decide(
     application.decided_by = user
     application.save()
     _pot_update(round_, reserved=F("reserved") - released, awarded=F("awarded") + (awarded or 0))
+    notifications.decided(application)
     if released != (awarded or 0):
         _promote_waiting(round_)
     return application
@@ -289,6 +298,7 @@ def application_extend(
     application.extension_reason = reason.strip()
     application.reminded_at = application.overdue_at = None
     application.save()
+    notifications.extended(application)
     return application
 
 

@@ -107,7 +107,8 @@ class TestOneAtATime:
         submitted = application_submit(application=draft, user=owner)
         assert (submitted.status, submitted.reserved) == (Status.SUBMITTED, Decimal(1000))
         assert submitted.decision_due == term_end(timezone.localdate(), 4, "weeks")
-        assert submitted.eligibility == []  # this round sets no rule
+        # This round sets no rule but its one award per 12 months.
+        assert [c["rule"] for c in submitted.eligibility] == ["per_year"]
         assert_pot_consistent(round_)
         assert round_.reserved == Decimal(1000)
 
@@ -233,3 +234,23 @@ def test_fifty_concurrent_submissions_against_a_pot_that_fits_ten(reference_data
     assert line[FITS].status == Status.SUBMITTED  # the eleventh
     assert [a.status for a in line[FITS + 1 :]] == [Status.WAITING] * (WRITERS - FITS - 1)
     assert_pot_consistent(round_)
+
+
+@pytest.mark.django_db
+def test_mail_at_each_step_to_the_applicants_and_the_funds_managers(mailoutbox):
+    round_ = make_round(pot="1000", max_award=Decimal("1000"))
+    manager = manager_of(round_)
+    first, one = complete_draft(round_, "1000")
+    second, two = complete_draft(round_, "800")
+    application_submit(application=first, user=one)
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        ([one.email], "[Buurtbeurs] Aanvraag ontvangen: Impuls 2027"),
+        ([manager.email], f"[Buurtbeurs] Nieuwe aanvraag van {first.initiative.name}"),
+    ]
+    application_submit(application=second, user=two)
+    assert "wacht op haar beurt" in mailoutbox[2].body
+    mailoutbox.clear()
+    decide(first, manager, Status.REJECTED)
+    assert [m.to for m in mailoutbox] == [[one.email], [two.email]]  # decided, then promoted
+    assert "afgewezen" in mailoutbox[0].body and "bezwaar" in mailoutbox[0].body
+    assert "gereserveerd" in mailoutbox[1].body

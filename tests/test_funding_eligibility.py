@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from funding.eligibility import eligible, evaluate, profile_missing
-from funding.models import Fund, Round
+from funding.models import Application, Fund, Round
 from impact.methods import current_version
 from impact.models import Activity, HandprintResult, HandprintSdg, InitiativeActivity, MethodVersion
 from impact.scoring import month_add, rolling_window
@@ -89,9 +89,10 @@ def stored_result(initiative: Initiative, version: MethodVersion, per_sdg: dict[
     return result
 
 
-def test_a_round_without_rules_asks_nothing(round_, garden):
-    assert evaluate(round_, garden, today=TODAY) == []
-    assert eligible([])
+def test_a_round_without_rules_asks_only_its_awards_per_year(round_, garden):
+    checks = evaluate(round_, garden, today=TODAY)
+    assert [(c.rule, c.met) for c in checks] == [("per_year", True)]
+    assert eligible(checks)
 
 
 def test_kind_and_stage(round_, garden):
@@ -207,3 +208,48 @@ def test_the_reasons_are_dutch_for_dutch_visitors(round_, garden):
         check = evaluate(round_, garden, today=TODAY)[0]
     assert check.asks == "Een openstaande geldvraag op het profiel"
     assert check.because == "je profiel vraagt op dit moment geen geld"
+
+
+def award_to(initiative: Initiative, round_: Round, decided: datetime.date, amount: str = "900"):
+    return Application.objects.create(
+        round=round_,
+        initiative=initiative,
+        status=Application.Status.APPROVED,
+        amount=Decimal(amount),
+        awarded=Decimal(amount),
+        submitted_at=timezone.now(),
+        decided_at=datetime.datetime.combine(decided, datetime.time(12), tzinfo=datetime.UTC),
+    )
+
+
+def test_no_award_from_the_same_fund_in_the_last_months(round_, garden):
+    round_.no_award_months = 12
+    assert checks_of(round_, garden)["recent_award"][0] is True
+    award_to(garden, round_, datetime.date(2026, 3, 1))  # more than 12 months before TODAY
+    assert checks_of(round_, garden)["recent_award"][0] is True
+    other_fund = Round.objects.create(
+        fund=Fund.objects.create(name="Ander fonds", slug="ander", funder="Gemeente"),
+        name="Andere ronde",
+        slug="andere",
+        opens_on=datetime.date(2027, 1, 1),
+        pot=Decimal(10000),
+        min_award=Decimal(100),
+        max_award=Decimal(1000),
+        method_version=round_.method_version,
+        decision_term=4,
+    )
+    award_to(garden, other_fund, datetime.date(2027, 2, 1))  # another fund: does not count
+    assert checks_of(round_, garden)["recent_award"][0] is True
+    award_to(garden, round_, datetime.date(2026, 6, 1))
+    assert checks_of(round_, garden)["recent_award"] == (
+        False,
+        "an award of € 900 on 1 June 2026",
+    )
+
+
+def test_at_most_so_many_awards_per_12_months(round_, garden):
+    round_.max_awards_per_year = 2
+    award_to(garden, round_, datetime.date(2026, 12, 1))
+    assert checks_of(round_, garden)["per_year"] == (True, "1 award in the last 12 months")
+    award_to(garden, round_, datetime.date(2027, 2, 1))
+    assert checks_of(round_, garden)["per_year"] == (False, "2 awards in the last 12 months")

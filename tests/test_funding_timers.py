@@ -63,7 +63,7 @@ def test_one_reminder_and_one_overdue_mark_across_ascension_and_5_may(submitted,
     # A week from Thursday 29 April is Thursday 6 May, Ascension Day: the term runs to Friday 7.
     assert application.decision_due == datetime.date(2027, 5, 7)
 
-    results = run_beat(THURSDAY, datetime.date(2027, 5, 14))
+    results = run_beat(THURSDAY, datetime.date(2027, 5, 14))  # only the managers get mail
     reminded = [day for day, counts in results if counts["reminded"]]
     overdue = [day for day, counts in results if counts["overdue"]]
     assert reminded == [datetime.date(2027, 5, 2)]  # five days before, once
@@ -90,7 +90,9 @@ def test_an_extension_moves_the_date_once_and_starts_the_timers_again(submitted,
     results = run_beat(datetime.date(2027, 5, 4), datetime.date(2027, 5, 20))
     assert [day for day, c in results if c["reminded"]] == [datetime.date(2027, 5, 7)]
     assert [day for day, c in results if c["overdue"]] == [datetime.date(2027, 5, 13)]
-    assert len(mailoutbox) == 2
+    assert len([m for m in mailoutbox if m.to == [manager.email]]) == 2
+    # The applicant read the reason in a mail of their own.
+    assert ["We wachten op een offerte." in m.body for m in mailoutbox if m.to != [manager.email]]
 
 
 def test_only_the_funds_manager_extends_with_a_reason(submitted):
