@@ -4,12 +4,17 @@ Roles: anonymous, resident (the initiator), other resident (owns another initiat
 co-owner, officer (of the initiative's gemeente), staff (LSA, in the group LSA-medewerkers).
 """
 
+from decimal import Decimal
+
 import pytest
 
 from accounts.models import OfficerGrant
+from funding.models import Application, BudgetLine
+from funding.services import application_submit
 from impact.models import Activity, IndicatorQuantity
 from initiatives.models import ActivityReport, Initiative, Need, Ownership
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+from tests.funding_helpers import IBAN, make_round, manager_of
 from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
@@ -276,3 +281,86 @@ def test_who_may_invite_a_co_owner(client, world, role, expected):
     )
     assert _outcome(response) == expected
     assert initiative.invitations.exists() == (expected == 302)
+
+
+# --- Funding rounds (issue #20): applicants, the fund's manager, another fund's manager -------
+
+
+@pytest.fixture
+def funding(world):
+    """A submitted application of the resident's published initiative in a round whose fund
+    `fund_manager` manages; `other_fund_manager` manages another fund."""
+    people, make = world
+    initiative = make(published=True, legal_form=Initiative.LegalForm.FOUNDATION)
+    round_ = make_round()
+    people["fund_manager"] = manager_of(round_)
+    people["other_fund_manager"] = manager_of(make_round())
+    application = Application.objects.create(
+        round=round_,
+        initiative=initiative,
+        purpose="Een kas",
+        plan="Een kas.",
+        amount=Decimal(1000),
+        payee_name="Stichting",
+        iban=IBAN,
+    )
+    BudgetLine.objects.create(application=application, description="Kas", amount=Decimal(1000))
+    application_submit(application=application, user=people["resident"])
+    return {"initiative": initiative, "round": round_, "application": application}
+
+
+def _funding_outcome(client, world, role, method, url, data=None):
+    client = _as(client, world, role)
+    response = client.post(url, data or {}) if method == "post" else client.get(url)
+    return _outcome(response)
+
+
+@pytest.mark.parametrize(
+    ("role", "overview", "start", "own_page"),
+    [
+        ("anonymous", LOGIN, LOGIN, LOGIN),
+        ("resident", 200, 302, 200),
+        ("other_resident", 404, 404, 404),
+        ("co_owner", 200, 302, 200),
+        ("officer", 404, 404, 404),
+        ("staff", 404, 404, 404),
+        ("fund_manager", 404, 404, 404),
+        ("other_fund_manager", 404, 404, 404),
+    ],
+)
+def test_who_may_apply_and_open_an_initiatives_application(
+    client, world, funding, role, overview, start, own_page
+):
+    slug, application = funding["initiative"].slug, funding["application"]
+    assert _funding_outcome(client, world, role, "get", f"/initiatieven/{slug}/regelingen/") == (
+        overview
+    )
+    other_round = make_round(slug="tweede")
+    new = f"/initiatieven/{slug}/regelingen/{other_round.pk}/aanvragen/"
+    assert _funding_outcome(client, world, role, "post", new) == start
+    page = f"/initiatieven/{slug}/aanvragen/{application.pk}/"
+    assert _funding_outcome(client, world, role, "get", page) == own_page
+
+
+@pytest.mark.parametrize(
+    ("role", "overview", "page", "decide"),
+    [
+        ("anonymous", LOGIN, LOGIN, LOGIN),
+        ("resident", 403, 404, 404),
+        ("other_resident", 403, 404, 404),
+        ("co_owner", 403, 404, 404),
+        ("officer", 403, 404, 404),
+        ("staff", 403, 404, 404),
+        ("fund_manager", 200, 200, 302),
+        ("other_fund_manager", 200, 404, 404),
+    ],
+)
+def test_who_may_decide_an_application(client, world, funding, role, overview, page, decide):
+    application = funding["application"]
+    url = f"/mijn/regelingen/aanvragen/{application.pk}/"
+    assert _funding_outcome(client, world, role, "get", "/mijn/regelingen/") == overview
+    assert _funding_outcome(client, world, role, "get", url) == page
+    decision = {"outcome": "approved", "decision": "Toegekend.", "grounds": "Past."}
+    assert _funding_outcome(client, world, role, "post", url, decision) == decide
+    application.refresh_from_db()
+    assert (application.status == Application.Status.APPROVED) is (role == "fund_manager")
