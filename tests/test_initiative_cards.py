@@ -1,0 +1,70 @@
+"""initiatives/cards.py writes the list's cards exactly as the template loop it replaced."""
+
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from initiatives.cards import list_cards_html
+from initiatives.models import Initiative
+from places.models import District, Municipality
+
+# The loop of templates/initiatives/list.html before the cards moved to Python.
+LOOP = Template(
+    """{% load i18n numbers %}{% for initiative in initiatives %}
+          <li class="card">
+            <a href="{{ initiative.get_absolute_url }}"><strong>{{ initiative.name }}</strong></a>
+            <span class="meta">{{ initiative.get_kind_display }} · {{ initiative.municipality.name }}{% if initiative.district %} · {{ initiative.district.name }}{% endif %}</span>
+            {% if initiative.summary %}<p>{{ initiative.summary }}</p>{% endif %}
+            {% if initiative.hours_12m is not None %}<p class="meta">{% blocktranslate trimmed with hours=initiative.hours_12m|fast_floatformat:"0g" %}{{ hours }} volunteer hours in the last 12 months{% endblocktranslate %}</p>{% endif %}
+          </li>
+        {% endfor %}"""  # noqa: E501
+)
+HOURS = [Decimal("1234567.5"), Decimal("0.0"), Decimal("12.4"), Decimal("99.5"), None]
+
+
+def _initiatives(*, sorted_by_hours: bool) -> list[Initiative]:
+    municipality = Municipality(code="GM0796", name='\'s-Hertogenbosch <&> "Oost"')
+    cases = [
+        ("Moestuin De Linde", "garden", "Samen <b>tuinieren</b> & oogsten", True),
+        ('Repair Café "Zuid" & co', "residents_group", "", False),
+        ("Buurthuis ’t Hart", "community_centre", "Koffie om 10 uur.", True),
+        ("Onbekend soort", "no_such_kind", "", True),  # a kind the choices do not know
+        ("Zorgcoöperatie", "care", "x" * 300, False),
+    ]
+    initiatives = []
+    for index, (name, kind, summary, in_district) in enumerate(cases):
+        initiative = Initiative(name=name, slug=f"slug-{index}", kind=kind, summary=summary)
+        initiative.municipality = municipality
+        initiative.district = (
+            District(code="WK079601", name="Binnenstad <Noord>", municipality=municipality)
+            if in_district
+            else None
+        )
+        if sorted_by_hours:
+            initiative.hours_12m = HOURS[index]
+        initiatives.append(initiative)
+    return initiatives
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("sorted_by_hours", [True, False])
+def test_the_cards_are_the_template_loop(language: str, sorted_by_hours: bool) -> None:
+    initiatives = _initiatives(sorted_by_hours=sorted_by_hours)
+    with translation.override(language):
+        expected = LOOP.render(Context({"initiatives": initiatives}))
+        assert list_cards_html(initiatives) == expected
+    assert ("volunteer hours" in expected or "vrijwilligersuren" in expected) is sorted_by_hours
+
+
+def test_no_initiatives_give_no_cards() -> None:
+    assert list_cards_html([]) == ""
+
+
+def test_the_hours_line_is_translated() -> None:
+    initiatives = _initiatives(sorted_by_hours=True)[:1]
+    with translation.override("en"):
+        assert "volunteer hours in the last 12 months" in list_cards_html(initiatives)
+    with translation.override("nl"):
+        assert "volunteer hours in the last 12 months" not in list_cards_html(initiatives)
