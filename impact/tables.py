@@ -12,10 +12,10 @@ renders the old loops beside them in Dutch and English.
 """
 
 from collections.abc import Iterable, Sequence
+from html import escape
 from typing import Any
 
 from django.template.defaultfilters import capfirst
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -33,6 +33,13 @@ _SDG_ROW = (
 _RANGE_CELL = '<td class="num">€ {low} – € {high}</td>'
 
 
+def _text(value: Any) -> str:
+    """`conditional_escape` without its per-call lazy-text wrapper: the same output."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return escape(str(value))
+
+
 def _safe(text: str) -> SafeString:
     return mark_safe(text)  # noqa: S308 - callers escape every text from the data
 
@@ -44,8 +51,8 @@ def sdg_rows_html(rows: Iterable[Any], *, with_range: bool = False) -> SafeStrin
     return _safe(
         "".join(
             _SDG_ROW.format(
-                number=conditional_escape(row.goal.number),
-                name=conditional_escape(row.goal.name),
+                number=_text(row.goal.number),
+                name=_text(row.goal.name),
                 central=floatformat_with(row.value_central, "2g", seps),
                 range=(
                     _RANGE_CELL.format(
@@ -78,7 +85,7 @@ def kind_rows_html(effects: Iterable[dict]) -> SafeString:
     return _safe(
         "".join(
             _KIND_ROW.format(
-                label=conditional_escape(capfirst(row["label"])),
+                label=_text(capfirst(row["label"])),
                 low=floatformat_with(row["low"], "0g", seps),
                 central=floatformat_with(row["central"], "0g", seps),
                 high=floatformat_with(row["high"], "0g", seps),
@@ -111,7 +118,7 @@ def activity_rows_html(rows: Iterable[Any], *, with_per_10000: bool) -> SafeStri
     return _safe(
         "".join(
             _ACTIVITY_ROW.format(
-                name=conditional_escape(row.activity.name) if row.activity else undeclared,
+                name=_text(row.activity.name) if row.activity else undeclared,
                 initiatives=intcomma_with(row.initiatives, seps) if row.activity else "–",
                 central=floatformat_with(row.value_central, "0g", seps),
                 low=floatformat_with(row.value_low, "0g", seps),
@@ -176,11 +183,11 @@ def target_goals_html(goals: Sequence[Any], *, with_per_10000: bool) -> SafeStri
     parts = []
     for item in goals:
         goal = item.goal.goal
-        number = conditional_escape(goal.number)
+        number = _text(goal.number)
         rows = "".join(
             _TARGET_ROW.format(
                 name=(
-                    f"{conditional_escape(row.target.code)} {conditional_escape(row.target.label)}"
+                    f"{_text(row.target.code)} {_text(row.target.label)}"
                     if row.target
                     else whole % {"number": number}
                 ),
@@ -194,7 +201,7 @@ def target_goals_html(goals: Sequence[Any], *, with_per_10000: bool) -> SafeStri
         parts.append(
             _GOAL_TARGETS.format(
                 number=number,
-                name=conditional_escape(goal.name),
+                name=_text(goal.name),
                 central=floatformat_with(item.goal.value_central, "0g", seps),
                 caption=caption % {"number": number},
                 rows=rows,

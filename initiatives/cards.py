@@ -8,8 +8,8 @@ did not escape it either). tests/test_initiative_cards.py renders the old loop b
 """
 
 from collections.abc import Iterable
+from html import escape
 
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -38,14 +38,12 @@ def list_cards_html(initiatives: Iterable[Initiative]) -> SafeString:
         hours = getattr(initiative, "hours_12m", None)
         cards.append(
             _CARD.format(
-                url=conditional_escape(initiative.get_absolute_url()),
-                name=conditional_escape(initiative.name),
-                kind=conditional_escape(initiative.get_kind_display()),
-                municipality=conditional_escape(initiative.municipality.name),
-                district=f" · {conditional_escape(district.name)}" if district else "",
-                summary=(
-                    f"<p>{conditional_escape(initiative.summary)}</p>" if initiative.summary else ""
-                ),
+                url=escape(initiative.get_absolute_url()),
+                name=escape(initiative.name),
+                kind=escape(str(initiative.get_kind_display())),
+                municipality=escape(initiative.municipality.name),
+                district=f" · {escape(district.name)}" if district else "",
+                summary=(f"<p>{escape(initiative.summary)}</p>" if initiative.summary else ""),
                 hours=(
                     ""
                     if hours is None

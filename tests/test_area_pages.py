@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from impact.areas import area_aggregates_rebuild
@@ -364,6 +364,23 @@ def test_map_text_is_escaped(cbs_places):
     )
     assert "<script>" not in area_map.svg and "&lt;script&gt;" in area_map.svg
     assert 'href="/a?b=1&amp;c=2"' in area_map.svg
+
+
+def test_a_map_is_kept_per_process_for_the_same_areas_counts_and_language():
+    areas = [maps.MapArea("WK034401", "Binnenstad", "/w/1/", 3)]
+
+    def draw(areas: list[maps.MapArea]) -> maps.AreaMap | None:
+        return maps.choropleth("districts", areas, title="t", description="d")
+
+    with translation.override("nl"):
+        first = draw(areas)
+        assert draw(list(areas)) is first
+        recounted = draw([maps.MapArea("WK034401", "Binnenstad", "/w/1/", 4)])
+        assert recounted is not first
+        assert "4 initiatieven" in recounted.svg and "3 initiatieven" in first.svg
+    with translation.override("en"):
+        english_map = draw(areas)
+        assert "3 initiatives" in english_map.svg and english_map is not first
 
 
 def test_boundaries_are_read_once_per_process():
