@@ -16,6 +16,19 @@ from django.utils.translation import gettext as _
 from common.numbers import floatformat_with, separators
 from initiatives.models import Initiative
 
+# What a card reads of an initiative and its places (`QuerySet.only`): a whole initiative is
+# some 30 columns, its search vector and description among them, and its places' too.
+CARD_FIELDS = (
+    "name",
+    "slug",
+    "summary",
+    "kind",
+    "municipality",
+    "municipality__name",
+    "district",
+    "district__name",
+)
+
 _CARD = (
     '\n          <li class="card">'
     '\n            <a href="{url}"><strong>{name}</strong></a>'

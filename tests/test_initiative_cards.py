@@ -68,3 +68,44 @@ def test_the_hours_line_is_translated() -> None:
         assert "volunteer hours in the last 12 months" in list_cards_html(initiatives)
     with translation.override("nl"):
         assert "volunteer hours in the last 12 months" not in list_cards_html(initiatives)
+
+
+def _listed(client, municipality: str, ordering: str) -> tuple[int, str]:  # noqa: ANN001
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            "/initiatieven/", {"municipality": municipality, "ordering": ordering}
+        )
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ordering", ["hours", "newest", "name"])
+def test_the_list_reads_what_its_cards_show_in_the_same_queries_for_2_or_12(
+    client, ordering: str
+) -> None:
+    # The cards read only some fields of an initiative and its places: reading any other
+    # one would cost a query per card.
+    from tests.factories import DistrictFactory, InitiativeFactory, MunicipalityFactory
+
+    counts = []
+    for size in (2, 12):
+        municipality = MunicipalityFactory()
+        district = DistrictFactory(municipality=municipality, code=f"WK{municipality.code[2:]}01")
+        for n in range(size):
+            InitiativeFactory(
+                published=True,
+                municipality=municipality,
+                district=district if n % 2 else None,
+                summary=f"Samenvatting {n}",
+            )
+        client.get("/initiatieven/")  # the process reads the places first (active_places)
+        queries, html = _listed(client, municipality.code, ordering)
+        counts.append(queries)
+        assert html.count('<li class="card">') == size
+        assert f"{municipality.name} · {district.name}" in html
+        assert "Samenvatting 1" in html
+    assert counts[0] == counts[1]
