@@ -43,6 +43,7 @@ from impact.selectors import (
     area_sdg_targets,
     kind_subtotals,
 )
+from initiatives.cards import area_cards_html
 from initiatives.models import Initiative, Need
 from places.maps import AreaMap, MapArea, choropleth
 from places.models import District, Municipality, Neighbourhood, Place, Province
@@ -448,6 +449,10 @@ class AreaDashboard:
     @property
     def handprint(self) -> AreaHandprint | None:
         return self.table.total.handprint
+
+    @property
+    def newest_html(self) -> SafeString:
+        return area_cards_html(self.newest)
 
     @property
     def coverage(self) -> dict | None:

@@ -10,6 +10,7 @@ did not escape it either). tests/test_initiative_cards.py renders the old loop b
 from collections.abc import Iterable
 from html import escape
 
+from django.template.defaultfilters import capfirst
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -67,3 +68,32 @@ def list_cards_html(initiatives: Iterable[Initiative]) -> SafeString:
             )
         )
     return mark_safe("".join(cards))  # noqa: S308 - every text from the data is escaped
+
+
+_AREA_CARD = (
+    '\n    <li class="card">'
+    '\n      <a href="{url}">{name}</a>'
+    '\n      <span class="meta">{kind} ·'
+    "\n        {municipality}{district}{neighbourhood}</span>"
+    "\n    </li>\n    "
+)
+
+
+def area_cards_html(initiatives: Iterable[Initiative]) -> SafeString:
+    """The <li> cards of an area page's newest initiatives (templates/areas/
+    _area_initiatives.html), with their gemeente, wijk and buurt (select_related)."""
+    return mark_safe(  # noqa: S308 - every text from the data is escaped
+        "".join(
+            _AREA_CARD.format(
+                url=escape(initiative.get_absolute_url()),
+                name=escape(initiative.name),
+                kind=escape(capfirst(str(initiative.get_kind_display()))),
+                municipality=escape(initiative.municipality.name),
+                district=f", {escape(initiative.district.name)}" if initiative.district else "",
+                neighbourhood=(
+                    f", {escape(initiative.neighbourhood.name)}" if initiative.neighbourhood else ""
+                ),
+            )
+            for initiative in initiatives
+        )
+    )

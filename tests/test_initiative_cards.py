@@ -6,9 +6,9 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from initiatives.cards import list_cards_html
+from initiatives.cards import area_cards_html, list_cards_html
 from initiatives.models import Initiative
-from places.models import District, Municipality
+from places.models import District, Municipality, Neighbourhood
 
 # The loop of templates/initiatives/list.html before the cards moved to Python.
 LOOP = Template(
@@ -68,6 +68,35 @@ def test_the_hours_line_is_translated() -> None:
         assert "volunteer hours in the last 12 months" in list_cards_html(initiatives)
     with translation.override("nl"):
         assert "volunteer hours in the last 12 months" not in list_cards_html(initiatives)
+
+
+# The loop of templates/areas/_area_initiatives.html before the cards moved to Python.
+AREA_LOOP = Template(
+    """{% for initiative in initiatives %}
+    <li class="card">
+      <a href="{{ initiative.get_absolute_url }}">{{ initiative.name }}</a>
+      <span class="meta">{{ initiative.get_kind_display|capfirst }} ·
+        {{ initiative.municipality.name }}{% if initiative.district %}, {{ initiative.district.name }}{% endif %}{% if initiative.neighbourhood %}, {{ initiative.neighbourhood.name }}{% endif %}</span>
+    </li>
+    {% endfor %}"""  # noqa: E501
+)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_area_cards_are_the_template_loop(language: str) -> None:
+    initiatives = _initiatives(sorted_by_hours=False)
+    for index, initiative in enumerate(initiatives):
+        initiative.neighbourhood = (
+            Neighbourhood(
+                code="BU07960101", name="Oude <Stad> & ’t Hart", district=initiative.district
+            )
+            if initiative.district and index % 3
+            else None
+        )
+    with translation.override(language):
+        expected = AREA_LOOP.render(Context({"initiatives": initiatives}))
+        assert area_cards_html(initiatives) == expected
+    assert area_cards_html([]) == ""
 
 
 def _listed(client, municipality: str, ordering: str) -> tuple[int, str]:  # noqa: ANN001
