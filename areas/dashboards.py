@@ -2,7 +2,9 @@
 
 A page costs the same few queries whatever the number of sub-areas or initiatives: live
 counts grouped by sub-area (one query for initiatives, one for open needs), the sub-areas,
-the area's stored 12-month aggregate, and the totals of all its sub-areas' in one query.
+the area's stored 12-month aggregates under the current and the previous method version (one
+query: the page shows the first and compares the two), and the totals of all its sub-areas'
+in one query.
 
 The area pages are where the reference geography meets the registry, so this module reads
 `places`, `initiatives` and `impact` from the layer above them (`areas/__init__.py`).
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
+from html import escape  # Django's escape, without its lazy-text wrapper per call
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,13 +24,12 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.numbers import floatformat_with, intcomma_with, separators
-from impact.changes import area_changes
+from impact.changes import area_changes_between, area_handprint_pair
 from impact.figure import handprint_svg
 from impact.models import AreaHandprint
 from impact.scoring import month_add, rolling_window
@@ -36,12 +38,12 @@ from impact.selectors import (
     AreaGoalTargets,
     AreaSdgRow,
     area_activity_rows,
-    area_handprint,
     area_handprints,
     area_sdg_rows,
     area_sdg_targets,
     kind_subtotals,
 )
+from initiatives.cards import area_cards_html
 from initiatives.models import Initiative, Need
 from places.maps import AreaMap, MapArea, choropleth
 from places.models import District, Municipality, Neighbourhood, Place, Province
@@ -258,6 +260,8 @@ class AreaTable:
     sort_key: str
     sort_descending: bool
     open_needs: list[NeedCount]
+    # The area's aggregate under the previous method version, while it is kept.
+    previous_handprint: AreaHandprint | None = None
 
     @property
     def headers(self) -> list[SortHeader]:
@@ -319,9 +323,13 @@ def _children(level: Level, area: Place, with_initiatives: list[str]) -> QuerySe
     queryset = child.model.objects.filter(**{child.parent_field: area}).filter(
         Q(is_active=True) | Q(code__in=with_initiatives)
     )
+    # What a row and its URL need: a whole model instance per wijk costs more than its row.
+    fields = ["code", "name", "population", "is_active", child.parent_field]
     if child.key == "neighbourhood":
-        queryset = queryset.select_related("district")  # its URL names the gemeente
-    return queryset.order_by("code")
+        # Its URL names the gemeente.
+        queryset = queryset.select_related("district")
+        fields.append("district__municipality")
+    return queryset.only(*fields).order_by("code")
 
 
 def area_table(
@@ -368,7 +376,7 @@ def area_table(
     children = (
         list(_children(level, area, [c for c in initiatives if c])) if child is not None else []
     )
-    own = area_handprint(area.code, today=today)
+    own, previous = area_handprint_pair(area.code, today=today)
     handprints = (
         area_handprints([c.code for c in children], today=today, details=details)
         if children
@@ -408,6 +416,7 @@ def area_table(
         rows=sort_rows(rows, sort_key, descending),
         sort_key=sort_key,
         sort_descending=descending,
+        previous_handprint=previous,
         open_needs=[
             NeedCount(
                 kind,
@@ -440,6 +449,10 @@ class AreaDashboard:
     @property
     def handprint(self) -> AreaHandprint | None:
         return self.table.total.handprint
+
+    @property
+    def newest_html(self) -> SafeString:
+        return area_cards_html(self.newest)
 
     @property
     def coverage(self) -> dict | None:
@@ -510,7 +523,7 @@ def _area_map(table: AreaTable) -> AreaMap | None:
 def area_dashboard(
     area: Place, level_key: str, *, sort: str | None = None, today: datetime.date | None = None
 ) -> AreaDashboard:
-    """Everything an area page shows, in eleven queries (the caller reads the area itself)."""
+    """Everything an area page shows, in nine queries (ten with the caller's read of the area)."""
     today = today or timezone.localdate()
     table = area_table(area, level_key, sort=sort, today=today)
     level = table.level
@@ -542,8 +555,10 @@ def area_dashboard(
         map=_area_map(table),
         period_start=window.start,
         last_month=month_add(window.end, -1),
-        changes=area_changes(
-            area.code, today=today, goals={row.goal.number: row.goal for row in sdg_rows}
+        changes=area_changes_between(
+            handprint,
+            table.previous_handprint,
+            goals={row.goal.number: row.goal for row in sdg_rows},
         ),
         activity_rows=activity_rows,
         by_kind=kind_subtotals(handprint.by_kind) if handprint else {},

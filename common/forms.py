@@ -4,8 +4,9 @@ from html import escape
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -146,3 +147,27 @@ class CodeChoiceField(forms.CharField):
                 code="invalid_choice",
                 params={"value": value},
             )
+
+
+def field_html(field: forms.BoundField) -> str:
+    """What `{% include "includes/field.html" %}` writes for `field`, without the template.
+
+    A list page includes it for each of its nine filters: through the template engine (two
+    includes, a dozen lookups each) that cost more than a card list. The common case is
+    written here: a label and a widget, no errors and no help text. Anything else (errors,
+    help text, checkboxes, radio buttons) is the template's, so the markup stays its own.
+    """
+    widget = field.field.widget
+    input_type = getattr(widget, "input_type", None)
+    if field.errors or field.help_text or input_type in ("radio", "checkbox"):
+        from django.template.loader import render_to_string
+
+        return render_to_string("includes/field.html", {"field": field, "form": field.form})
+    hidden = " hp" if field.name == getattr(field.form, "honeypot_field", "") else ""
+    required = (
+        f' <span class="required">({gettext("required")})</span>' if field.field.required else ""
+    )
+    return mark_safe(  # noqa: S308 - the label and id are escaped, the widget is Django's
+        f'<div class="field{hidden}">\n\n  <label for="{conditional_escape(field.auto_id)}">'
+        f"{conditional_escape(field.label)}{required}</label>\n  \n\n\n  {field}\n\n</div>\n"
+    )

@@ -58,6 +58,17 @@ def _grouped(digits: str, thousand: str) -> str:
 
 
 Separators = tuple[str, str, int]
+_LIMIT = 10**_MAX_DIGITS
+
+
+def _localised(text: str, seps: Separators) -> str:
+    """A number Python formatted with "," groups and a "." point, in the language's separators
+    ("1,234.5" becomes "1.234,5" in Dutch)."""
+    decimal_sep, thousand, _size = seps
+    head, point, tail = text.partition(".")
+    if thousand != ",":
+        head = head.replace(",", thousand)
+    return head + decimal_sep + tail if point else head
 
 
 def _join(negative: bool, int_part: str, dec_part: str, grouping: bool, seps: Separators) -> str:
@@ -81,7 +92,10 @@ def intcomma_with(value: object, seps: Separators) -> SafeString | str:
 
     Code that formats many numbers at once reads `separators()` once and passes them.
     """
-    if type(value) is int and -(10**_MAX_DIGITS) < value < 10**_MAX_DIGITS:
+    if type(value) is int and -_LIMIT < value < _LIMIT:
+        if seps[2] == 3:
+            # Python groups by three with ","; the language's separator replaces it.
+            return SafeString(_localised(f"{value:,}", seps))
         text = _join(value < 0, str(abs(value)), "", True, seps)
         if text:
             return mark_safe(text)  # noqa: S308 - digits and separators only
@@ -126,13 +140,18 @@ def floatformat_with(value: object, arg: str | int, seps: Separators) -> SafeStr
     if whole and places <= 0:
         # Django formats int(d) with "%d": no decimals, and no "-0".
         integer = int(number)
+        if grouping and seps[2] == 3:
+            return SafeString(_localised(f"{integer:,}", seps))
         text = _join(integer < 0, str(abs(integer)), "", grouping, seps)
     else:
         rounded = number.quantize(_QUANTUM[abs(places)], ROUND_HALF_UP, _HIGH_PRECISION)
-        plain = f"{rounded.copy_abs():f}"
-        int_part, _, dec_part = plain.partition(".")
         # A value that rounds to zero loses its sign, as in Django ("-0,0" is not shown).
         negative = bool(rounded.is_signed() and rounded)
+        if grouping and seps[2] == 3:
+            text = _localised(f"{rounded.copy_abs():,f}", seps)
+            return SafeString("-" + text if negative else text)
+        plain = f"{rounded.copy_abs():f}"
+        int_part, _, dec_part = plain.partition(".")
         text = _join(negative, int_part, dec_part, grouping, seps)
     if not text:
         return django_floatformat(value, arg)

@@ -282,32 +282,59 @@ def initiative_changes(
     return shaped
 
 
-def area_changes(
-    code: str, *, today: datetime.date | None = None, goals: dict[int, Goal] | None = None
-) -> dict | None:
-    """An area's last 12 months under the current and the previous version, compared (totals
-    and per SDG; areas keep no lines); None unless both are stored. One query, and one for
-    the goals not in `goals` (those the page has read already)."""
+def area_handprint_pair(
+    code: str, *, today: datetime.date | None = None
+) -> tuple[AreaHandprint | None, AreaHandprint | None]:
+    """(current, previous): the area's last-12-months aggregates under the version valid today
+    and under the one before it, each with its version; None where not stored. One query:
+    the dashboard shows the first and compares the two."""
     today = today or timezone.localdate()
-    pair = _pair_of(
-        list(
-            AreaHandprint.objects.filter(
-                area_code=code,
-                version__in=Subquery(_latest_two(today).values("pk")),
-                period_kind=ROLLING,
-                period_start=rolling_window(today).start,
-            ).select_related("version")
+    latest = _latest_two(today)
+    rows = (
+        AreaHandprint.objects.filter(
+            area_code=code,
+            version__in=Subquery(latest.values("pk")),
+            period_kind=ROLLING,
+            period_start=rolling_window(today).start,
         )
+        .select_related("version")
+        # valid_from is unique: the newest of the two is the version valid today.
+        .annotate(current_version=Subquery(latest.values("pk")[:1]))
     )
-    if pair is None:
+    current = previous = None
+    for row in rows:
+        if row.version_id == row.current_version:
+            current = row
+        else:
+            previous = row
+    return current, previous
+
+
+def area_changes_between(
+    current: AreaHandprint | None,
+    previous: AreaHandprint | None,
+    *,
+    goals: dict[int, Goal] | None = None,
+) -> dict | None:
+    """The two aggregates of `area_handprint_pair` compared (totals and per SDG; areas keep no
+    lines); None unless both are stored. One query for the goals not in `goals` (those the
+    page has read already), none when it has them all."""
+    if current is None or previous is None:
         return None
-    new, old = pair
-    comparison = compare(figures_of_area(old), figures_of_area(new))
+    comparison = compare(figures_of_area(previous), figures_of_area(current))
     known = dict(goals or {})
     missing = [change.goal for change in comparison.sdgs if change.goal not in known]
     if missing:
         known.update(Goal.objects.in_bulk(missing))
-    return _shape(comparison, new.version, old.version, lines=[], goals=known)
+    return _shape(comparison, current.version, previous.version, lines=[], goals=known)
+
+
+def area_changes(
+    code: str, *, today: datetime.date | None = None, goals: dict[int, Goal] | None = None
+) -> dict | None:
+    """An area's last 12 months under the current and the previous version, compared; None
+    unless both are stored. One query, and one for the goals not in `goals`."""
+    return area_changes_between(*area_handprint_pair(code, today=today), goals=goals)
 
 
 def draft_preview(

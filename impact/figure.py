@@ -6,12 +6,16 @@ styles). Every piece of text is escaped before the result is marked safe.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Protocol
 
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 DARK_TEXT = "#1a1a1a"
@@ -74,8 +78,31 @@ def euros(value: Decimal) -> str:
 def handprint_svg(
     sdg_rows: Sequence[SdgRow], *, title: str, id_prefix: str = "handprint-figure"
 ) -> SafeString:
-    """An SVG with role="img", a <title> and a <desc> stating every number; one bar per SDG."""
-    rows = list(sdg_rows)
+    """An SVG with role="img", a <title> and a <desc> stating every number; one bar per SDG.
+
+    Kept per process by everything it shows and the language of its texts and numbers: an
+    area page or profile shown again with the same figures reuses it.
+    """
+    bars = tuple(
+        _Bar(int(row.goal.number), row.goal.name, row.goal.colour, Decimal(row.value_central))
+        for row in sdg_rows
+    )
+    return _handprint_svg(bars, title, id_prefix, get_language())
+
+
+@dataclass(frozen=True)
+class _Bar:
+    number: int
+    name: str
+    colour: str
+    value: Decimal
+
+
+@lru_cache(maxsize=256)
+def _handprint_svg(
+    bars: tuple[_Bar, ...], title: str, id_prefix: str, language: str | None
+) -> SafeString:
+    rows = [SimpleNamespace(goal=bar, value_central=bar.value) for bar in bars]
     largest = max((Decimal(row.value_central) for row in rows), default=Decimal(0))
     height = TOP * 2 + ROW_HEIGHT * max(len(rows), 1)
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"

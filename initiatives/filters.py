@@ -13,6 +13,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.http import QueryDict
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.filters import CodeFilter, StrictFilterSet
@@ -71,17 +72,18 @@ _active_places: tuple[tuple, list[Place], list[Place]] | None = None
 
 
 def places_version() -> tuple:
-    """A version of the province and gemeente tables that changes with any write to them.
+    """A version of the province, gemeente, theme and SDG tables that changes with any write
+    to them: the filter form's long-lived choices.
 
     Per table: the number of rows, the sum of their `xmin` (the transaction that wrote each
     row's current version) and a sum of hashes of their `ctid` (where it is stored). An
     import, an admin save, a bulk or raw update all write new row versions: a later
     transaction raises the sum of `xmin`, and a write within the reader's own transaction
-    (a test) moves the row. No timestamps to keep. One query over about 350 rows, cheaper
+    (a test) moves the row. No timestamps to keep. One query over about 400 rows, cheaper
     than reading them and building their choices again.
     """
     parts = []
-    for model in (Province, Municipality):
+    for model in (Province, Municipality, Theme, Goal):
         table = model._meta.db_table
         columns = "ARRAY[count(*), sum(xmin::text::bigint), sum(hashtext(ctid::text))]"
         parts.append(f"(SELECT {columns} FROM {table})")  # noqa: S608 - a table name
@@ -119,6 +121,28 @@ def active_places() -> tuple[tuple, list[Place], list[Place]]:
     return cached
 
 
+# (theme choices, SDG choices) by (places_version, language): see reference_choices.
+_reference_choices: dict[tuple, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {}
+_REFERENCE_KEPT = 16
+
+
+def reference_choices(version: tuple) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The active themes and the SDGs as (value, label) choices in the active language, read
+    again (two queries) only when `version` (places_version, which covers both tables) has
+    changed. The lists are shared and must not be changed by the caller."""
+    key = (version, get_language())
+    found = _reference_choices.get(key)
+    if found is None:
+        found = (
+            [(theme.slug, theme.name) for theme in Theme.objects.filter(is_active=True)],
+            [(str(goal.number), f"{goal.number}. {goal.name}") for goal in Goal.objects.all()],
+        )
+        if len(_reference_choices) >= _REFERENCE_KEPT:
+            _reference_choices.clear()  # old versions: start again
+        _reference_choices[key] = found
+    return found
+
+
 @dataclass
 class PlaceOptions:
     """The places a visitor can choose from, each level narrowed by the level above."""
@@ -127,7 +151,7 @@ class PlaceOptions:
     municipalities: list[Place] = field(default_factory=list)  # parent: the province
     districts: list[Place] = field(default_factory=list)  # parent: the gemeente
     neighbourhoods: list[Place] = field(default_factory=list)  # parent: the wijk
-    version: tuple = ()  # of the provinces and gemeenten (places_version)
+    version: tuple = ()  # of the places, themes and SDGs (places_version)
 
     @classmethod
     def load(cls, data: QueryDict | None) -> "PlaceOptions":
@@ -227,8 +251,7 @@ class InitiativeFilter(StrictFilterSet):
         self.places = PlaceOptions.load(data)
         if narrow and data is not None:
             self._drop_places_outside_their_parent(data)
-        self.themes = list(Theme.objects.filter(is_active=True))
-        self.goals = list(Goal.objects.all())
+        theme_choices, sdg_choices = reference_choices(self.places.version)
         choices = {
             "province": _code_choices(self.places.provinces),
             "municipality": _code_choices(
@@ -238,8 +261,8 @@ class InitiativeFilter(StrictFilterSet):
             ),
             "district": _code_choices(self.places.districts),
             "neighbourhood": _code_choices(self.places.neighbourhoods),
-            "theme": [(theme.slug, theme.name) for theme in self.themes],
-            "sdg": [(str(goal.number), f"{goal.number}. {goal.name}") for goal in self.goals],
+            "theme": theme_choices,
+            "sdg": sdg_choices,
         }
         for name, options in choices.items():
             self.filters[name].extra["choices"] = options
@@ -251,6 +274,8 @@ class InitiativeFilter(StrictFilterSet):
         self.filters["municipality"].extra["widget"] = FastSelect(
             cache_key=("municipality", self.places.version, narrowed_to)
         )
+        for name in ("theme", "sdg"):
+            self.filters[name].extra["widget"] = FastSelect(cache_key=(name, self.places.version))
         for choice_filter in self.filters.values():
             if isinstance(choice_filter, django_filters.ChoiceFilter):
                 choice_filter.extra["widget"] = FastSelect

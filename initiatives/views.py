@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from common.exports import export_response
 from common.ratelimit import client_ip, rate_limit_hit
 from initiatives import hooks, services
+from initiatives.cards import CARD_FIELDS, list_cards_html
 from initiatives.exports import export_columns, export_rows
 from initiatives.filters import CODE_FILTERS, InitiativeFilter, filtered_initiatives
 from initiatives.forms import (
@@ -60,12 +61,8 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     """Published initiatives with search, place and theme filters; the state is the URL."""
     filterset = filtered_initiatives(request.GET, narrow=True)
     per_page = page_size(request)
-    page = Paginator(filterset.qs, per_page).get_page(request.GET.get("page"))
+    page = Paginator(filterset.qs.only(*CARD_FIELDS), per_page).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    for initiative in page.object_list:
-        # Annotated only when sorting by hours: a missing attribute makes the template call
-        # dir() on the model instance for every card before it gives up.
-        vars(initiative).setdefault("hours_12m", None)
     return render(
         request,
         "initiatives/list.html",
@@ -73,6 +70,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
             "filterset": filterset,
             "form": filterset.form,
             "page": page,
+            "cards": list_cards_html(page.object_list),
             "per_page": per_page,
             "page_sizes": PAGE_SIZES,
             "query": filterset.form.data.get("q", ""),

@@ -24,8 +24,8 @@ from pathlib import Path
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "cbs"
 LAYERS = {
@@ -421,6 +421,20 @@ def choropleth(
     The SVG is a labelled group (title and desc), not role="img": the children of an image
     are presentational, and these are links a keyboard user can reach.
     """
+    return _choropleth(layer, tuple(areas), title, description, id_prefix, get_language())
+
+
+@lru_cache(maxsize=64)
+def _choropleth(
+    layer: str,
+    areas: tuple[MapArea, ...],
+    title: str,
+    description: str,
+    id_prefix: str,
+    language: str | None,
+) -> AreaMap | None:
+    """`choropleth`, kept per process by everything the map shows and the language of its
+    texts: a dashboard shown again with the same counts reuses its map (110 wijken)."""
     index = shapes(layer)
     drawn = [area for area in areas if area.code in index]
     if not drawn:

@@ -69,6 +69,20 @@ def test_svg_labels_each_bar_with_the_sdg_number_in_a_contrasting_colour():
     assert len(labels) == 1 and labels[0].get("fill") == "#ffffff"
 
 
+def test_the_svg_is_kept_per_process_for_the_same_figures_and_language():
+    rows = [_row(11, "#FD9D24", "1234.50"), _row(3, "#4C9F38", "617.25")]
+    with translation.override("nl"):
+        first = handprint_svg(rows, title="t")
+        assert handprint_svg([_row(11, "#FD9D24", "1234.5"), rows[1]], title="t") is first
+        changed = handprint_svg([_row(11, "#FD9D24", "2000"), rows[1]], title="t")
+        renamed = handprint_svg([_row(11, "#FD9D24", "1234.50", "Steden"), rows[1]], title="t")
+    with translation.override("en"):
+        english = handprint_svg(rows, title="t")
+    assert "€ 2.000" in changed and "€ 2.000" not in first
+    assert "Steden" in renamed and "Steden" not in first
+    assert "€ 1,235" in english and "€ 1.235" in first
+
+
 def test_svg_escapes_every_text():
     rows = [_row(1, "#E5243B", "1", name='<script>alert("x")</script>')]
     svg = handprint_svg(rows, title="A & B <i>")

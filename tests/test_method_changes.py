@@ -18,6 +18,7 @@ from impact.changes import (
     REMOVED,
     Figures,
     area_changes,
+    area_handprint_pair,
     compare,
     initiative_changes,
 )
@@ -244,6 +245,33 @@ def test_area_page_without_the_previous_versions_aggregate_shows_no_comparison(c
     assert area_changes(changed.municipality_id) is None
     html = client.get(f"/gemeenten/{changed.municipality_id}/").content.decode()
     assert 'id="changed-area"' not in html
+
+
+@pytest.mark.django_db
+def test_the_area_pair_is_the_current_versions_aggregate_and_the_previous_one(changed):
+    areas_refresh()
+    code = changed.municipality_id
+
+    with CaptureQueriesContext(connection) as queries:
+        current, previous = area_handprint_pair(code)
+
+    assert len(queries) == 1
+    assert (current.version.code, previous.version.code) == ("2027.1", "2026.1")
+    assert current.value_central > previous.value_central == D("1471.00")
+
+
+@pytest.mark.django_db
+def test_an_area_with_only_the_previous_versions_aggregate_shows_no_handprint(client, changed):
+    # Until the current version's aggregate is computed the page must not show the old one.
+    areas_refresh()
+    code = changed.municipality_id
+    AreaHandprint.objects.filter(area_code=code, version__code="2027.1").delete()
+
+    current, previous = area_handprint_pair(code)
+    assert current is None and previous.version.code == "2026.1"
+    assert area_changes(code) is None
+    html = client.get(f"/gemeenten/{code}/").content.decode()
+    assert 'id="changed-area"' not in html and "handprint-amount" not in html
 
 
 # --- The owners' mail ------------------------------------------------------------------------

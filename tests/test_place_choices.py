@@ -104,3 +104,32 @@ def test_a_new_cbs_edition_shows_on_the_next_request(cbs_places, client, tmp_pat
     assert places_version() != before
     html = _select(_list(client), "municipality")
     assert ">Amsterdam-Nieuw</option>" in html and ">Amsterdam</option>" not in html
+
+
+def test_themes_and_sdgs_are_read_once_per_version_and_a_change_shows_at_once(client) -> None:
+    # The filter form's themes and SDGs are kept with the places' version, which covers them.
+    from initiatives.models import Theme
+    from sdgs.models import Goal
+
+    Theme.objects.create(slug="groen", name_nl="Groen", name_en="Green", position=1)
+    Goal.objects.update_or_create(
+        number=13, defaults={"name_nl": "Klimaatactie", "name_en": "Climate action"}
+    )
+    html = _list(client)
+    assert ">Groen</option>" in _select(html, "theme")
+    assert ">13. Klimaatactie</option>" in _select(html, "sdg")
+    with CaptureQueriesContext(connection) as warm:
+        _list(client)
+    read = [q["sql"] for q in warm.captured_queries if "xmin" not in q["sql"]]
+    assert not any("initiatives_theme" in sql or "sdgs_goal" in sql for sql in read)
+
+    Theme.objects.filter(slug="groen").update(name_nl="Groen & blauw")
+    assert ">Groen &amp; blauw</option>" in _select(_list(client), "theme")
+    Theme.objects.filter(slug="groen").update(is_active=False)
+    assert "Groen" not in _select(_list(client), "theme")
+    goal = Goal.objects.get(number=13)
+    goal.name_nl = "Klimaat"
+    goal.save()
+    assert ">13. Klimaat</option>" in _select(_list(client), "sdg")
+    english = client.get("/initiatieven/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">13. Climate action</option>" in _select(english, "sdg")
