@@ -1023,6 +1023,19 @@ def area_handprint_rows(
     return AreaHandprint.objects.filter(periods, area_code__in=list(codes), version=version)
 
 
+def area_handprint(code: str, *, today: datetime.date | None = None) -> AreaHandprint | None:
+    """The area's last-12-months aggregate under the version valid today, None if not computed.
+
+    With its method version and per-SDG values; one query (the home page's "near you").
+    """
+    today = today or timezone.localdate()
+    return (
+        area_handprint_rows([code], version=current_version_subquery(today), today=today)
+        .select_related("version")
+        .first()
+    )
+
+
 def area_handprints(
     codes: Iterable[str], *, today: datetime.date | None = None, details: bool = False
 ) -> dict[str, AreaHandprint]:
