@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.numbers import floatformat_with, intcomma_with, separators
+from funding.selectors import awarded_in_area
 from impact.changes import area_changes_between, area_handprint_pair
 from impact.figure import handprint_svg
 from impact.models import AreaHandprint
@@ -445,6 +446,8 @@ class AreaDashboard:
     sdg_targets: list[AreaGoalTargets]
     # The 12 months under the current and the previous method version, while both are kept.
     changes: dict | None = None
+    # Money received from funds this calendar year (funding's register): never in the handprint.
+    awarded_this_year: Decimal = Decimal(0)
 
     @property
     def handprint(self) -> AreaHandprint | None:
@@ -523,7 +526,7 @@ def _area_map(table: AreaTable) -> AreaMap | None:
 def area_dashboard(
     area: Place, level_key: str, *, sort: str | None = None, today: datetime.date | None = None
 ) -> AreaDashboard:
-    """Everything an area page shows, in nine queries (ten with the caller's read of the area)."""
+    """Everything an area page shows, in ten queries (eleven with the caller's read of the area)."""
     today = today or timezone.localdate()
     table = area_table(area, level_key, sort=sort, today=today)
     level = table.level
@@ -551,6 +554,7 @@ def area_dashboard(
             else None
         ),
         newest=newest_initiatives(level, area),
+        awarded_this_year=awarded_in_area(level.key, area.code, today.year),
         list_url=initiative_list_url(level, area.code),
         map=_area_map(table),
         period_start=window.start,

@@ -70,7 +70,7 @@ class Route:
     view_declares: bool = False
 
 
-AREA_PAGE = Route((AREAS, LISTING, HANDPRINTS))
+AREA_PAGE = Route((AREAS, LISTING, HANDPRINTS, FUNDING))
 # The allow-list, by URL name. Forms, exports, the API, /mijn/, moderation and the admin are
 # not here, so they are never cached.
 ROUTES: dict[str, Route] = {

@@ -132,3 +132,11 @@ def test_awarded_in_an_area_this_year(register):
     assert awarded_in_area("municipality", first.municipality_id, year - 1) == 0
     if first.municipality.province_id == second.municipality.province_id:
         assert awarded_in_area("province", first.municipality.province_id, year) == 2500
+
+
+def test_the_gemeente_dashboard_shows_what_was_awarded_here_this_year(client, register):
+    first = register["awards"][0].initiative
+    html = client.get(f"/gemeenten/{first.municipality_id}/").content.decode()
+    assert "Toegekend door fondsen hier dit jaar" in html
+    expected = awarded_in_area("municipality", first.municipality_id, timezone.localdate().year)
+    assert f"€ {int(expected):,}".replace(",", ".") in html

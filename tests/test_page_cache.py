@@ -360,7 +360,7 @@ def test_a_need_added_and_closed_changes_the_profile_and_the_home_page(world, cl
     assert state(client, world["profile_b"]) == "hit"
 
 
-def test_an_award_changes_the_profile_and_the_rounds_page_only(world, client, committed):
+def test_an_award_changes_the_profile_the_rounds_and_area_pages_only(world, client, committed):
     """A decision moves the pot by .update() (no signal): funding.services bumps it."""
     with committed():
         round_ = make_round(pot="5000", persons_allowed=True)
@@ -378,7 +378,7 @@ def test_an_award_changes_the_profile_and_the_rounds_page_only(world, client, co
         BudgetLine.objects.create(application=draft, description="Kas", amount=Decimal(1000))
         application_submit(application=draft, user=world["owner"])
     rounds = "/regelingen/"
-    warm(client, world["profile_a"], world["profile_b"], rounds, world["method"])
+    warm(client, world["profile_a"], world["profile_b"], rounds, world["area"], world["method"])
     with committed():
         application_decide(
             application=draft,
@@ -389,6 +389,7 @@ def test_an_award_changes_the_profile_and_the_rounds_page_only(world, client, co
         )
     _changed(client, world["profile_a"], "Kas-marker")
     _changed(client, rounds, "Kas-marker")
+    _changed(client, world["area"], "€ 1.000")  # awarded here this year
     assert state(client, world["profile_b"]) == "hit"
     assert state(client, world["method"]) == "hit"
 
