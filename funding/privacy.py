@@ -1,13 +1,19 @@
-"""The funding app's part of a person's data (AVG): the funds they manage.
+"""The funding app's part of a person's data (AVG): the funds they manage and the
+applications they started.
 
-Applications, awards and payments join here with "Funding rounds I/II"; awards and payments
-are kept seven years and pseudonymised on erasure (AVG art. 17(3)(b)), docs/funding.md.
+On erasure an application that was never awarded loses its payee name and IBAN; an award is
+kept seven years (the funder's bookkeeping duty, AVG art. 17(3)(b)) and pseudonymised: the
+link to the person goes (created_by is SET_NULL with the account) and the payee name is
+redacted where it names them. docs/funding.md.
 """
 
 from typing import Any
 
 from accounts.models import User
-from common.personal_data import PersonalDataPart, deleting, iso
+from common.personal_data import REDACTED, PersonalDataPart, deleting, iso
+from funding.models import Application
+
+AWARDED = (Application.Status.APPROVED, Application.Status.PARTLY)
 
 
 def _fund_grants_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
@@ -23,4 +29,55 @@ FUND_MANAGER_GRANTS = PersonalDataPart(
     export=_fund_grants_export,
     erase=deleting(lambda user, addresses: user.fund_grants.all(), "fund_manager_grants_deleted"),
     counts=("fund_manager_grants_deleted",),
+)
+
+
+def _applications_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
+    applications = Application.objects.filter(created_by=user).select_related(
+        "round__fund", "initiative"
+    )
+    return [
+        {
+            "initiative": application.initiative.name,
+            "fund": application.round.fund.name,
+            "round": application.round.name,
+            "status": application.status,
+            "purpose": application.purpose,
+            "amount": str(application.amount) if application.amount is not None else None,
+            "awarded": str(application.awarded) if application.awarded is not None else None,
+            "payee_name": application.payee_name,
+            "iban": application.iban,
+            "submitted_at": iso(application.submitted_at) if application.submitted_at else None,
+            "decided_at": iso(application.decided_at) if application.decided_at else None,
+        }
+        for application in applications.order_by("pk")
+    ]
+
+
+def _applications_erase(
+    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
+) -> None:
+    mine = Application.objects.filter(created_by=user)
+    never_awarded = mine.exclude(status__in=AWARDED)
+    # The audit trail's copies too: an update writes no history row of its own.
+    Application.history.model.objects.filter(id__in=never_awarded.values("pk")).update(
+        payee_name="", iban=""
+    )
+    counts["funding_applications_cleared"] += never_awarded.exclude(
+        payee_name="", iban=""
+    ).update(payee_name="", iban="")
+    name = (user.full_name or "").strip()
+    kept = mine.filter(status__in=AWARDED)
+    if name:
+        counts["funding_awards_pseudonymised"] += kept.filter(payee_name__icontains=name).update(
+            payee_name=REDACTED
+        )
+
+
+FUNDING_APPLICATIONS = PersonalDataPart(
+    key="funding_applications",
+    app="funding",
+    export=_applications_export,
+    erase=_applications_erase,
+    counts=("funding_applications_cleared", "funding_awards_pseudonymised"),
 )

@@ -38,4 +38,5 @@ PARTS: tuple[PersonalDataPart, ...] = (
     history.ADMIN_LOG,
     outbox.MAILS,
     members.MEMBER_CONTACTS,
+    funding.FUNDING_APPLICATIONS,
 )

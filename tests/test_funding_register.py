@@ -12,6 +12,7 @@ from django.utils import timezone
 from funding.models import Application
 from funding.selectors import awarded_in_area
 from funding.services import application_decide, application_submit
+from privacy.services import person_erase, person_export
 from tests.funding_helpers import IBAN, complete_draft, make_round, manager_of
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +141,25 @@ def test_the_gemeente_dashboard_shows_what_was_awarded_here_this_year(client, re
     assert "Toegekend door fondsen hier dit jaar" in html
     expected = awarded_in_area("municipality", first.municipality_id, timezone.localdate().year)
     assert f"€ {int(expected):,}".replace(",", ".") in html
+
+
+def test_a_persons_applications_are_exported_and_erased_awards_kept_pseudonymised():
+    round_ = make_round(persons_allowed=True, person_max=Decimal("2500"))
+    awarded = award(round_, "1000", "Een kas")
+    owner = awarded.created_by
+    Application.objects.filter(pk=awarded.pk).update(
+        payee=Application.Payee.PERSON, payee_name=owner.full_name
+    )
+    refused, _owner = complete_draft(round_, "800")
+    Application.objects.filter(pk=refused.pk).update(created_by=owner)
+    exported = person_export(user=owner)["funding_applications"]
+    assert {row["iban"] for row in exported} == {IBAN}
+    erasure = person_erase(user=owner)
+    awarded.refresh_from_db()
+    refused.refresh_from_db()
+    assert (awarded.awarded, awarded.created_by, awarded.payee_name) == (1000, None, "[verwijderd]")
+    assert awarded.iban == IBAN  # the funder's bookkeeping keeps it seven years
+    assert (refused.payee_name, refused.iban) == ("", "")
+    assert not refused.history.filter(iban=IBAN).exists()
+    assert erasure.counts["funding_applications_cleared"] == 1
+    assert erasure.counts["funding_awards_pseudonymised"] == 1

@@ -49,6 +49,7 @@ EXPORT_KEYS = [
     "change_history",
     "mails",
     "member_contacts",
+    "funding_applications",
 ]
 
 
