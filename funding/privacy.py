@@ -63,9 +63,9 @@ def _applications_erase(
     Application.history.model.objects.filter(id__in=never_awarded.values("pk")).update(
         payee_name="", iban=""
     )
-    counts["funding_applications_cleared"] += never_awarded.exclude(
+    counts["funding_applications_cleared"] += never_awarded.exclude(payee_name="", iban="").update(
         payee_name="", iban=""
-    ).update(payee_name="", iban="")
+    )
     name = (user.full_name or "").strip()
     kept = mine.filter(status__in=AWARDED)
     if name:

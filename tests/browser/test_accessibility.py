@@ -24,6 +24,7 @@ from places.models import District
 from tests.browser.a11y import PageCheck, axe_run, report, vnu_validate
 from tests.browser.conftest import log_in
 from tests.factories import InitiativeFactory, NeedFactory, UserFactory
+from tests.funding_helpers import manager_of
 from tests.member_factories import MemberOrganisationFactory, lsa_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -93,9 +94,31 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         awarded=Decimal(2000),
         submitted_at=timezone.now(),
         decided_at=timezone.now(),
+        decision="Toegekend.",
+        grounds="Past bij de regeling.",
     )
     Round.objects.filter(pk=round_.pk).update(awarded=Decimal(2000))
+    # A draft of the owner and a submitted application of another initiative for the manager.
+    draft = Application.objects.create(round=round_, initiative=initiative, purpose="Gereedschap")
+    other = InitiativeFactory(name="Buurthuis West", municipality=west.municipality, published=True)
+    submitted = Application.objects.create(
+        round=round_,
+        initiative=other,
+        status=Application.Status.SUBMITTED,
+        purpose="Stoelen",
+        plan="Nieuwe stoelen.",
+        amount=Decimal(600),
+        reserved=Decimal(600),
+        payee_name="Stichting Buurthuis West",
+        iban="NL91ABNA0417164300",
+        submitted_at=timezone.now(),
+        decision_due=timezone.localdate(),
+    )
+    Round.objects.filter(pk=round_.pk).update(reserved=Decimal(600))
     return {
+        "draft_application": draft,
+        "submitted_application": submitted,
+        "fund_manager": manager_of(round_),
         "initiative": initiative,
         "resident": resident,
         "province": west.municipality.province_id,
@@ -155,6 +178,9 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     visit("monthly report", f"/initiatieven/{initiative.slug}/activiteit/")
     visit("monthly report, bad month", f"/initiatieven/{initiative.slug}/activiteit/?maand=1999-01")
     visit("profile as owner", initiative.get_absolute_url())
+    visit("funding for an initiative", f"/initiatieven/{initiative.slug}/regelingen/")
+    draft = neighbourhood["draft_application"]
+    visit("application form", f"/initiatieven/{initiative.slug}/aanvragen/{draft.pk}/")
     # A refused month: more hours per activity than the month's volunteer hours
     page.goto(f"/initiatieven/{initiative.slug}/activiteit/")
     page.locator("#id_volunteer_hours").fill("1")
@@ -163,6 +189,13 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
         page.get_by_role("button", name="Maand opslaan").click()
     page.wait_for_selector("[aria-invalid=true], .errorlist", state="attached")
     checks.append(_check(page, "monthly report with errors", posted.value, axe))
+
+    # And the fund's manager opens their list and an application to decide
+    context.clear_cookies()
+    log_in(context, neighbourhood["fund_manager"], live_server.url)
+    visit("applications to decide", "/mijn/regelingen/")
+    submitted = neighbourhood["submitted_application"]
+    visit("application to decide", f"/mijn/regelingen/aanvragen/{submitted.pk}/")
 
     # And LSA staff preview another method version on the profile
     context.clear_cookies()
