@@ -98,6 +98,9 @@ class Walk:
     form_page: Callable[[World], str] | None = None  # default: the route's own path
     valid: Callable[[World], dict] = lambda world: {}
     checks: tuple = field(default=())  # models whose changed rows must be whole
+    # Fields the walk posts hostile values into one by one (default: all): rows of a formset
+    # after its first are the same form, so walking them again finds nothing new.
+    walked: Callable[[str], bool] = lambda name: True
 
 
 def _jpeg() -> SimpleUploadedFile:
@@ -180,7 +183,8 @@ WALKS: dict[str, Walk] = {
         form_page=lambda w: f"/initiatieven/{_slug(w)}/regelingen/"),
     "initiatieven/<slug:slug>/aanvragen/<int:pk>/": Walk(
         "owner", lambda w: f"/initiatieven/{_slug(w)}/aanvragen/{w.draft_application.pk}/",
-        valid=lambda w: APPLICATION_FORM),
+        valid=lambda w: APPLICATION_FORM,
+        walked=lambda name: not re.match(r"budget-[1-9]-", name)),
     "mijn/regelingen/aanvragen/<int:pk>/": Walk(
         "manager", lambda w: f"/mijn/regelingen/aanvragen/{w.submitted_application.pk}/",
         valid=lambda w: {"outcome": "more_info", "decision": "Graag een offerte.",
@@ -516,7 +520,8 @@ def test_a_hostile_post_to_a_form_is_never_a_500_nor_half_saved(world, route):
              for name, values in fields.items() if name not in files}  # fmt: skip
     valid.update(walk.valid(world))
     watched = [world.initiative, world.draft, world.need, world.owner]
-    _walk(client, path, sorted(set(fields) | set(valid)), valid, watched)
+    names = [name for name in sorted(set(fields) | set(valid)) if walk.walked(name)]
+    _walk(client, path, names, valid, watched)
 
 
 @pytest.mark.parametrize(

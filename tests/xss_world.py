@@ -4,11 +4,18 @@ they are written into, and every page that shows one of those fields."""
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, User
+from funding.models import Application, BudgetLine, Fund, FundManager, Round
 from initiatives.models import HelpOffer, Initiative, InitiativeEvent, InitiativePhoto, Need
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
+from tests.funding_helpers import make_round
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
 
 # Each one sets window.__xss when it runs (the browser test looks for that).
@@ -51,6 +58,19 @@ FIELDS: dict[type, list[str]] = {
     Membership: ["reason"],
     User: ["full_name"],
     ApiToken: ["name"],
+    Fund: ["name", "funder", "description", "regulation"],
+    Round: ["name"],
+    Application: [
+        "purpose",
+        "plan",
+        "own_materials",
+        "payee_name",
+        "decision",
+        "grounds",
+        "objection",
+        "extension_reason",
+    ],
+    BudgetLine: ["description"],
 }
 MAX_LENGTHS = {
     (model, name): model._meta.get_field(name).max_length
@@ -87,14 +107,49 @@ def xss_world() -> dict:
     organisation = MemberOrganisationFactory(municipality=municipality, member=True)
     ContactPersonFactory(organisation=organisation, is_primary=True)
     api_token_create(user=owner, name="Script")
+    # A fund whose manager is the staff member: an award of `published` (profile, register,
+    # its owner's page) and a submitted application to decide.
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    round_ = make_round(opens_on=datetime.date(2026, 1, 1))
+    FundManager.objects.create(fund=round_.fund, user=staff)
+    award = Application.objects.create(
+        round=round_,
+        initiative=published,
+        status=Application.Status.APPROVED,
+        purpose="Een kas",
+        amount=Decimal(1000),
+        awarded=Decimal(1000),
+        submitted_at=timezone.now(),
+        decided_at=timezone.now(),
+        decision="Toegekend",
+        grounds="Past",
+        objection="Bezwaar binnen zes weken",
+    )
+    BudgetLine.objects.create(application=award, description="Kas", amount=Decimal(1000))
+    to_decide = Application.objects.create(
+        round=round_,
+        initiative=published,
+        status=Application.Status.SUBMITTED,
+        purpose="Gereedschap",
+        plan="Plan",
+        amount=Decimal(600),
+        reserved=Decimal(600),
+        payee_name="Stichting",
+        iban="NL91ABNA0417164300",
+        submitted_at=timezone.now(),
+        decision_due=timezone.localdate(),
+    )
+    BudgetLine.objects.create(application=to_decide, description="Hamer", amount=Decimal(600))
     return {
+        "award": award,
+        "to_decide": to_decide,
         "owner": owner,
         "published": published,
         "submitted": submitted,
         "need": need,
         "organisation": organisation,
         "municipality": municipality,
-        "staff": UserFactory(is_staff=True, is_superuser=True),
+        "staff": staff,
     }
 
 
@@ -138,4 +193,13 @@ def pages(world: dict) -> list[tuple[str, str, str]]:
         ("admin contacts", staff, "/beheer/members/contactperson/"),
         ("admin users", staff, "/beheer/accounts/user/"),
         ("admin user", staff, f"/beheer/accounts/user/{world['owner'].pk}/change/"),
+        ("funding rounds", anonymous, "/regelingen/"),
+        ("funding for an initiative", owner, f"/initiatieven/{published.slug}/regelingen/"),
+        (
+            "award as owner",
+            owner,
+            f"/initiatieven/{published.slug}/aanvragen/{world['award'].pk}/",
+        ),
+        ("applications to decide", staff, "/mijn/regelingen/"),
+        ("application to decide", staff, f"/mijn/regelingen/aanvragen/{world['to_decide'].pk}/"),
     ]
