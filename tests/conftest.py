@@ -120,9 +120,10 @@ def staff(db):
 
 
 @pytest.fixture
-def xss_world(db) -> dict:
-    """Initiatives, a need, an offer, a photo, a member organisation, staff and a token: every
-    kind of row with free text, for the XSS tests (tests/xss_world.py)."""
+def xss_world(db, reference_data) -> dict:
+    """Initiatives, a need, an offer, a photo, a member organisation, staff, a token and a
+    fund's award and application: every kind of row with free text, for the XSS tests
+    (tests/xss_world.py). The method versions too: a transactional test flushed them."""
     return build_xss_world()
 
 
