@@ -4,25 +4,8 @@ kept on the application)."""
 
 import datetime
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
-from django.utils import translation
-
+from common.mail import mail_send as _send
 from funding.models import Application
-
-
-def _send(template: str, context: dict, to: list[str]) -> None:
-    if not to:
-        return
-    # Mails are written in the platform's first language: we do not know the reader's.
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {**context, "site_url": settings.SITE_URL}
-        subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
-        body = render_to_string(f"mail/{template}.txt", context)
-    # One message per recipient: nobody learns another recipient's address.
-    for address in to:
-        EmailMessage(subject=f"[Buurtbeurs] {subject}", body=body, to=[address]).send()
 
 
 def _manager_emails(application: Application) -> list[str]:

@@ -4,47 +4,16 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.models import User
-from common.mail import mail_mark_sensitive
+from common.mail import mail_send as _send
 from initiatives.models import HelpOffer, Initiative, OwnerInvitation
 from initiatives.permissions import moderators
 
 
 def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
-
-
-def _send(
-    template: str,
-    context: dict,
-    to: list[str],
-    reply_to: list[str] | None = None,
-    sensitive: bool = False,
-) -> None:
-    if not to:
-        return
-    # Mails are written in the platform's first language: we do not know the reader's.
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {**context, "site_url": settings.SITE_URL}
-        # One line, whatever a title contains: a mail header cannot hold line breaks.
-        subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
-        body = render_to_string(f"mail/{template}.txt", context)
-    # One message per recipient: nobody learns another recipient's address.
-    for address in to:
-        message = EmailMessage(
-            subject=f"[Buurtbeurs] {subject}",
-            body=body,
-            to=[address],
-            reply_to=reply_to,
-        )
-        if sensitive:
-            mail_mark_sensitive(message)
-        message.send()
 
 
 def _owner_emails(initiative: Initiative) -> list[str]:

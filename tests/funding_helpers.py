@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from funding.models import Application, Fund, FundManager, Round
-from funding.services import application_start, application_update
+from funding.models import Application, BudgetLine, Fund, FundManager, Round
+from funding.services import application_start, application_submit, application_update
 from impact.methods import current_version
 from initiatives.models import Initiative
 from tests.factories import InitiativeFactory, UserFactory
@@ -64,3 +64,19 @@ def manager_of(round_: Round):
     manager = UserFactory()
     FundManager.objects.create(fund=round_.fund, user=manager)
     return manager
+
+
+def submitted_application(round_: Round, initiative: Initiative, owner: object) -> Application:
+    """A complete application of `initiative` (whose owner is `owner`), submitted: € 1,000
+    reserved in the round's pot."""
+    application = Application.objects.create(
+        round=round_,
+        initiative=initiative,
+        purpose="Een kas",
+        plan="Een kas.",
+        amount=Decimal(1000),
+        payee_name="Stichting",
+        iban=IBAN,
+    )
+    BudgetLine.objects.create(application=application, description="Kas", amount=Decimal(1000))
+    return application_submit(application=application, user=owner)

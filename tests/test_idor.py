@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import io
-from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,7 +21,6 @@ from PIL import Image
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, OfficerGrant
 from funding.models import Application, BudgetLine, Round
-from funding.services import application_submit
 from impact.models import IndicatorQuantity, InitiativeActivity
 from initiatives.models import (
     ActivityReport,
@@ -36,7 +34,7 @@ from initiatives.models import (
 from initiatives.services import owner_invite
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
-from tests.funding_helpers import IBAN, make_round, manager_of
+from tests.funding_helpers import make_round, manager_of, submitted_application
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
 from tests.urlconf import url_patterns
 
@@ -497,17 +495,7 @@ def funding_victim(victim):
     initiative.legal_form = Initiative.LegalForm.FOUNDATION
     initiative.save(update_fields=["legal_form"])
     round_ = make_round(extension_term=2)
-    application = Application.objects.create(
-        round=round_,
-        initiative=initiative,
-        purpose="Een kas",
-        plan="Een kas.",
-        amount=Decimal(1000),
-        payee_name="Stichting",
-        iban=IBAN,
-    )
-    BudgetLine.objects.create(application=application, description="Kas", amount=Decimal(1000))
-    application_submit(application=application, user=victim["owner"])
+    application = submitted_application(round_, initiative, victim["owner"])
     return {"application": application, "round": round_, "manager": manager_of(round_)}
 
 

@@ -4,17 +4,14 @@ Roles: anonymous, resident (the initiator), other resident (owns another initiat
 co-owner, officer (of the initiative's gemeente), staff (LSA, in the group LSA-medewerkers).
 """
 
-from decimal import Decimal
-
 import pytest
 
 from accounts.models import OfficerGrant
-from funding.models import Application, BudgetLine
-from funding.services import application_submit
+from funding.models import Application
 from impact.models import Activity, IndicatorQuantity
 from initiatives.models import ActivityReport, Initiative, Need, Ownership
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
-from tests.funding_helpers import IBAN, make_round, manager_of
+from tests.funding_helpers import make_round, manager_of, submitted_application
 from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
@@ -295,17 +292,7 @@ def funding(world):
     round_ = make_round()
     people["fund_manager"] = manager_of(round_)
     people["other_fund_manager"] = manager_of(make_round())
-    application = Application.objects.create(
-        round=round_,
-        initiative=initiative,
-        purpose="Een kas",
-        plan="Een kas.",
-        amount=Decimal(1000),
-        payee_name="Stichting",
-        iban=IBAN,
-    )
-    BudgetLine.objects.create(application=application, description="Kas", amount=Decimal(1000))
-    application_submit(application=application, user=people["resident"])
+    application = submitted_application(round_, initiative, people["resident"])
     return {"initiative": initiative, "round": round_, "application": application}
 
 
