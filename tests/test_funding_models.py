@@ -11,6 +11,7 @@ from django.db.models import F
 from accounts.models import User
 from funding.models import Fund, FundManager, Round
 from impact.models import MethodVersion
+from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,16 @@ def test_the_admin_records_who_granted_a_fund_manager(fund, client, owner):
     assert (grant.user, grant.granted_by) == (owner, lsa)
     assert list(owner.managed_funds.all()) == [fund]
     assert not owner.is_staff  # a fund manager is never staff by the grant
+
+
+def test_lsa_staff_administer_funds_and_read_applications_but_do_not_decide(client, owner):
+    """The group "LSA-medewerkers" grants fund managers in /beheer/ (migration 0003); the
+    applications there are read-only for everyone."""
+    staff = lsa_staff()
+    assert staff.has_perm("funding.change_fund") and staff.has_perm("funding.add_fundmanager")
+    assert staff.has_perm("funding.view_application")
+    assert not staff.has_perm("funding.change_application")
+    client.force_login(staff)
+    assert client.get("/beheer/funding/fund/").status_code == 200
+    assert client.get("/beheer/funding/application/").status_code == 200
+    assert client.get("/beheer/funding/application/add/").status_code == 403
