@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.numbers import fast_intcomma
-from funding.models import Application, Round
+from funding.models import AWARDED, Application, Round
 from impact.models import HandprintResult, HandprintSdg, InitiativeActivity
 from impact.scoring import month_add, rolling_window
 from initiatives.models import ActivityReport, Initiative, Need
@@ -211,7 +211,7 @@ def _awards_from_fund(round_: Round, initiative: Initiative, since: datetime.dat
         Application.objects.filter(
             initiative=initiative,
             round__fund_id=round_.fund_id,
-            status__in=(Application.Status.APPROVED, Application.Status.PARTLY),
+            status__in=AWARDED,
             decided_at__date__gte=since,
         )
         .order_by("-decided_at")

@@ -445,6 +445,10 @@ class Application(models.Model):
         return self.extended_due or self.decision_due
 
 
+# The decisions that give money: an award (the register, the limits per 12 months, erasure).
+AWARDED = (Application.Status.APPROVED, Application.Status.PARTLY)
+
+
 class BudgetLine(models.Model):
     """One line of an application's budget: what the money is for."""
 

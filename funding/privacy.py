@@ -11,9 +11,7 @@ from typing import Any
 
 from accounts.models import User
 from common.personal_data import REDACTED, PersonalDataPart, deleting, iso
-from funding.models import Application
-
-AWARDED = (Application.Status.APPROVED, Application.Status.PARTLY)
+from funding.models import AWARDED, Application
 
 
 def _fund_grants_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:

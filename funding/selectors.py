@@ -15,10 +15,9 @@ from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from funding.models import Application, Round
+from funding.models import AWARDED, Application, Round
 from initiatives.models import Initiative
 
-AWARDED = (Application.Status.APPROVED, Application.Status.PARTLY)
 # The CBS code of an initiative's primary location at each level, by filter name.
 AREA_FIELDS = {
     "province": "initiative__municipality__province",

@@ -23,7 +23,7 @@ from accounts.models import User
 from common.pagecache import FUNDING, generation_bump
 from funding import notifications
 from funding.eligibility import eligible, evaluate
-from funding.models import Application, BudgetLine, Round
+from funding.models import AWARDED, Application, BudgetLine, Round
 from funding.permissions import can_apply, can_edit_application, is_fund_manager
 from funding.terms import term_end
 from initiatives.models import Initiative
@@ -34,7 +34,7 @@ EDITABLE = (Status.DRAFT, Status.MORE_INFO)
 # Waiting for the fund manager's decision (with money reserved, or in line for it).
 OPEN = (Status.SUBMITTED, Status.WAITING)
 # Decided or given up: nothing moves any more.
-FINAL = (Status.APPROVED, Status.PARTLY, Status.REJECTED, Status.WITHDRAWN)
+FINAL = (*AWARDED, Status.REJECTED, Status.WITHDRAWN)
 OBJECTION_WEEKS = 6
 
 
@@ -221,7 +221,7 @@ def application_decide(
         application.save()
         notifications.decided(application)
         return application
-    if outcome in (Status.APPROVED, Status.PARTLY) and not holds:
+    if outcome in AWARDED and not holds:
         raise ValidationError(_("Only an application with money reserved can be approved."))
     if outcome == Status.APPROVED:
         awarded = application.amount
