@@ -25,13 +25,6 @@ from django.urls import reverse
 
 from common import pagecache as generations
 from common.pagecache import (
-    AREAS,
-    EVERYTHING,
-    HANDPRINTS,
-    LISTING,
-    MEMBERS,
-    METHOD,
-    REFERENCE,
     SEQUENCE,
     initiative_generation,
 )
@@ -235,8 +228,11 @@ def generations_prepare() -> None:
     by its first render and stored by the second.
     """
     from initiatives.models import Initiative
+    from pagecache.middleware import ALWAYS, ROUTES
 
-    fixed = (SEQUENCE, METHOD, REFERENCE, EVERYTHING, LISTING, AREAS, HANDPRINTS, MEMBERS)
+    # Every generation a route reads, from the routes themselves: a route given a new one
+    # (`funding`) is prepared too, so its pages are stored by their first render.
+    fixed = sorted({SEQUENCE, *ALWAYS, *(name for r in ROUTES.values() for name in r.generations)})
     generations.generations_initialise(fixed)
     pks = Initiative.objects.published().values_list("pk", flat=True).iterator(chunk_size=5000)
     batch: list[str] = []
