@@ -124,6 +124,7 @@ def funding_demo_seed() -> FundingDemoReport:
             ),
             reserved=amount if holds else Decimal(0),
             awarded=Decimal(given) if given else None,
+            grant=Application.Grant.AWARDED if given else "",
             decided_at=submitted + datetime.timedelta(days=10) if decided else None,
             decided_by=manager if decided else None,
             decision="Besluit van de fondsbeheerder." if decided or holds else "",

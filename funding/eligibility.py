@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.numbers import fast_intcomma
-from funding.models import AWARDED, Application, Round
+from funding.models import AWARDED, CLOSED_GRANTS, Application, Round
 from impact.models import HandprintResult, HandprintSdg, InitiativeActivity
 from impact.scoring import month_add, rolling_window
 from initiatives.models import ActivityReport, Initiative, Need
@@ -33,7 +33,8 @@ REPORT_MONTHS = 3
 class Check:
     """One rule of a round for one initiative."""
 
-    # A stable code: kind, area, stage, handprint, money_need, recent_award, per_year, profile.
+    # A stable code: kind, area, stage, handprint, money_need, recent_award, per_year, settled,
+    # profile.
     rule: str
     asks: str  # what the rule asks, in the applicant's language
     met: bool
@@ -245,6 +246,39 @@ def _recent_award(round_: Round, initiative: Initiative, today: datetime.date) -
     return Check("recent_award", asks, False, because)
 
 
+def _settled_asks(round_: Round) -> str | None:
+    if not round_.requires_awards_settled:
+        return None
+    return _("Every earlier award from %(fund)s accounted for and settled") % {
+        "fund": round_.fund.name
+    }
+
+
+def _settled(round_: Round, initiative: Initiative) -> Check | None:
+    """Funding rounds II: an award of this fund whose file is still open (to be paid, to be
+    accounted for, or accounted for and waiting for the settlement) holds the next one back."""
+    asks = _settled_asks(round_)
+    if asks is None:
+        return None
+    open_award = (
+        Application.objects.filter(
+            initiative=initiative, round__fund_id=round_.fund_id, status__in=AWARDED
+        )
+        .exclude(grant__in=CLOSED_GRANTS)
+        .order_by("decided_at")
+        .values_list("purpose", "grant")
+        .first()
+    )
+    if open_award is None:
+        return Check("settled", asks, True, _("no award of this fund is still open"))
+    purpose, grant = open_award
+    because = _("the award for “%(purpose)s” is %(state)s") % {
+        "purpose": purpose,
+        "state": Application.Grant(grant).label,
+    }
+    return Check("settled", asks, False, because)
+
+
 def _per_year_asks(round_: Round) -> str:
     return ngettext(
         "At most %(count)d award from %(fund)s per 12 months",
@@ -351,6 +385,7 @@ def evaluate(
         _money_need(round_, initiative, today),
         _recent_award(round_, initiative, today),
         _per_year(round_, initiative, today),
+        _settled(round_, initiative),
         _profile(round_, initiative, today),
     ]
     return [check for check in checks if check is not None]
@@ -366,6 +401,7 @@ def rules_of(round_: Round) -> list[str]:
         _money_need_asks(round_),
         _recent_award_asks(round_),
         _per_year_asks(round_),
+        _settled_asks(round_),
         _profile_asks(round_),
     )
     return [text for text in asks if text is not None]

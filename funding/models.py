@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -29,6 +30,17 @@ DESCRIPTION_MAX_LENGTH = 5_000
 REGULATION_MAX_LENGTH = 50_000
 MONEY = {"max_digits": 12, "decimal_places": 2}
 CENT = Decimal("0.01")
+
+
+def validate_iban(value: str) -> None:
+    """A valid IBAN (checksum, country format and bank code), by `schwifty`."""
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        IBAN(value)
+    except SchwiftyException as error:
+        raise ValidationError(_("This is not a valid IBAN: %(why)s") % {"why": error}) from error
 
 
 class Fund(models.Model):
@@ -47,6 +59,13 @@ class Fund(models.Model):
         help_text=_("The rules of the fund as published (the regeling)."),
     )
     website = models.URLField(_("website"), blank=True)
+    # The account the fund pays from: the debtor of its SEPA credit transfer files. Not shown
+    # on public pages (it is an organisation's account, but nobody outside needs it).
+    account_name = models.CharField(_("account holder"), max_length=70, blank=True)
+    account_iban = models.CharField(
+        _("IBAN paid from"), max_length=34, blank=True, validators=[validate_iban]
+    )
+    account_bic = models.CharField(_("BIC"), max_length=11, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     managers = models.ManyToManyField(
@@ -114,6 +133,7 @@ class Round(models.Model):
 
     class Mode(models.TextChoices):
         FIRST_COME = "first_come", _("first come, first served")
+        COMMITTEE = "committee", _("ranked by a committee")
 
     class Scope(models.TextChoices):
         PRIMARY = "primary", _("the initiative's own location")
@@ -237,6 +257,27 @@ class Round(models.Model):
     extension_term_unit = models.CharField(
         _("unit"), max_length=12, choices=Unit.choices, default=Unit.WEEKS
     )
+    # Funding rounds II: the life of an award after the decision.
+    requires_awards_settled = models.BooleanField(
+        _("every earlier award of this fund settled"),
+        default=True,
+        help_text=_("An initiative with an award of this fund that is not yet settled waits."),
+    )
+    payment_term = models.PositiveSmallIntegerField(
+        _("payment term"),
+        default=4,
+        validators=[MinValueValidator(1)],
+        help_text=_("Counted from the decision."),
+    )
+    payment_term_unit = models.CharField(
+        _("unit"), max_length=12, choices=Unit.choices, default=Unit.WEEKS
+    )
+    accountability_months = models.PositiveSmallIntegerField(
+        _("accountability due after … months"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Counted from the payment."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -263,6 +304,11 @@ class Round(models.Model):
                 condition=Q(closes_on__isnull=True) | Q(closes_on__gte=F("opens_on")),
                 name="round_window",
             ),
+            # A committee decides after the window: it needs one.
+            models.CheckConstraint(
+                condition=~Q(mode="committee") | Q(closes_on__isnull=False),
+                name="round_committee_window",
+            ),
             models.CheckConstraint(
                 condition=Q(handprint_minimum__isnull=True) | Q(handprint_minimum__gt=0),
                 name="round_handprint_minimum",
@@ -286,21 +332,14 @@ class Round(models.Model):
     def is_rolling(self) -> bool:
         return self.closes_on is None
 
+    @property
+    def is_committee(self) -> bool:
+        return self.mode == self.Mode.COMMITTEE
+
     def is_open(self, today: datetime.date) -> bool:
         """Takes applications on `today`: within its window and its fund active."""
         closed = self.closes_on is not None and today > self.closes_on
         return self.fund.is_active and self.opens_on <= today and not closed
-
-
-def validate_iban(value: str) -> None:
-    """A valid IBAN (checksum, country format and bank code), by `schwifty`."""
-    from schwifty import IBAN
-    from schwifty.exceptions import SchwiftyException
-
-    try:
-        IBAN(value)
-    except SchwiftyException as error:
-        raise ValidationError(_("This is not a valid IBAN: %(why)s") % {"why": error}) from error
 
 
 PLAN_MAX_LENGTH = 10_000
@@ -325,6 +364,15 @@ class Application(models.Model):
         PARTLY = "partly", _("partly approved")
         REJECTED = "rejected", _("rejected")
         WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class Grant(models.TextChoices):
+        """The life of an award after the decision (Funding rounds II)."""
+
+        AWARDED = "awarded", _("awarded, to be paid")
+        PAID = "paid", _("paid, to be accounted for")
+        ACCOUNTED = "accounted", _("accounted for, to be settled")
+        SETTLED = "settled", _("settled")
+        RECLAIMED = "reclaimed", _("reclaimed")
 
     class Payee(models.TextChoices):
         ENTITY = "entity", _("the initiative's legal entity")
@@ -402,6 +450,40 @@ class Application(models.Model):
     decision = models.TextField(_("decision"), blank=True, max_length=DECISION_MAX_LENGTH)
     grounds = models.TextField(_("grounds"), blank=True, max_length=DECISION_MAX_LENGTH)
     objection = models.TextField(_("objection clause"), blank=True, max_length=2_000)
+    # A committee round: the fund manager's ranking after the reviews (1 = first).
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    # After an award: paid → accounted → settled, or reclaimed. Empty until awarded.
+    grant = models.CharField(_("award"), max_length=10, choices=Grant.choices, blank=True)
+    payment_due = models.DateField(_("payment due"), null=True, blank=True)
+    payment_reminded_at = models.DateTimeField(_("payment reminded at"), null=True, blank=True)
+    payment_overdue_at = models.DateTimeField(_("payment marked overdue at"), null=True, blank=True)
+    accountability_due = models.DateField(_("accountability due"), null=True, blank=True)
+    accountability_reminded_at = models.DateTimeField(
+        _("accountability reminded at"), null=True, blank=True
+    )
+    accountability_overdue_at = models.DateTimeField(
+        _("accountability marked overdue at"), null=True, blank=True
+    )
+    # The settlement (vaststelling): what the award finally is; a reclaim (terugvordering)
+    # asks back the difference with what was paid.
+    settled_amount = models.DecimalField(
+        _("settled at"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    reclaimed_amount = models.DecimalField(
+        _("reclaimed"), **MONEY, null=True, blank=True, validators=[MinValueValidator(CENT)]
+    )
+    settlement = models.TextField(_("settlement"), blank=True, max_length=DECISION_MAX_LENGTH)
+    settled_on = models.DateTimeField(_("settled on"), null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("settled by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords()
@@ -432,9 +514,36 @@ class Application(models.Model):
                 condition=Q(status="draft") | Q(submitted_at__isnull=False),
                 name="application_submitted_at",
             ),
+            # An award, and only an award, has a life after the decision.
+            models.CheckConstraint(
+                condition=(Q(status__in=["approved", "partly"]) & ~Q(grant=""))
+                | (~Q(status__in=["approved", "partly"]) & Q(grant="")),
+                name="application_grant_of_an_award",
+            ),
+            models.CheckConstraint(
+                condition=Q(settled_amount__isnull=True)
+                | (Q(settled_amount__gte=0) & Q(settled_amount__lte=F("awarded"))),
+                name="application_settled_within_awarded",
+            ),
+            models.CheckConstraint(
+                condition=Q(reclaimed_amount__isnull=True)
+                | (
+                    Q(grant="reclaimed")
+                    & Q(reclaimed_amount__gt=0)
+                    & Q(reclaimed_amount__lte=F("awarded"))
+                ),
+                name="application_reclaimed_within_awarded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(grant__in=["settled", "reclaimed"]) | Q(settled_amount__isnull=False),
+                name="application_settled_has_amount",
+            ),
             text_max_length("plan", PLAN_MAX_LENGTH, name="application_plan_length"),
             text_max_length("decision", DECISION_MAX_LENGTH, name="application_decision_length"),
             text_max_length("grounds", DECISION_MAX_LENGTH, name="application_grounds_length"),
+            text_max_length(
+                "settlement", DECISION_MAX_LENGTH, name="application_settlement_length"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -447,6 +556,8 @@ class Application(models.Model):
 
 # The decisions that give money: an award (the register, the limits per 12 months, erasure).
 AWARDED = (Application.Status.APPROVED, Application.Status.PARTLY)
+# An award whose file is closed: the "earlier awards settled" rule is met by these.
+CLOSED_GRANTS = (Application.Grant.SETTLED, Application.Grant.RECLAIMED)
 
 
 class BudgetLine(models.Model):
@@ -464,6 +575,303 @@ class BudgetLine(models.Model):
         verbose_name = _("budget line")
         verbose_name_plural = _("budget lines")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="budget_line_amount")]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+# --- Funding rounds II: committee review, payments, accountability (issue #21) --------------
+
+COMMENT_MAX_LENGTH = 5_000
+
+
+class Criterion(models.Model):
+    """What a committee scores an application on in one round."""
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("round")
+    )
+    name = models.CharField(_("criterion"), max_length=150)
+    description = models.TextField(_("explanation"), blank=True, max_length=1_000)
+    max_score = models.PositiveSmallIntegerField(
+        _("highest score"), default=5, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "name"], name="criterion_unique_name"),
+            models.CheckConstraint(
+                condition=Q(max_score__gte=1) & Q(max_score__lte=10), name="criterion_max_score"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=1) & Q(weight__lte=10), name="criterion_weight"
+            ),
+            text_max_length("description", 1_000, name="criterion_description_length"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommitteeMember(models.Model):
+    """A person who reviews one round's applications (often a resident); granted by the fund
+    manager. Sees no personal fields of the applications; never named in public."""
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="committee", verbose_name=_("round")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="committee_grants",
+        verbose_name=_("user"),
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user"], name="committee_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.round}"
+
+
+class Review(models.Model):
+    """One committee member's review of one application: scores, a recommendation, or a
+    declared conflict of interest (which hides the application from that member)."""
+
+    class Recommendation(models.TextChoices):
+        YES = "yes", _("yes")
+        MAYBE = "maybe", _("maybe")
+        NO = "no", _("no")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("application")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="funding_reviews",
+        verbose_name=_("reviewer"),
+    )
+    conflict = models.BooleanField(_("conflict of interest"), default=False)
+    conflict_reason = models.CharField(_("why"), max_length=300, blank=True)
+    recommendation = models.CharField(
+        _("recommendation"), max_length=5, choices=Recommendation.choices, blank=True
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=COMMENT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="review_one_per_reviewer"
+            ),
+            # A declared conflict gives no opinion; a review without one gives a recommendation.
+            models.CheckConstraint(
+                condition=(Q(conflict=True) & Q(recommendation=""))
+                | (Q(conflict=False) & ~Q(recommendation="")),
+                name="review_conflict_or_recommendation",
+            ),
+            text_max_length("comment", COMMENT_MAX_LENGTH, name="review_comment_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} – {self.reviewer}"
+
+
+class Score(models.Model):
+    """A review's score on one criterion (0 up to the criterion's highest score)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField(_("score"), validators=[MaxValueValidator(10)])
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "criterion"], name="score_one_per_criterion"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=10), name="score_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.score}"
+
+
+class PaymentBatch(models.Model):
+    """Payments the fund manager sends to the bank together: one SEPA credit transfer file
+    (pain.001) and a CSV; marked paid when the bank has executed them."""
+
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="payment_batches", verbose_name=_("round")
+    )
+    message_id = models.CharField(_("message id"), max_length=35, unique=True)
+    execution_date = models.DateField(_("requested execution date"))
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("payment batch")
+        verbose_name_plural = _("payment batches")
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class Payment(models.Model):
+    """The money paid on an award: amount, date, payee and IBAN as sent to the bank (private;
+    kept seven years, pseudonymised on erasure)."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="payment", verbose_name=_("award")
+    )
+    batch = models.ForeignKey(
+        PaymentBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("batch"),
+    )
+    amount = models.DecimalField(_("amount"), **MONEY, validators=[MinValueValidator(CENT)])
+    payee_name = models.CharField(_("name of the account holder"), max_length=150)
+    iban = models.CharField(_("IBAN"), max_length=34, validators=[validate_iban])
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} – € {self.amount}"
+
+
+STORY_MAX_LENGTH = 5_000
+
+
+class Accountability(models.Model):
+    """What the initiative did with an award (verantwoording), due some months after payment:
+    hours and reach pre-filled from its monthly reports, what was spent, receipts (private),
+    and an optional story shown on its public profile."""
+
+    application = models.OneToOneField(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="accountability",
+        verbose_name=_("award"),
+    )
+    done = models.TextField(_("what was done"), max_length=STORY_MAX_LENGTH)
+    spent = models.DecimalField(_("spent"), **MONEY, validators=[MinValueValidator(0)])
+    volunteer_hours = models.DecimalField(
+        _("volunteer hours"),
+        max_digits=9,
+        decimal_places=1,
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
+    )
+    people_reached = models.PositiveIntegerField(_("people reached"), default=0)
+    story = models.TextField(
+        _("story for the profile"),
+        blank=True,
+        max_length=STORY_MAX_LENGTH,
+        help_text=_("Optional: shown on your public profile beside the award."),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("accountability")
+        verbose_name_plural = _("accountabilities")
+        constraints = [
+            models.CheckConstraint(condition=Q(spent__gte=0), name="accountability_spent"),
+            models.CheckConstraint(
+                condition=Q(volunteer_hours__gte=0), name="accountability_hours"
+            ),
+            text_max_length("done", STORY_MAX_LENGTH, name="accountability_done_length"),
+            text_max_length("story", STORY_MAX_LENGTH, name="accountability_story_length"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.application)
+
+
+def receipts_storage() -> Storage:
+    """Receipts may carry names and addresses: kept under PRIVATE_MEDIA_ROOT, served by a view
+    that checks who asks."""
+    return storages["private"]
+
+
+class Receipt(models.Model):
+    """A receipt (bon, factuur) of an accountability; a private file."""
+
+    accountability = models.ForeignKey(
+        Accountability, on_delete=models.CASCADE, related_name="receipts"
+    )
+    file = models.FileField(
+        _("file"), upload_to="funding/receipts/%Y/%m/", storage=receipts_storage
+    )
+    description = models.CharField(_("what for"), max_length=200)
+    amount = models.DecimalField(_("amount"), **MONEY, validators=[MinValueValidator(CENT)])
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount")]
 
     def __str__(self) -> str:
         return self.description

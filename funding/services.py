@@ -238,6 +238,11 @@ def application_decide(
     released = application.reserved
     application.status = outcome
     application.awarded = awarded
+    if awarded is not None:
+        application.grant = Application.Grant.AWARDED
+        application.payment_due = term_end(
+            timezone.localdate(), round_.payment_term, round_.payment_term_unit
+        )
     application.reserved = Decimal(0)
     application.decision, application.grounds = decision, grounds
     application.objection = objection_clause(round_)

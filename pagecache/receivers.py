@@ -70,6 +70,11 @@ PUBLIC: dict[str, Callable[[Model], tuple[str, ...]]] = {
         FUNDING,
         initiative_generation(application.initiative_id),
     ),
+    # Its story shows on the profile beside the award (Funding rounds II).
+    "funding.Accountability": lambda accountability: (
+        FUNDING,
+        initiative_generation(accountability.application.initiative_id),
+    ),
 }
 
 # Public, but written in bulk (bulk_create, queryset delete, raw SQL), so no signal: a
@@ -118,6 +123,19 @@ PRIVATE: frozenset[str] = frozenset(
         "funding.HistoricalApplication",
         "funding.BudgetLine",
         "funding.HistoricalBudgetLine",
+        "funding.Criterion",
+        "funding.HistoricalCriterion",
+        "funding.CommitteeMember",
+        "funding.HistoricalCommitteeMember",
+        "funding.Review",
+        "funding.HistoricalReview",
+        "funding.Score",
+        "funding.PaymentBatch",
+        "funding.HistoricalPaymentBatch",
+        "funding.Payment",
+        "funding.HistoricalPayment",
+        "funding.HistoricalAccountability",
+        "funding.Receipt",
         "outbox.OutgoingMail",
         "ops.WorkerHeartbeat",
     }

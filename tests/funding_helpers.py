@@ -28,6 +28,7 @@ def make_round(pot: str = "10000", **fields: object) -> Round:
         "method_version": current_version(),
         "decision_term": 4,
         "requires_complete_profile": False,
+        "requires_awards_settled": False,
         **fields,
     }
     return Round.objects.create(**values)

@@ -36,6 +36,7 @@ def round_() -> Round:
         method_version=current_version(),
         decision_term=4,
         requires_complete_profile=False,
+        requires_awards_settled=False,
     )
 
 
@@ -217,6 +218,7 @@ def award_to(initiative: Initiative, round_: Round, decided: datetime.date, amou
         status=Application.Status.APPROVED,
         amount=Decimal(amount),
         awarded=Decimal(amount),
+        grant=Application.Grant.AWARDED,
         submitted_at=timezone.now(),
         decided_at=datetime.datetime.combine(decided, datetime.time(12), tzinfo=datetime.UTC),
     )
@@ -245,6 +247,29 @@ def test_no_award_from_the_same_fund_in_the_last_months(round_, garden):
         False,
         "an award of € 900 on 1 June 2026",
     )
+
+
+def test_an_open_award_of_the_same_fund_holds_the_next_back_until_settled(round_, garden):
+    # Given a round that asks every earlier award of its fund to be settled
+    round_.requires_awards_settled = True
+    assert checks_of(round_, garden)["settled"] == (True, "no award of this fund is still open")
+    # When the initiative has an award of this fund that is paid but not accounted for
+    award = award_to(garden, round_, datetime.date(2026, 6, 1))
+    award.purpose = "Een kas"
+    award.grant = Application.Grant.PAID
+    award.save()
+    # Then it waits, and is told which award and why
+    assert checks_of(round_, garden)["settled"] == (
+        False,
+        "the award for “Een kas” is paid, to be accounted for",
+    )
+    # And once that award is settled (or reclaimed), it may apply again
+    award.grant, award.settled_amount = Application.Grant.SETTLED, Decimal(900)
+    award.save()
+    assert checks_of(round_, garden)["settled"][0] is True
+    award.grant, award.reclaimed_amount = Application.Grant.RECLAIMED, Decimal(100)
+    award.save()
+    assert checks_of(round_, garden)["settled"][0] is True
 
 
 def test_at_most_so_many_awards_per_12_months(round_, garden):

@@ -119,6 +119,7 @@ def xss_world() -> dict:
         purpose="Een kas",
         amount=Decimal(1000),
         awarded=Decimal(1000),
+        grant=Application.Grant.AWARDED,
         submitted_at=timezone.now(),
         decided_at=timezone.now(),
         decision="Toegekend",
