@@ -15,23 +15,34 @@ from tests.xss_world import PAYLOADS, pages, plant
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def test_no_payload_runs_on_any_page_even_without_the_csp(browser, live_server, xss_world):
-    # Given one browser profile per role, all ignoring the Content-Security-Policy
-    tabs = {}
-    for who in ("anonymous", "owner", "staff"):
-        context = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="nl-NL")
-        context.set_default_timeout(15_000)
-        if who != "anonymous":
-            log_in(context, xss_world[who], live_server.url)
-        tabs[who] = context.new_page()
+# The payloads that can run in a browser on their own: the parse test (tests/test_xss.py) covers
+# the rest on every page — a bare <script> (payload 4 carries one too, after a </title>),
+# template syntax (no script at all) and an onmouseover (no pointer in a headless run).
+BROWSER_PAYLOADS = [
+    payload
+    for payload in PAYLOADS
+    if payload != "<script>window.__xss=1</script>"
+    and "{{7*7}}" not in payload
+    and "onmouseover" not in payload
+]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "owner", "staff"])
+def test_no_payload_runs_on_any_page_even_without_the_csp(browser, live_server, xss_world, who):
+    # Given a browser profile of this role, ignoring the Content-Security-Policy
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="nl-NL")
+    context.set_default_timeout(15_000)
+    if who != "anonymous":
+        log_in(context, xss_world[who], live_server.url)
+    page = context.new_page()
+    own_pages = [(name, path) for name, role, path in pages(xss_world) if role == who]
     ran, visited = [], 0
 
     try:
         # When each payload is in every free-text field and every page showing them is opened
-        for index, payload in enumerate(PAYLOADS):
+        for index, payload in enumerate(BROWSER_PAYLOADS):
             plant(payload)
-            for name, who, path in pages(xss_world):
-                page = tabs[who]
+            for name, path in own_pages:
                 response = page.goto(path)
                 assert response.status == 200, (name, response.status)
                 page.wait_for_timeout(20)  # let load, toggle and focus handlers fire
@@ -39,9 +50,8 @@ def test_no_payload_runs_on_any_page_even_without_the_csp(browser, live_server, 
                 if page.evaluate("() => window.__xss !== undefined"):
                     ran.append((index, name))
     finally:
-        for page in tabs.values():
-            page.context.close()
+        context.close()
 
     # Then none ran anywhere
     assert ran == []
-    assert visited == len(PAYLOADS) * len(pages(xss_world))
+    assert visited == len(BROWSER_PAYLOADS) * len(own_pages) > 0
