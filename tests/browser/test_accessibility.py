@@ -92,6 +92,7 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         purpose="Een kas",
         amount=Decimal(2000),
         awarded=Decimal(2000),
+        grant=Application.Grant.AWARDED,
         submitted_at=timezone.now(),
         decided_at=timezone.now(),
         decision="Toegekend.",
