@@ -18,7 +18,7 @@ from PIL import ExifTags, Image
 
 from accounts.models import User
 from common.throttling import throttle_history_clear
-from funding.demo import MARKER_IBAN, funding_demo_seed
+from funding.demo import MARKER_IBAN, committee_demo_seed, funding_demo_seed
 from funding.models import Application
 from impact.demo import demo_activities_for
 from impact.methods import current_version
@@ -52,6 +52,8 @@ def demo(cbs_places):
     demo_seed(count=40, months=3)
     members_demo_seed()
     assert funding_demo_seed().created  # awards in the register; payees and IBANs private
+    # Reviews, committee members, payments, receipts and reclaims: none of it public.
+    assert committee_demo_seed().created
     # The bundled CBS edition has no buurten: one, with a demo initiative, for the buurt pages.
     initiative = Initiative.objects.published().filter(district__isnull=False).first()
     district = initiative.district

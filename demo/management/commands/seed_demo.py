@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandParser
 
 from common.pagecache import EVERYTHING, generation_bump
-from funding.demo import funding_demo_seed
+from funding.demo import COMMITTEE_LOGINS, committee_demo_seed, funding_demo_seed
 from impact.demo import impact_demo_seed
 from initiatives.demo import DEMO_PASSWORD, demo_seed
 from members.demo import members_demo_seed
@@ -32,8 +32,12 @@ class Command(BaseCommand):
         # A fund with applications in every state, on published initiatives.
         funding = funding_demo_seed()
         self.stdout.write(f"Demo funding applications created: {funding.created}")
+        # A gemeente's committee round: reviews, payments, accountability, settlement.
+        committee = committee_demo_seed()
+        self.stdout.write(f"Demo committee-round applications created: {committee.created}")
         # The seeders write in bulk (no signals): every cached page is out of date.
         generation_bump(EVERYTHING)
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}”):")
-        for role, email in {**report.logins, "fund": funding.login}.items():
+        committee_logins = {"committee": COMMITTEE_LOGINS[0]}
+        for role, email in {**report.logins, "fund": funding.login, **committee_logins}.items():
             self.stdout.write(f"  {role:9} {email}")
