@@ -246,10 +246,10 @@ def _write(
         if name not in FIELDS:
             raise ValueError(f"not a field the applicants write: {name}")
         setattr(accountability, name, value)
-    # What was done may wait for the submission; everything else must be right in a draft too.
-    accountability.full_clean(exclude=["application", "submitted_by", "done"])
-    if submit and not accountability.done.strip():
+    # A draft too says what was done (the model asks it): a few words are enough to start.
+    if not accountability.done.strip():
         raise ValidationError({"done": _("Tell what was done with the money.")})
+    accountability.full_clean(exclude=["application", "submitted_by"])
     removed = list(accountability.receipts.filter(pk__in=list(remove))) if accountability.pk else []
     kept = accountability.receipts.count() - len(removed) if accountability.pk else 0
     if kept + len(receipts) > MAX_RECEIPTS:

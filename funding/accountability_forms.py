@@ -24,7 +24,7 @@ class AccountabilityForm(AccessibleModelForm):
             "story": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "done": _("For the fund: what happened, and what came of it. Needed to submit."),
+            "done": _("For the fund: what happened, and what came of it."),
             "spent": _("What the award was spent on in total, in euros."),
             "volunteer_hours": _("Filled in from your monthly reports since the payment."),
             "people_reached": _(
@@ -39,8 +39,6 @@ class AccountabilityForm(AccessibleModelForm):
 
     def __init__(self, *args: object, receipts: list[Receipt] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        # A draft may be saved before everything is written; submitting asks for it.
-        self.fields["done"].required = False
         self.fields["remove"] = forms.TypedMultipleChoiceField(
             label=_("Remove these receipts"),
             choices=[(receipt.pk, str(receipt)) for receipt in receipts],

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from funding import accountability as services
 from funding.accountability_forms import (
@@ -94,6 +94,7 @@ def accountability(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 def receipt_download(request: HttpRequest, slug: str, pk: int, receipt_pk: int) -> FileResponse:
     """A receipt, as a download, for the applicants and the fund's managers only (404 for

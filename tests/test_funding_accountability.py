@@ -115,11 +115,13 @@ def test_without_reports_the_prefill_is_zero(award):
 # --- Save and submit ------------------------------------------------------------------------------
 
 
-def test_an_owner_saves_a_draft_without_what_was_done(award, mailoutbox):
+def test_an_owner_saves_a_draft(award, mailoutbox):
     application, owner, _ = award
 
     saved = accountability_save(
-        user=owner, application=application, fields={"spent": Decimal(400), "story": ""}
+        user=owner,
+        application=application,
+        fields={"spent": Decimal(400), "story": "", "done": "Begonnen."},
     )
 
     application.refresh_from_db()
@@ -158,10 +160,11 @@ def test_only_a_paid_award_takes_an_accountability(award, grant):
         accountability_save(user=owner, application=application, fields={"spent": Decimal(1)})
 
 
-def test_submitting_needs_what_was_done(award):
+@pytest.mark.parametrize("service", [accountability_save, accountability_submit])
+def test_saving_or_submitting_needs_what_was_done(award, service):
     application, owner, _ = award
     with pytest.raises(ValidationError) as error:
-        submit(application, owner, done="  ")
+        service(user=owner, application=application, fields={"spent": Decimal(1), "done": " "})
     assert "done" in error.value.message_dict
     application.refresh_from_db()
     assert application.grant == Grant.PAID
@@ -184,7 +187,9 @@ def test_submitting_accounts_the_award_and_tells_the_fund_managers(award, mailou
 def test_a_negative_amount_spent_is_refused(award):
     application, owner, _ = award
     with pytest.raises(ValidationError):
-        accountability_save(user=owner, application=application, fields={"spent": Decimal(-1)})
+        accountability_save(
+            user=owner, application=application, fields={"spent": Decimal(-1), "done": "x"}
+        )
 
 
 # --- Receipts: uploads and private serving ------------------------------------------------------
@@ -196,7 +201,7 @@ def test_a_receipt_is_stored_privately_under_a_random_name(award, roots):
     accountability = accountability_save(
         user=owner,
         application=application,
-        fields={"spent": Decimal(10)},
+        fields={"spent": Decimal(10), "done": "Gedaan."},
         receipts=[ReceiptUpload(pdf("Jan Jansen factuur.pdf"), "Hout", Decimal(10))],
     )
 
@@ -225,7 +230,7 @@ def test_a_file_that_is_no_pdf_jpeg_or_png_is_refused_and_nothing_is_saved(award
         accountability_save(
             user=owner,
             application=application,
-            fields={"spent": Decimal(10)},
+            fields={"spent": Decimal(10), "done": "Gedaan."},
             receipts=[
                 ReceiptUpload(pdf(), "Hout", Decimal(10)),
                 ReceiptUpload(SimpleUploadedFile(name, content), "Verf", Decimal(5)),
@@ -251,7 +256,7 @@ def test_png_and_jpeg_receipts_are_taken(award):
     accountability = accountability_save(
         user=owner,
         application=application,
-        fields={"spent": Decimal(10)},
+        fields={"spent": Decimal(10), "done": "Gedaan."},
         receipts=[
             ReceiptUpload(SimpleUploadedFile("a.png", png()), "Verf", Decimal(5)),
             ReceiptUpload(SimpleUploadedFile("b", jpeg.getvalue()), "Hout", Decimal(5)),
@@ -267,7 +272,7 @@ def test_a_removed_receipt_goes_with_its_file_after_the_commit(
     award, roots, django_capture_on_commit_callbacks
 ):
     application, owner, _ = award
-    fields = {"spent": Decimal(10)}
+    fields = {"spent": Decimal(10), "done": "Gedaan."}
     saved = accountability_save(
         user=owner,
         application=application,
@@ -290,7 +295,7 @@ def test_the_number_of_receipts_is_limited(award, monkeypatch):
         accountability_save(
             user=owner,
             application=application,
-            fields={"spent": Decimal(10)},
+            fields={"spent": Decimal(10), "done": "Gedaan."},
             receipts=[ReceiptUpload(pdf(), "Hout", Decimal(5))] * 2,
         )
 
@@ -301,7 +306,7 @@ def receipt(award):
     accountability = accountability_save(
         user=owner,
         application=application,
-        fields={"spent": Decimal(10)},
+        fields={"spent": Decimal(10), "done": "Gedaan."},
         receipts=[ReceiptUpload(pdf(), "Hout", Decimal(10))],
     )
     receipt = accountability.receipts.get()
@@ -393,13 +398,13 @@ def test_the_form_saves_a_draft_with_a_receipt_then_submits(client, award, mailo
         "receipt-0-amount": "950",
     }
 
-    saved = client.post(url, {**form, "save": "1"})
-    submitted_without_done = client.post(url, {**form, "receipt-0-file": pdf(), "submit": "1"})
+    without_done = client.post(url, {**form, "save": "1"})
+    saved = client.post(url, {**form, "receipt-0-file": pdf(), "done": "Begonnen.", "save": "1"})
 
+    assert without_done.status_code == 200
+    assert 'id="id_done_fout"' in without_done.content.decode()
     assert saved.status_code == 302
-    assert submitted_without_done.status_code == 200
-    assert "Vertel wat er met het geld is gedaan." in submitted_without_done.content.decode()
-    assert Receipt.objects.count() == 1  # the refused submission added nothing
+    assert Receipt.objects.count() == 1  # the refused post added nothing
     form.pop("receipt-0-file")
     form.update({"done": "Gebouwd.", "receipt-0-description": "", "receipt-0-amount": ""})
     assert client.post(url, {**form, "submit": "1"}).status_code == 302

@@ -18,8 +18,8 @@ from PIL import ExifTags, Image
 
 from accounts.models import User
 from common.throttling import throttle_history_clear
-from funding.demo import MARKER_IBAN, funding_demo_seed
-from funding.models import Application
+from funding.demo import FUND_MANAGER_LOGIN, MARKER_IBAN, funding_demo_seed
+from funding.models import Accountability, Application, Receipt
 from impact.demo import demo_activities_for
 from impact.methods import current_version
 from impact.models import HandprintResult, IndicatorQuantity, MethodVersion
@@ -52,6 +52,7 @@ def demo(cbs_places):
     demo_seed(count=40, months=3)
     members_demo_seed()
     assert funding_demo_seed().created  # awards in the register; payees and IBANs private
+    _reclaim_a_demo_award()
     # The bundled CBS edition has no buurten: one, with a demo initiative, for the buurt pages.
     initiative = Initiative.objects.published().filter(district__isnull=False).first()
     district = initiative.district
@@ -59,6 +60,31 @@ def demo(cbs_places):
         code=f"BU{district.code[2:]}01", name="Markeerbuurt", district=district, edition="2024"
     )
     initiative.save(update_fields=["neighbourhood"])
+
+
+def _reclaim_a_demo_award() -> None:
+    """An award accounted for (what was done and a receipt, private; a story, public) and
+    partly reclaimed with a reason (private): the markers sit in everything private."""
+    award = Application.objects.filter(status=Application.Status.APPROVED).order_by("pk").first()
+    accountability = Accountability.objects.create(
+        application=award,
+        done=f"{MARKER_NAME} kocht het hout.",
+        spent=Decimal("1234.56"),
+        story="De cursus is gegeven.",
+        submitted_at=award.decided_at,
+    )
+    Receipt.objects.create(
+        accountability=accountability,
+        file="funding/receipts/demo.pdf",
+        description=f"Factuur aan {MARKER_NAME}, {MARKER_POSTCODE}",
+        amount=Decimal("1234.56"),
+    )
+    Application.objects.filter(pk=award.pk).update(
+        grant=Application.Grant.RECLAIMED,
+        reclaimed_amount=award.awarded - Decimal("1234.56"),
+        settled_amount=Decimal("1234.56"),
+        settlement=f"Terug, zegt {MARKER_NAME}.",
+    )
 
 
 def _markers_in(text: str) -> list[str]:
@@ -108,6 +134,8 @@ def _samples() -> dict[str, list[dict]]:
     provinces = list(Province.objects.order_by("code"))
     members = [{"slug": m.slug} for m in directory_members()]
     application = Application.objects.select_related("initiative").order_by("pk").first()
+    receipt = Receipt.objects.select_related("accountability__application__initiative").first()
+    receipt_of = receipt.accountability.application
     area_codes = [p.code for p in provinces] + [m.code for m in municipalities]
     area_codes += [d.code for d in districts] + [b.code for b in buurten]
     return {
@@ -149,6 +177,12 @@ def _samples() -> dict[str, list[dict]]:
         ],
         "funding_manage_application": [{"pk": application.pk}],
         "funding_manage_extend": [{"pk": application.pk}],
+        "funding_accountability": [{"slug": receipt_of.initiative.slug, "pk": receipt_of.pk}],
+        "funding_receipt": [
+            {"slug": receipt_of.initiative.slug, "pk": receipt_of.pk, "receipt_pk": receipt.pk}
+        ],
+        "funding_manage_accountability": [{"pk": receipt_of.pk}],
+        "funding_manage_reclaim": [{"pk": receipt_of.pk}],
         "method_version": [
             {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
         ],
@@ -372,6 +406,19 @@ def test_the_markers_are_really_in_the_data_the_scan_looks_for(client, demo):
     html = client.get(initiative.get_absolute_url()).content.decode()
     # Then the same scan finds the markers: a leak would not go unnoticed.
     assert set(_markers_in(html)) >= {"prive-marker.invalid", "+31 6 9999"}
+
+
+def test_an_accountability_shows_its_story_in_public_and_its_markers_only_to_the_fund(
+    client, demo
+):
+    award = Application.objects.get(grant=Application.Grant.RECLAIMED)
+    profile = client.get(award.initiative.get_absolute_url()).content.decode()
+    assert "De cursus is gegeven." in profile and _markers_in(profile) == []
+    assert "1.234" not in profile and "1234" not in profile  # neither spent nor settled
+
+    client.force_login(User.objects.get(email=FUND_MANAGER_LOGIN))
+    page = client.get(reverse("funding_manage_accountability", args=[award.pk])).content.decode()
+    assert set(_markers_in(page)) >= {MARKER_NAME, MARKER_POSTCODE}
 
 
 def test_the_markers_are_really_in_the_exports_the_scan_reads(client, demo):
