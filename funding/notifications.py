@@ -50,3 +50,43 @@ def decided(application: Application) -> None:
 def extended(application: Application) -> None:
     """To the applicants: the decision takes longer, until when and why."""
     _send("funding_extended", {"application": application}, _applicant_emails(application))
+
+
+# --- Funding rounds II: accountability and settlement ------------------------------------------
+
+
+def accountability_submitted(application: Application) -> None:
+    """To the fund's managers: an accountability to read and settle."""
+    _send(
+        "funding_accountability_submitted",
+        {"application": application},
+        _manager_emails(application),
+    )
+
+
+def accountability_due(application: Application) -> None:
+    """To the applicants: the accountability of their award is due soon (one reminder)."""
+    _send(
+        "funding_accountability_due",
+        {"application": application, "due": application.accountability_due},
+        _applicant_emails(application),
+    )
+
+
+def accountability_overdue(application: Application) -> None:
+    """To the fund's managers: an award's accountability is overdue (once)."""
+    _send(
+        "funding_accountability_overdue",
+        {"application": application, "due": application.accountability_due},
+        _manager_emails(application),
+    )
+
+
+def settled(application: Application, *, objection: str) -> None:
+    """To the applicants: the settlement of their award, or what is reclaimed and why, with
+    the objection clause."""
+    _send(
+        "funding_settled",
+        {"application": application, "objection": objection},
+        _applicant_emails(application),
+    )

@@ -30,3 +30,21 @@ def can_edit_application(user: AnyUser, application: Application) -> bool:
 def can_view_application(user: AnyUser, application: Application) -> bool:
     """The applicants and the fund's managers; nobody else (it holds a payee and an IBAN)."""
     return can_edit_application(user, application) or is_fund_manager(user, application.round.fund)
+
+
+# --- Funding rounds II: accountability and settlement ------------------------------------------
+
+
+def can_account(user: AnyUser, application: Application) -> bool:
+    """The initiative's owners and co-owners write and submit the accountability of its award."""
+    return can_edit_application(user, application)
+
+
+def can_read_receipts(user: AnyUser, application: Application) -> bool:
+    """Receipts may name people: the applicants and the fund's managers only."""
+    return can_view_application(user, application)
+
+
+def can_settle(user: AnyUser, application: Application) -> bool:
+    """A manager of the award's own fund settles and reclaims it."""
+    return is_fund_manager(user, application.round.fund)

@@ -1,5 +1,5 @@
-"""The funding app's part of a person's data (AVG): the funds they manage and the
-applications they started.
+"""The funding app's part of a person's data (AVG): the funds they manage, the applications
+they started and the accountabilities they submitted.
 
 On erasure an application that was never awarded loses its payee name and IBAN; an award is
 kept seven years (the funder's bookkeeping duty, AVG art. 17(3)(b)) and pseudonymised: the
@@ -11,7 +11,7 @@ from typing import Any
 
 from accounts.models import User
 from common.personal_data import REDACTED, PersonalDataPart, deleting, iso
-from funding.models import AWARDED, Application
+from funding.models import AWARDED, Accountability, Application
 
 
 def _fund_grants_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
@@ -78,4 +78,60 @@ FUNDING_APPLICATIONS = PersonalDataPart(
     export=_applications_export,
     erase=_applications_erase,
     counts=("funding_applications_cleared", "funding_awards_pseudonymised"),
+)
+
+
+# --- Funding rounds II: accountabilities ---------------------------------------------------------
+#
+# An accountability and its receipts are part of the award's file: kept seven years with it
+# (the funder's bookkeeping duty, AVG art. 17(3)(b)) and pseudonymised on erasure — who
+# submitted it goes (also from its history rows); the receipts stay, they are the funder's
+# records of what the money paid for.
+
+
+def _accountabilities_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
+    submitted = (
+        Accountability.objects.filter(submitted_by=user)
+        .select_related("application__round__fund", "application__initiative")
+        .prefetch_related("receipts")
+        .order_by("pk")
+    )
+    return [
+        {
+            "initiative": accountability.application.initiative.name,
+            "fund": accountability.application.round.fund.name,
+            "round": accountability.application.round.name,
+            "done": accountability.done,
+            "spent": str(accountability.spent),
+            "volunteer_hours": str(accountability.volunteer_hours),
+            "people_reached": accountability.people_reached,
+            "story": accountability.story,
+            "submitted_at": (
+                iso(accountability.submitted_at) if accountability.submitted_at else None
+            ),
+            "receipts": [
+                {"description": receipt.description, "amount": str(receipt.amount)}
+                for receipt in accountability.receipts.all()
+            ],
+        }
+        for accountability in submitted
+    ]
+
+
+def _accountabilities_erase(
+    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
+) -> None:
+    # The audit trail's copies too: they keep the id after the account has gone.
+    Accountability.history.filter(submitted_by=user).update(submitted_by=None)
+    counts["funding_accountabilities_pseudonymised"] += Accountability.objects.filter(
+        submitted_by=user
+    ).update(submitted_by=None)
+
+
+FUNDING_ACCOUNTABILITIES = PersonalDataPart(
+    key="funding_accountabilities",
+    app="funding",
+    export=_accountabilities_export,
+    erase=_accountabilities_erase,
+    counts=("funding_accountabilities_pseudonymised",),
 )

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import CharField, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Sum, TextField, Value, When
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from funding.models import AWARDED, Application, Round
+from funding.timers import ACCOUNTABILITY_REMIND_DAYS_BEFORE
 from initiatives.models import Initiative
 
 # The CBS code of an initiative's primary location at each level, by filter name.
@@ -51,6 +52,9 @@ class Award:
     amount: Decimal
     decided_at: datetime.datetime
     purpose: str
+    # The initiative's own story of what it did with the money, once its accountability is
+    # submitted (public text only: never the receipts or what was spent).
+    story: str = ""
 
 
 def with_awards(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
@@ -65,6 +69,14 @@ def with_awards(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
                 amount=Cast("awarded", output_field=CharField()),
                 decided_at=F("decided_at"),
                 purpose=F("purpose"),
+                story=Case(
+                    When(
+                        accountability__submitted_at__isnull=False,
+                        then=F("accountability__story"),
+                    ),
+                    default=Value(""),
+                    output_field=TextField(),
+                ),
             )
         )
     )
@@ -84,6 +96,7 @@ def awards_of(initiative: Initiative) -> list[Award]:
             amount=Decimal(row["amount"]),
             decided_at=parse_datetime(row["decided_at"]),
             purpose=row["purpose"],
+            story=row.get("story") or "",
         )
         for row in initiative.awards_list
     ]
@@ -109,3 +122,28 @@ def open_rounds(today: datetime.date | None = None) -> QuerySet[Round]:
         .select_related("fund", "method_version")
         .order_by("closes_on", "fund__name", "name", "pk")
     )
+
+
+def accountability_watch(funds: list, today: datetime.date) -> dict[str, list[Application]]:
+    """The paid awards of the funds whose accountability is late, or due within the reminder
+    window, soonest first; and the accounted ones waiting to be settled. Two queries."""
+    paid = list(
+        Application.objects.filter(
+            round__fund__in=funds,
+            grant=Application.Grant.PAID,
+            accountability_due__lte=today
+            + datetime.timedelta(days=ACCOUNTABILITY_REMIND_DAYS_BEFORE),
+        )
+        .select_related("round", "initiative")
+        .order_by("accountability_due", "pk")
+    )
+    to_settle = list(
+        Application.objects.filter(round__fund__in=funds, grant=Application.Grant.ACCOUNTED)
+        .select_related("round", "initiative", "accountability")
+        .order_by("accountability__submitted_at", "pk")
+    )
+    return {
+        "late": [a for a in paid if a.accountability_due < today],
+        "due": [a for a in paid if a.accountability_due >= today],
+        "to_settle": to_settle,
+    }

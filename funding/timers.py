@@ -46,3 +46,43 @@ def decision_timers(*, today: datetime.date) -> dict[str, int]:
                 notifications.decision_due(application, today=today)
                 reminded += 1
     return {"overdue": overdue, "reminded": reminded}
+
+
+# --- Funding rounds II: the accountability of a paid award ---------------------------------------
+
+# The applicants' one reminder goes out this many days before the accountability is due (and
+# on any later day until sent, e.g. for an award paid with less time left).
+ACCOUNTABILITY_REMIND_DAYS_BEFORE = 14
+
+
+def accountability_timers(*, today: datetime.date) -> dict[str, int]:
+    """For paid awards: reminds the applicants once before the accountability is due, and
+    marks it overdue once the day after, telling the fund's managers; returns how many."""
+    now = timezone.now()
+    paid = Application.objects.filter(
+        grant=Application.Grant.PAID, accountability_due__isnull=False
+    ).select_related("round__fund", "initiative")
+    counts = {"overdue": 0, "reminded": 0}
+    marks = (
+        ("overdue", "accountability_overdue_at", today - datetime.timedelta(days=1)),
+        (
+            "reminded",
+            "accountability_reminded_at",
+            today + datetime.timedelta(days=ACCOUNTABILITY_REMIND_DAYS_BEFORE),
+        ),
+    )
+    for what, mark, due_by in marks:
+        for application in paid.filter(accountability_due__lte=due_by, **{f"{mark}__isnull": True}):
+            with transaction.atomic():
+                # Claimed by exactly one run: only the UPDATE that changed the row sends mail.
+                claimed = Application.objects.filter(
+                    pk=application.pk, grant=Application.Grant.PAID, **{f"{mark}__isnull": True}
+                ).update(**{mark: now})
+                if not claimed:
+                    continue
+                if what == "overdue":
+                    notifications.accountability_overdue(application)
+                else:
+                    notifications.accountability_due(application)
+                counts[what] += 1
+    return counts

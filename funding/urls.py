@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funding import views
+from funding import views, views_accountability
 
 urlpatterns = [
     path("regelingen/", views.rounds, name="funding_rounds"),
@@ -30,5 +30,25 @@ urlpatterns = [
         "mijn/regelingen/aanvragen/<int:pk>/verlengen/",
         views.manager_extend,
         name="funding_manage_extend",
+    ),
+    path(
+        "initiatieven/<slug:slug>/aanvragen/<int:pk>/verantwoording/",
+        views_accountability.accountability,
+        name="funding_accountability",
+    ),
+    path(
+        "initiatieven/<slug:slug>/aanvragen/<int:pk>/verantwoording/bonnen/<int:receipt_pk>/",
+        views_accountability.receipt_download,
+        name="funding_receipt",
+    ),
+    path(
+        "mijn/regelingen/aanvragen/<int:pk>/verantwoording/",
+        views_accountability.manager_accountability,
+        name="funding_manage_accountability",
+    ),
+    path(
+        "mijn/regelingen/aanvragen/<int:pk>/verantwoording/terugvorderen/",
+        views_accountability.manager_reclaim,
+        name="funding_manage_reclaim",
     ),
 ]

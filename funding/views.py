@@ -19,7 +19,7 @@ from funding.eligibility import eligible, evaluate, rules_of
 from funding.forms import ApplicationForm, BudgetLineFormSet, DecisionForm, ExtensionForm, budget_of
 from funding.models import Application, Round
 from funding.permissions import can_apply, is_fund_manager
-from funding.selectors import awards, open_rounds
+from funding.selectors import accountability_watch, awards, open_rounds
 from initiatives.models import Initiative
 from initiatives.permissions import is_owner
 from initiatives.views import apply_errors
@@ -194,6 +194,7 @@ def manager_overview(request: HttpRequest) -> HttpResponse:
             "this_week": [a for a in pending if a.due and today <= a.due <= week_end],
             "pending": pending,
             "today": today,
+            "accountability": accountability_watch(funds, today),
         },
     )
 

@@ -3,8 +3,10 @@
 import datetime
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
+from funding.accountability import accountability_submit
 from funding.models import Application, BudgetLine, Fund, FundManager, Round
 from funding.services import application_start, application_submit, application_update
 from impact.methods import current_version
@@ -81,3 +83,55 @@ def submitted_application(round_: Round, initiative: Initiative, owner: object) 
     )
     BudgetLine.objects.create(application=application, description="Kas", amount=Decimal(1000))
     return application_submit(application=application, user=owner)
+
+
+# --- Funding rounds II: the award after the decision -------------------------------------------
+
+
+def paid_award(
+    round_: Round | None = None,
+    *,
+    amount: str = "1000",
+    due: datetime.date | None = None,
+    initiative: Initiative | None = None,
+    owner: object = None,
+) -> tuple[Application, object]:
+    """An approved award of a published initiative (whose owner is returned), paid: grant PAID
+    and the accountability due (`due`, default in six months), as the payments part sets them."""
+    round_ = round_ or make_round()
+    if initiative is None:
+        initiative, owner = applicant()
+    now = timezone.now()
+    application = Application.objects.create(
+        round=round_,
+        initiative=initiative,
+        status=Status.APPROVED,
+        purpose="Een kas voor de moestuin",
+        plan="We bouwen een kas.",
+        amount=Decimal(amount),
+        awarded=Decimal(amount),
+        payee_name="Stichting De Tuin",
+        iban=IBAN,
+        submitted_at=now,
+        decided_at=now,
+        decision="Toegekend.",
+        grounds="Past bij de regeling.",
+        grant=Application.Grant.PAID,
+        accountability_due=due or timezone.localdate() + datetime.timedelta(days=183),
+    )
+    Round.objects.filter(pk=round_.pk).update(awarded=F("awarded") + Decimal(amount))
+    return application, owner
+
+
+def accounted_award(
+    round_: Round | None = None, *, amount: str = "1000", spent: str = "900", **kwargs: object
+) -> tuple[Application, object]:
+    """A paid award whose applicants submitted their accountability (grant ACCOUNTED)."""
+    application, owner = paid_award(round_, amount=amount, **kwargs)
+    accountability_submit(
+        user=owner,
+        application=application,
+        fields={"done": "De kas staat er.", "spent": Decimal(spent), "story": "Onze kas."},
+    )
+    application.refresh_from_db()
+    return application, owner

@@ -39,7 +39,13 @@ from tests.factories import (
     NeedFactory,
     UserFactory,
 )
-from tests.funding_helpers import complete_draft, make_round, manager_of
+from tests.funding_helpers import (
+    accounted_award,
+    complete_draft,
+    make_round,
+    manager_of,
+    paid_award,
+)
 from tests.urlconf import url_patterns
 
 # The walk posts thousands of values: part of `make test`, left out of `make test-quick`.
@@ -189,6 +195,18 @@ WALKS: dict[str, Walk] = {
         "manager", lambda w: f"/mijn/regelingen/aanvragen/{w.submitted_application.pk}/",
         valid=lambda w: {"outcome": "more_info", "decision": "Graag een offerte.",
                          "grounds": "Onvolledig."}),
+    "initiatieven/<slug:slug>/aanvragen/<int:pk>/verantwoording/": Walk(
+        "owner", lambda w: f"/initiatieven/{_slug(w)}/aanvragen/{_paid(w).pk}/verantwoording/",
+        valid=lambda w: ACCOUNTABILITY_FORM,
+        walked=lambda name: not re.match(r"receipt-[1-9]-", name)),
+    "mijn/regelingen/aanvragen/<int:pk>/verantwoording/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/aanvragen/{_accounted(w).pk}/verantwoording/",
+        valid=lambda w: {"settle-amount": "900", "settle-text": "Vastgesteld."}),
+    "mijn/regelingen/aanvragen/<int:pk>/verantwoording/terugvorderen/": Walk(
+        "manager",
+        lambda w: f"/mijn/regelingen/aanvragen/{_accounted(w).pk}/verantwoording/terugvorderen/",
+        form_page=lambda w: f"/mijn/regelingen/aanvragen/{_accounted(w).pk}/verantwoording/",
+        valid=lambda w: {"reclaim-amount": "100", "reclaim-reason": "Minder uitgegeven."}),
     "mijn/regelingen/aanvragen/<int:pk>/verlengen/": Walk(
         "manager", lambda w: f"/mijn/regelingen/aanvragen/{w.submitted_application.pk}/verlengen/",
         form_page=lambda w: f"/mijn/regelingen/aanvragen/{w.submitted_application.pk}/",
@@ -202,6 +220,31 @@ APPLICATION_FORM = {
     "budget-TOTAL_FORMS": "6", "budget-INITIAL_FORMS": "0", "budget-MIN_NUM_FORMS": "6",
     "budget-MAX_NUM_FORMS": "6", "budget-0-description": "Kas", "budget-0-amount": "1000",
 }  # fmt: skip
+
+ACCOUNTABILITY_FORM = {
+    "done": "We bouwden de kas.", "spent": "900", "volunteer_hours": "12", "people_reached": "30",
+    "story": "De kas staat er.", "receipt-TOTAL_FORMS": "3", "receipt-INITIAL_FORMS": "0",
+    "receipt-MIN_NUM_FORMS": "3", "receipt-MAX_NUM_FORMS": "3",
+    "receipt-0-file": lambda: SimpleUploadedFile("bon.pdf", b"%PDF-1.4 bon", "application/pdf"),
+    "receipt-0-description": "Hout", "receipt-0-amount": "900", "save": "1",
+}  # fmt: skip
+
+
+def _paid(world: World):
+    """The owner's paid award (made when a walk first asks for it)."""
+    if not hasattr(world, "paid_award"):
+        world.paid_award, _owner = paid_award(
+            world.round, initiative=world.initiative, owner=world.owner
+        )
+    return world.paid_award
+
+
+def _accounted(world: World):
+    """An accounted award of another initiative in the manager's fund."""
+    if not hasattr(world, "accounted_award"):
+        world.accounted_award, _owner = accounted_award(world.round)
+    return world.accounted_award
+
 
 NO_FORM = "no form: a page or file that is only read (GET)"
 NOT_WALKED: dict[str, str] = {
@@ -228,6 +271,9 @@ NOT_WALKED: dict[str, str] = {
     "regelingen/": NO_FORM,
     "initiatieven/<slug:slug>/regelingen/": NO_FORM + "; its start buttons are walked",
     "mijn/regelingen/": NO_FORM,
+    "initiatieven/<slug:slug>/aanvragen/<int:pk>/verantwoording/bonnen/<int:receipt_pk>/": (
+        NO_FORM + ": a receipt's download"
+    ),
     "initiatieven/<slug:slug>/aanvragen/<int:pk>/intrekken/": (
         "takes no field (test_funding_pages.py posts it)"
     ),
@@ -481,6 +527,7 @@ def _key(obj) -> tuple[str, object]:
 @pytest.fixture
 def world(reference_data, tmp_path, settings) -> World:
     settings.MEDIA_ROOT = str(tmp_path)
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     settings.DEBUG = False
     owner = UserFactory()
     staff = UserFactory(is_staff=True, is_superuser=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,7 +21,8 @@ from PIL import Image
 
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, OfficerGrant
-from funding.models import Application, BudgetLine, Round
+from funding.accountability import ReceiptUpload, accountability_save
+from funding.models import Accountability, Application, BudgetLine, Receipt, Round
 from impact.models import IndicatorQuantity, InitiativeActivity
 from initiatives.models import (
     ActivityReport,
@@ -34,7 +36,7 @@ from initiatives.models import (
 from initiatives.services import owner_invite
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
-from tests.funding_helpers import make_round, manager_of, submitted_application
+from tests.funding_helpers import make_round, manager_of, paid_award, submitted_application
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
 from tests.urlconf import url_patterns
 
@@ -99,6 +101,16 @@ FUNDING_MANAGER_ROUTES = {
     "funding_manage_application": ("get", "post"),
     "funding_manage_extend": ("post",),
 }
+# An award's accountability and its receipts (the applicants; a receipt also the fund's
+# managers), and its settlement (the fund's managers): test_no_one_else_reaches_an_accountability.
+ACCOUNTABILITY_OWNER_ROUTES = {
+    "funding_accountability": ("get", "post"),
+    "funding_receipt": ("get",),
+}
+ACCOUNTABILITY_MANAGER_ROUTES = {
+    "funding_manage_accountability": ("get", "post"),
+    "funding_manage_reclaim": ("post",),
+}
 # Parameterised routes anyone may read (drafts 404 there: tested below for the profile).
 PUBLIC_ROUTES = {
     "initiative_detail",
@@ -146,6 +158,8 @@ def test_every_parameterised_route_is_classified():
         | OWNER_API_ROUTES.keys()
         | FUNDING_OWNER_ROUTES.keys()
         | FUNDING_MANAGER_ROUTES.keys()
+        | ACCOUNTABILITY_OWNER_ROUTES.keys()
+        | ACCOUNTABILITY_MANAGER_ROUTES.keys()
         | PUBLIC_ROUTES
     )
     unclassified = [
@@ -544,3 +558,69 @@ def test_no_one_else_reaches_a_funding_application(
     assert {m.__name__: list(m.objects.order_by("pk").values()) for m in watched} == before
     client.force_login(funding_victim["manager"])  # the fund's own manager does get in
     assert client.get(paths["funding_manage_application"]).status_code == 200
+
+
+@pytest.fixture
+def accountability_victim(victim, settings, tmp_path):
+    """The victim's paid award with a draft accountability and one receipt; the fund's manager."""
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
+    initiative = victim["initiatives"]["published"]["initiative"]
+    round_ = make_round()
+    application, owner = paid_award(round_, initiative=initiative, owner=victim["owner"])
+    receipt_file = SimpleUploadedFile("bon.pdf", b"%PDF-1.4 geheim", "application/pdf")
+    accountability = accountability_save(
+        user=owner,
+        application=application,
+        fields={"spent": Decimal(10), "done": "Geheim"},
+        receipts=[ReceiptUpload(receipt_file, "Hout", Decimal(10))],
+    )
+    return {
+        "application": application,
+        "receipt": accountability.receipts.get(),
+        "manager": manager_of(round_),
+    }
+
+
+ACCOUNTABILITY_DATA = {
+    "funding_accountability": {"spent": "1", "done": "Overgenomen", "submit": "1"},
+    "funding_manage_accountability": {"settle-amount": "0", "settle-text": "Overgenomen"},
+    "funding_manage_reclaim": {"reclaim-amount": "1000", "reclaim-reason": "Overgenomen"},
+}
+
+
+@pytest.mark.parametrize("attacker_role", [*ATTACKER_ROLES, "another fund's manager"])
+def test_no_one_else_reaches_an_accountability_or_its_receipts(
+    victim, attackers, accountability_victim, attacker_role
+):
+    attacker = (
+        manager_of(make_round(slug="ander"))
+        if attacker_role == "another fund's manager"
+        else attackers[attacker_role]
+    )
+    client = Client()
+    client.force_login(attacker)
+    application, receipt = accountability_victim["application"], accountability_victim["receipt"]
+    own = f"/initiatieven/{application.initiative.slug}/aanvragen/{application.pk}/verantwoording/"
+    managed = f"/mijn/regelingen/aanvragen/{application.pk}/verantwoording/"
+    paths = {
+        "funding_accountability": own,
+        "funding_receipt": f"{own}bonnen/{receipt.pk}/",
+        "funding_manage_accountability": managed,
+        "funding_manage_reclaim": f"{managed}terugvorderen/",
+    }
+    watched = [Application, Accountability, Receipt]
+    before = {m.__name__: list(m.objects.order_by("pk").values()) for m in watched}
+    tried = []
+    routes = {**ACCOUNTABILITY_OWNER_ROUTES, **ACCOUNTABILITY_MANAGER_ROUTES}
+    for route, methods in routes.items():
+        for method in methods:
+            if method == "post":
+                response = client.post(paths[route], ACCOUNTABILITY_DATA.get(route, {}))
+            else:
+                response = client.get(paths[route])
+            tried.append((route, method, response.status_code))
+    assert [t for t in tried if t[2] != 404] == []
+    assert {m.__name__: list(m.objects.order_by("pk").values()) for m in watched} == before
+    client.force_login(accountability_victim["manager"])  # the fund's own manager does get in
+    assert client.get(paths["funding_manage_accountability"]).status_code == 200
+    assert client.get(paths["funding_receipt"]).status_code == 200

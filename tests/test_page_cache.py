@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from common.pagecache import breaker, generation_bump
 from common.pagecache import client as pagecache_client
+from funding.accountability import accountability_submit
 from funding.models import Application, BudgetLine
 from funding.services import application_decide, application_submit
 from impact.areas import area_aggregates_rebuild
@@ -56,7 +57,7 @@ from pagecache.middleware import HEADER
 from pagecache.receivers import EXPLICIT, PRIVATE, PUBLIC
 from tests.admin_forms import rendered_form_data
 from tests.factories import DistrictFactory, InitiativeFactory, NeedFactory, UserFactory
-from tests.funding_helpers import IBAN, make_round, manager_of
+from tests.funding_helpers import IBAN, make_round, manager_of, paid_award
 from tests.member_factories import MemberOrganisationFactory, lsa_staff
 from tests.page_cache_helpers import page_cache_flush
 
@@ -392,6 +393,24 @@ def test_an_award_changes_the_profile_the_rounds_and_area_pages_only(world, clie
     _changed(client, world["area"], "€ 1.000")  # awarded here this year
     assert state(client, world["profile_b"]) == "hit"
     assert state(client, world["method"]) == "hit"
+
+
+def test_a_submitted_accountability_puts_its_story_on_the_profile(
+    world, client, committed, settings, tmp_path
+):
+    """Funding rounds II: the story shows beside the award once the accountability is in."""
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
+    with committed():
+        award, owner = paid_award(initiative=world["a"], owner=world["owner"])
+    warm(client, world["profile_a"], world["profile_b"])
+    with committed():
+        accountability_submit(
+            user=owner,
+            application=award,
+            fields={"done": "Gebouwd.", "spent": Decimal(900), "story": "Kasverhaal-marker"},
+        )
+    _changed(client, world["profile_a"], "Kasverhaal-marker")
+    assert state(client, world["profile_b"]) == "hit"
 
 
 def test_a_need_edited_changes_the_home_page(world, client, committed):

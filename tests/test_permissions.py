@@ -4,14 +4,18 @@ Roles: anonymous, resident (the initiator), other resident (owns another initiat
 co-owner, officer (of the initiative's gemeente), staff (LSA, in the group LSA-medewerkers).
 """
 
+from decimal import Decimal
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import OfficerGrant
+from funding.accountability import ReceiptUpload, accountability_save, accountability_submit
 from funding.models import Application
 from impact.models import Activity, IndicatorQuantity
 from initiatives.models import ActivityReport, Initiative, Need, Ownership
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
-from tests.funding_helpers import make_round, manager_of, submitted_application
+from tests.funding_helpers import make_round, manager_of, paid_award, submitted_application
 from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
@@ -351,3 +355,113 @@ def test_who_may_decide_an_application(client, world, funding, role, overview, p
     assert _funding_outcome(client, world, role, "post", url, decision) == decide
     application.refresh_from_db()
     assert (application.status == Application.Status.APPROVED) is (role == "fund_manager")
+
+
+# --- Funding rounds II: accountability, receipts, settlement and reclaim ---------------------
+
+
+@pytest.fixture
+def award(world, settings, tmp_path):
+    """The resident's paid award with a draft accountability and a receipt; the fund's manager
+    and another fund's manager."""
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
+    people, make = world
+    initiative = make(published=True)
+    round_ = make_round()
+    people["fund_manager"] = manager_of(round_)
+    people["other_fund_manager"] = manager_of(make_round())
+    application, _ = paid_award(round_, initiative=initiative, owner=people["resident"])
+    accountability = accountability_save(
+        user=people["resident"],
+        application=application,
+        fields={"spent": Decimal(900), "done": "Gebouwd."},
+        receipts=[ReceiptUpload(SimpleUploadedFile("bon.pdf", b"%PDF-1.4"), "Hout", Decimal(9))],
+    )
+    return application, accountability.receipts.get()
+
+
+ACCOUNTABILITY_POST = {
+    "done": "Gebouwd.",
+    "spent": "900",
+    "volunteer_hours": "0",
+    "people_reached": "0",
+    "receipt-TOTAL_FORMS": "3",
+    "receipt-INITIAL_FORMS": "0",
+    "submit": "1",
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "page", "submit", "receipt"),
+    [
+        ("anonymous", LOGIN, LOGIN, LOGIN),
+        ("resident", 200, 302, 200),
+        ("other_resident", 404, 404, 404),
+        ("co_owner", 200, 302, 200),
+        ("officer", 404, 404, 404),
+        ("staff", 404, 404, 404),
+        ("fund_manager", 404, 404, 200),
+        ("other_fund_manager", 404, 404, 404),
+    ],
+)
+def test_who_may_submit_an_accountability_and_download_its_receipt(
+    client, world, award, role, page, submit, receipt
+):
+    application, bon = award
+    url = f"/initiatieven/{application.initiative.slug}/aanvragen/{application.pk}/verantwoording/"
+    assert _funding_outcome(client, world, role, "get", f"{url}bonnen/{bon.pk}/") == receipt
+    assert _funding_outcome(client, world, role, "get", url) == page
+    assert _funding_outcome(client, world, role, "post", url, ACCOUNTABILITY_POST) == submit
+    application.refresh_from_db()
+    accounted = application.grant == Application.Grant.ACCOUNTED
+    assert accounted is (role in ("resident", "co_owner"))
+
+
+@pytest.mark.parametrize(
+    ("role", "page", "settle"),
+    [
+        ("anonymous", LOGIN, LOGIN),
+        ("resident", 404, 404),
+        ("other_resident", 404, 404),
+        ("co_owner", 404, 404),
+        ("officer", 404, 404),
+        ("staff", 404, 404),
+        ("fund_manager", 200, 302),
+        ("other_fund_manager", 404, 404),
+    ],
+)
+def test_who_may_settle_an_award(client, world, award, role, page, settle):
+    application, _ = award
+    accountability_submit(
+        user=world[0]["resident"], application=application, fields={"done": "Gebouwd."}
+    )
+    url = f"/mijn/regelingen/aanvragen/{application.pk}/verantwoording/"
+    assert _funding_outcome(client, world, role, "get", url) == page
+    data = {"settle-amount": "900", "settle-text": "Vastgesteld."}
+    assert _funding_outcome(client, world, role, "post", url, data) == settle
+    application.refresh_from_db()
+    assert (application.grant == Application.Grant.SETTLED) is (role == "fund_manager")
+
+
+@pytest.mark.parametrize(
+    ("role", "reclaim"),
+    [
+        ("anonymous", LOGIN),
+        ("resident", 404),
+        ("co_owner", 404),
+        ("officer", 404),
+        ("staff", 404),
+        ("fund_manager", 302),
+        ("other_fund_manager", 404),
+    ],
+)
+def test_who_may_reclaim_an_award(client, world, award, role, reclaim):
+    application, _ = award
+    accountability_submit(
+        user=world[0]["resident"], application=application, fields={"done": "Gebouwd."}
+    )
+    url = f"/mijn/regelingen/aanvragen/{application.pk}/verantwoording/terugvorderen/"
+    data = {"reclaim-amount": "100", "reclaim-reason": "Minder uitgegeven."}
+    assert _funding_outcome(client, world, role, "post", url, data) == reclaim
+    application.refresh_from_db()
+    assert (application.grant == Application.Grant.RECLAIMED) is (role == "fund_manager")

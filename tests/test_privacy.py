@@ -18,8 +18,8 @@ from PIL import ExifTags, Image
 
 from accounts.models import User
 from common.throttling import throttle_history_clear
-from funding.demo import MARKER_IBAN, committee_demo_seed, funding_demo_seed
-from funding.models import Application
+from funding.demo import FUND_MANAGER_LOGIN, MARKER_IBAN, committee_demo_seed, funding_demo_seed
+from funding.models import Accountability, Application, Receipt
 from impact.demo import demo_activities_for
 from impact.methods import current_version
 from impact.models import HandprintResult, IndicatorQuantity, MethodVersion
@@ -52,6 +52,7 @@ def demo(cbs_places):
     demo_seed(count=40, months=3)
     members_demo_seed()
     assert funding_demo_seed().created  # awards in the register; payees and IBANs private
+    _reclaim_a_demo_award()
     # Reviews, committee members, payments, receipts and reclaims: none of it public.
     assert committee_demo_seed().created
     # The bundled CBS edition has no buurten: one, with a demo initiative, for the buurt pages.
@@ -61,6 +62,31 @@ def demo(cbs_places):
         code=f"BU{district.code[2:]}01", name="Markeerbuurt", district=district, edition="2024"
     )
     initiative.save(update_fields=["neighbourhood"])
+
+
+def _reclaim_a_demo_award() -> None:
+    """An award accounted for (what was done and a receipt, private; a story, public) and
+    partly reclaimed with a reason (private): the markers sit in everything private."""
+    award = Application.objects.filter(status=Application.Status.APPROVED).order_by("pk").first()
+    accountability = Accountability.objects.create(
+        application=award,
+        done=f"{MARKER_NAME} kocht het hout.",
+        spent=Decimal("1234.56"),
+        story="De cursus is gegeven.",
+        submitted_at=award.decided_at,
+    )
+    Receipt.objects.create(
+        accountability=accountability,
+        file="funding/receipts/demo.pdf",
+        description=f"Factuur aan {MARKER_NAME}, {MARKER_POSTCODE}",
+        amount=Decimal("1234.56"),
+    )
+    Application.objects.filter(pk=award.pk).update(
+        grant=Application.Grant.RECLAIMED,
+        reclaimed_amount=award.awarded - Decimal("1234.56"),
+        settled_amount=Decimal("1234.56"),
+        settlement=f"Terug, zegt {MARKER_NAME}.",
+    )
 
 
 def _markers_in(text: str) -> list[str]:
@@ -110,6 +136,8 @@ def _samples() -> dict[str, list[dict]]:
     provinces = list(Province.objects.order_by("code"))
     members = [{"slug": m.slug} for m in directory_members()]
     application = Application.objects.select_related("initiative").order_by("pk").first()
+    receipt = Receipt.objects.select_related("accountability__application__initiative").first()
+    receipt_of = receipt.accountability.application
     area_codes = [p.code for p in provinces] + [m.code for m in municipalities]
     area_codes += [d.code for d in districts] + [b.code for b in buurten]
     return {
@@ -151,6 +179,12 @@ def _samples() -> dict[str, list[dict]]:
         ],
         "funding_manage_application": [{"pk": application.pk}],
         "funding_manage_extend": [{"pk": application.pk}],
+        "funding_accountability": [{"slug": receipt_of.initiative.slug, "pk": receipt_of.pk}],
+        "funding_receipt": [
+            {"slug": receipt_of.initiative.slug, "pk": receipt_of.pk, "receipt_pk": receipt.pk}
+        ],
+        "funding_manage_accountability": [{"pk": receipt_of.pk}],
+        "funding_manage_reclaim": [{"pk": receipt_of.pk}],
         "method_version": [
             {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
         ],
@@ -374,6 +408,17 @@ def test_the_markers_are_really_in_the_data_the_scan_looks_for(client, demo):
     html = client.get(initiative.get_absolute_url()).content.decode()
     # Then the same scan finds the markers: a leak would not go unnoticed.
     assert set(_markers_in(html)) >= {"prive-marker.invalid", "+31 6 9999"}
+
+
+def test_only_the_story_of_an_accountability_is_public(client, demo):
+    award = Application.objects.get(grant=Application.Grant.RECLAIMED)
+    profile = client.get(award.initiative.get_absolute_url()).content.decode()
+    assert "De cursus is gegeven." in profile and _markers_in(profile) == []
+    assert "1.234" not in profile and "1234" not in profile  # neither spent nor settled
+
+    client.force_login(User.objects.get(email=FUND_MANAGER_LOGIN))
+    page = client.get(reverse("funding_manage_accountability", args=[award.pk])).content.decode()
+    assert set(_markers_in(page)) >= {MARKER_NAME, MARKER_POSTCODE}
 
 
 def test_the_markers_are_really_in_the_exports_the_scan_reads(client, demo):

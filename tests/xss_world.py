@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, User
-from funding.models import Application, BudgetLine, Fund, FundManager, Round
+from funding.models import (
+    Accountability,
+    Application,
+    BudgetLine,
+    Fund,
+    FundManager,
+    Receipt,
+    Round,
+)
 from initiatives.models import HelpOffer, Initiative, InitiativeEvent, InitiativePhoto, Need
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
@@ -69,8 +77,11 @@ FIELDS: dict[type, list[str]] = {
         "grounds",
         "objection",
         "extension_reason",
+        "settlement",
     ],
     BudgetLine: ["description"],
+    Accountability: ["done", "story"],
+    Receipt: ["description"],
 }
 MAX_LENGTHS = {
     (model, name): model._meta.get_field(name).max_length
@@ -119,14 +130,44 @@ def xss_world() -> dict:
         purpose="Een kas",
         amount=Decimal(1000),
         awarded=Decimal(1000),
-        grant=Application.Grant.AWARDED,
         submitted_at=timezone.now(),
         decided_at=timezone.now(),
         decision="Toegekend",
         grounds="Past",
         objection="Bezwaar binnen zes weken",
+        grant=Application.Grant.SETTLED,
+        settled_amount=Decimal(900),
+        settlement="Vastgesteld",
     )
     BudgetLine.objects.create(application=award, description="Kas", amount=Decimal(1000))
+    # Its accountability (submitted: the story is on the profile) and a paid award whose
+    # accountability is a draft (the form), each with a receipt.
+    paid = Application.objects.create(
+        round=round_,
+        initiative=published,
+        status=Application.Status.APPROVED,
+        purpose="Verf",
+        amount=Decimal(500),
+        awarded=Decimal(500),
+        grant=Application.Grant.PAID,
+        accountability_due=timezone.localdate(),
+        submitted_at=timezone.now(),
+        decided_at=timezone.now(),
+    )
+    for application, submitted_at in [(award, timezone.now()), (paid, None)]:
+        accountability = Accountability.objects.create(
+            application=application,
+            done="Gedaan",
+            spent=Decimal(900),
+            story="Verhaal",
+            submitted_at=submitted_at,
+        )
+        Receipt.objects.create(
+            accountability=accountability,
+            file="funding/receipts/bon.pdf",
+            description="Hout",
+            amount=Decimal(9),
+        )
     to_decide = Application.objects.create(
         round=round_,
         initiative=published,
@@ -143,6 +184,7 @@ def xss_world() -> dict:
     BudgetLine.objects.create(application=to_decide, description="Hamer", amount=Decimal(600))
     return {
         "award": award,
+        "paid": paid,
         "to_decide": to_decide,
         "owner": owner,
         "published": published,
@@ -200,6 +242,26 @@ def pages(world: dict) -> list[tuple[str, str, str]]:
             "award as owner",
             owner,
             f"/initiatieven/{published.slug}/aanvragen/{world['award'].pk}/",
+        ),
+        (
+            "accountability as owner",
+            owner,
+            f"/initiatieven/{published.slug}/aanvragen/{world['award'].pk}/verantwoording/",
+        ),
+        (
+            "accountability form",
+            owner,
+            f"/initiatieven/{published.slug}/aanvragen/{world['paid'].pk}/verantwoording/",
+        ),
+        (
+            "accountability to settle",
+            staff,
+            f"/mijn/regelingen/aanvragen/{world['award'].pk}/verantwoording/",
+        ),
+        (
+            "accountability to account",
+            staff,
+            f"/mijn/regelingen/aanvragen/{world['paid'].pk}/verantwoording/",
         ),
         ("applications to decide", staff, "/mijn/regelingen/"),
         ("application to decide", staff, f"/mijn/regelingen/aanvragen/{world['to_decide'].pk}/"),

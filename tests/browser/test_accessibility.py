@@ -13,7 +13,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from funding.models import Application, Fund, Round
+from funding.models import Accountability, Application, Fund, Receipt, Round
 from impact.areas import area_aggregates_rebuild
 from impact.methods import current_version, versions_in_use
 from impact.models import Activity
@@ -85,7 +85,7 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         method_version=current_version(),
         decision_term=4,
     )
-    Application.objects.create(
+    award = Application.objects.create(
         round=round_,
         initiative=initiative,
         status=Application.Status.APPROVED,
@@ -97,8 +97,38 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         decided_at=timezone.now(),
         decision="Toegekend.",
         grounds="Past bij de regeling.",
+        # Paid: its accountability is a draft with a receipt (the applicants' form).
+        grant=Application.Grant.PAID,
+        accountability_due=timezone.localdate(),
     )
-    Round.objects.filter(pk=round_.pk).update(awarded=Decimal(2000))
+    accountability = Accountability.objects.create(
+        application=award, done="De kas staat er.", spent=Decimal(1900), story="Een kas."
+    )
+    Receipt.objects.create(
+        accountability=accountability,
+        file="funding/receipts/bon.pdf",
+        description="Hout",
+        amount=Decimal(1900),
+    )
+    # And an accounted award of another initiative for the fund manager to settle.
+    accounted = Application.objects.create(
+        round=round_,
+        initiative=InitiativeFactory(municipality=west.municipality, published=True),
+        status=Application.Status.APPROVED,
+        purpose="Verf",
+        amount=Decimal(500),
+        awarded=Decimal(500),
+        submitted_at=timezone.now(),
+        decided_at=timezone.now(),
+        grant=Application.Grant.ACCOUNTED,
+    )
+    Accountability.objects.create(
+        application=accounted,
+        done="Geverfd.",
+        spent=Decimal(500),
+        submitted_at=timezone.now(),
+    )
+    Round.objects.filter(pk=round_.pk).update(awarded=Decimal(2500))
     # A draft of the owner and a submitted application of another initiative for the manager.
     draft = Application.objects.create(round=round_, initiative=initiative, purpose="Gereedschap")
     other = InitiativeFactory(name="Buurthuis West", municipality=west.municipality, published=True)
@@ -117,6 +147,8 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
     )
     Round.objects.filter(pk=round_.pk).update(reserved=Decimal(600))
     return {
+        "award": award,
+        "accounted": accounted,
         "draft_application": draft,
         "submitted_application": submitted,
         "fund_manager": manager_of(round_),
@@ -182,6 +214,12 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     visit("funding for an initiative", f"/initiatieven/{initiative.slug}/regelingen/")
     draft = neighbourhood["draft_application"]
     visit("application form", f"/initiatieven/{initiative.slug}/aanvragen/{draft.pk}/")
+    award = neighbourhood["award"]
+    visit("award page", f"/initiatieven/{initiative.slug}/aanvragen/{award.pk}/")
+    visit(
+        "accountability form",
+        f"/initiatieven/{initiative.slug}/aanvragen/{award.pk}/verantwoording/",
+    )
     # A refused month: more hours per activity than the month's volunteer hours
     page.goto(f"/initiatieven/{initiative.slug}/activiteit/")
     page.locator("#id_volunteer_hours").fill("1")
@@ -197,6 +235,8 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     visit("applications to decide", "/mijn/regelingen/")
     submitted = neighbourhood["submitted_application"]
     visit("application to decide", f"/mijn/regelingen/aanvragen/{submitted.pk}/")
+    accounted = neighbourhood["accounted"]
+    visit("accountability to settle", f"/mijn/regelingen/aanvragen/{accounted.pk}/verantwoording/")
 
     # And LSA staff preview another method version on the profile
     context.clear_cookies()
