@@ -5,7 +5,7 @@ kept on the application)."""
 import datetime
 
 from common.mail import mail_send as _send
-from funding.models import Application
+from funding.models import Application, CommitteeMember
 
 
 def _manager_emails(application: Application) -> list[str]:
@@ -50,3 +50,8 @@ def decided(application: Application) -> None:
 def extended(application: Application) -> None:
     """To the applicants: the decision takes longer, until when and why."""
     _send("funding_extended", {"application": application}, _applicant_emails(application))
+
+
+def committee_granted(member: CommitteeMember) -> None:
+    """To the new committee member: which round they review, and where."""
+    _send("funding_committee_granted", {"member": member}, [member.user.email])
