@@ -481,3 +481,31 @@ def test_the_decision_due_counts_from_the_day_after_closing():
     )
     application = submitted(round_)
     assert application.decision_due == term_end(round_.closes_on, 5, "days")
+
+
+# --- AVG ----------------------------------------------------------------------------------
+
+
+def test_a_members_grants_and_reviews_are_exported_and_erased_pseudonymised():
+    from privacy.services import person_erase, person_export
+
+    round_ = make_committee_round()
+    application = submitted(round_)
+    member = committee_member_of(round_)
+    member.full_name = "Ans Jansen"
+    member.save()
+    review(application, member, [4, 2], "yes", comment="Ans Jansen vindt dit goed.")
+    exported = person_export(user=member)
+    assert [g["round"] for g in exported["committee_grants"]] == [round_.name]
+    assert exported["funding_reviews"][0]["scores"] == {"Criterium 1": 4, "Criterium 2": 2}
+    erasure = person_erase(user=member)
+    kept = Review.objects.get()
+    assert (kept.reviewer, kept.recommendation, kept.comment) == (
+        None,
+        "yes",
+        "[verwijderd] vindt dit goed.",
+    )
+    assert not kept.history.filter(reviewer_id=member.pk).exists()
+    assert not CommitteeMember.objects.exists()
+    assert erasure.counts["committee_grants_deleted"] == 1
+    assert erasure.counts["funding_reviews_pseudonymised"] == 1
