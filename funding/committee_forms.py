@@ -53,6 +53,10 @@ class RoundForm(AccessibleModelForm):
         self.fields["method_version"].queryset = MethodVersion.objects.filter(
             published_at__isnull=False
         ).order_by("-valid_from")
+        # A callable default makes Django add a hidden "initial-" copy that takes the help
+        # text's aria-describedby, which a hidden input may not carry; has_changed is unused.
+        for name in ("scope_codes", "handprint_sdgs"):
+            self.fields[name].show_hidden_initial = False
 
     def clean_scope_codes(self) -> list[str]:
         return [code.strip().upper() for code in self.cleaned_data["scope_codes"] if code.strip()]
