@@ -195,6 +195,19 @@ def _reviewable(user: User, application: Application) -> Application:
     return application
 
 
+def _review_put(application: Application, user: User, **values: object) -> Review:
+    """The member's one review of the application, created or replaced, validated before it
+    is written; its scores removed (the caller writes new ones)."""
+    review = Review.objects.filter(application=application, reviewer=user).first()
+    review = review or Review(application=application, reviewer=user)
+    for name, value in values.items():
+        setattr(review, name, value)
+    review.full_clean()
+    review.save()
+    review.scores.all().delete()
+    return review
+
+
 @transaction.atomic
 def review_save(
     *,
@@ -221,18 +234,14 @@ def review_save(
         errors["recommendation"] = _("Recommend yes, maybe or no.")
     if errors:
         raise ValidationError(errors)
-    review, _created = Review.objects.update_or_create(
-        application=application,
-        reviewer=user,
-        defaults={
-            "conflict": False,
-            "conflict_reason": "",
-            "recommendation": recommendation,
-            "comment": comment.strip(),
-        },
+    review = _review_put(
+        application,
+        user,
+        conflict=False,
+        conflict_reason="",
+        recommendation=recommendation,
+        comment=comment.strip(),
     )
-    review.full_clean()
-    review.scores.all().delete()
     Score.objects.bulk_create(
         Score(review=review, criterion=criterion, score=scores[criterion.pk])
         for criterion in criteria
@@ -247,19 +256,14 @@ def review_conflict_declare(*, user: User, application: Application, reason: str
     application = _reviewable(user, application)
     if not reason.strip():
         raise ValidationError({"reason": _("Say briefly why (the fund manager reads it).")})
-    review, _created = Review.objects.update_or_create(
-        application=application,
-        reviewer=user,
-        defaults={
-            "conflict": True,
-            "conflict_reason": reason.strip(),
-            "recommendation": "",
-            "comment": "",
-        },
+    return _review_put(
+        application,
+        user,
+        conflict=True,
+        conflict_reason=reason.strip(),
+        recommendation="",
+        comment="",
     )
-    review.full_clean()
-    review.scores.all().delete()
-    return review
 
 
 @transaction.atomic
@@ -300,7 +304,9 @@ def applications_for_committee(user: User, round_: Round) -> QuerySet[Applicatio
         raise PermissionDenied
     return (
         round_.applications.filter(status__in=SHOWN_TO_COMMITTEE)
-        .exclude(reviews__reviewer=user, reviews__conflict=True)
+        # One subquery: an exclude() over two conditions on `reviews` could match them on two
+        # different reviews (someone else's conflict would hide it too).
+        .exclude(pk__in=Review.objects.filter(reviewer=user, conflict=True).values("application"))
         .select_related("initiative")
         .prefetch_related(
             Prefetch("reviews", queryset=Review.objects.filter(reviewer=user), to_attr="mine")

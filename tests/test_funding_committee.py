@@ -509,3 +509,21 @@ def test_a_members_grants_and_reviews_are_exported_and_erased_pseudonymised():
     assert not CommitteeMember.objects.exists()
     assert erasure.counts["committee_grants_deleted"] == 1
     assert erasure.counts["funding_reviews_pseudonymised"] == 1
+
+
+def test_another_members_conflict_does_not_hide_the_application_from_a_reviewer():
+    round_ = make_committee_round()
+    application = submitted(round_)
+    member, other = committee_member_of(round_), committee_member_of(round_)
+    review(application, member, [3, 3])
+    committee.review_conflict_declare(user=other, application=application, reason="Buren")
+    assert list(committee.applications_for_committee(member, round_)) == [application]
+    assert list(committee.applications_for_committee(other, round_)) == []
+
+
+def test_an_overlong_comment_is_refused_before_anything_is_written():
+    round_ = make_committee_round()
+    application = submitted(round_)
+    with pytest.raises(ValidationError):
+        review(application, committee_member_of(round_), [3, 3], comment="x" * 5_001)
+    assert not Review.objects.exists()
