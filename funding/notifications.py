@@ -5,7 +5,7 @@ kept on the application)."""
 import datetime
 
 from common.mail import mail_send as _send
-from funding.models import Application
+from funding.models import Application, CommitteeMember
 
 
 def _manager_emails(application: Application) -> list[str]:
@@ -90,3 +90,6 @@ def settled(application: Application, *, objection: str) -> None:
         {"application": application, "objection": objection},
         _applicant_emails(application),
     )
+def committee_granted(member: CommitteeMember) -> None:
+    """To the new committee member: which round they review, and where."""
+    _send("funding_committee_granted", {"member": member}, [member.user.email])

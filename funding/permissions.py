@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
-from funding.models import Application, Fund
+from funding.models import Application, Fund, Round
 from initiatives.models import Initiative
 from initiatives.permissions import is_owner
 
@@ -48,3 +48,22 @@ def can_read_receipts(user: AnyUser, application: Application) -> bool:
 def can_settle(user: AnyUser, application: Application) -> bool:
     """A manager of the award's own fund settles and reclaims it."""
     return is_fund_manager(user, application.round.fund)
+# --- Committee-ranked rounds (issue #21) ---------------------------------------------------
+
+
+def is_committee_member(user: AnyUser, round_: Round) -> bool:
+    """Granted for this round by its fund's manager; sees its applications without personal
+    fields (never staff by that grant, no second factor needed)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return round_.committee.filter(user=user).exists()
+
+
+def can_review(user: AnyUser, application: Application) -> bool:
+    """A committee member of the application's round, for a submitted application that they
+    have not declared a conflict of interest on (a conflict hides it from them entirely)."""
+    if application.status in (Application.Status.DRAFT, Application.Status.WITHDRAWN):
+        return False
+    if not is_committee_member(user, application.round):
+        return False
+    return not application.reviews.filter(reviewer=user, conflict=True).exists()

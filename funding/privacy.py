@@ -1,17 +1,19 @@
 """The funding app's part of a person's data (AVG): the funds they manage, the applications
-they started and the accountabilities they submitted.
+they started, the accountabilities they submitted, the committees they are in and the reviews
+they gave.
 
 On erasure an application that was never awarded loses its payee name and IBAN; an award is
 kept seven years (the funder's bookkeeping duty, AVG art. 17(3)(b)) and pseudonymised: the
 link to the person goes (created_by is SET_NULL with the account) and the payee name is
-redacted where it names them. docs/funding.md.
+redacted where it names them. Committee grants are deleted; reviews are kept (the fund's
+decisions rest on them), no longer linked to the reviewer. docs/funding.md.
 """
 
 from typing import Any
 
 from accounts.models import User
-from common.personal_data import REDACTED, PersonalDataPart, deleting, iso
-from funding.models import AWARDED, Accountability, Application
+from common.personal_data import REDACTED, PersonalDataPart, deleting, iso, redact_text
+from funding.models import AWARDED, Accountability, Application, Review
 
 
 def _fund_grants_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
@@ -134,4 +136,72 @@ FUNDING_ACCOUNTABILITIES = PersonalDataPart(
     export=_accountabilities_export,
     erase=_accountabilities_erase,
     counts=("funding_accountabilities_pseudonymised",),
+)
+
+
+# --- Committee-ranked rounds (issue #21) ---------------------------------------------------
+
+
+def _committee_grants_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "fund": grant.round.fund.name,
+            "round": grant.round.name,
+            "granted_at": iso(grant.granted_at),
+        }
+        for grant in user.committee_grants.select_related("round__fund").order_by("pk")
+    ]
+
+
+COMMITTEE_GRANTS = PersonalDataPart(
+    key="committee_grants",
+    app="funding",
+    export=_committee_grants_export,
+    erase=deleting(lambda user, addresses: user.committee_grants.all(), "committee_grants_deleted"),
+    counts=("committee_grants_deleted",),
+)
+
+
+def _reviews_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
+    reviews = (
+        Review.objects.filter(reviewer=user)
+        .select_related("application__round__fund", "application__initiative")
+        .prefetch_related("scores__criterion")
+        .order_by("pk")
+    )
+    return [
+        {
+            "fund": review.application.round.fund.name,
+            "round": review.application.round.name,
+            "initiative": review.application.initiative.name,
+            "conflict_of_interest": review.conflict,
+            "conflict_reason": review.conflict_reason,
+            "recommendation": review.recommendation,
+            "comment": review.comment,
+            "scores": {score.criterion.name: score.score for score in review.scores.all()},
+            "updated_at": iso(review.updated_at),
+        }
+        for review in reviews
+    ]
+
+
+def _reviews_erase(
+    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
+) -> None:
+    """Reviews are part of the fund's decisions, so they stay, pseudonymised: no longer linked
+    to the reviewer (in the audit trail too), their name and addresses gone from the text."""
+    theirs = Review.objects.filter(reviewer=user)
+    ids = list(theirs.values_list("pk", flat=True))
+    counts["funding_reviews_pseudonymised"] += len(ids)
+    Review.history.model.objects.filter(reviewer=user).update(reviewer=None)
+    redact_text(Review, ["comment", "conflict_reason"], needles)
+    theirs.update(reviewer=None)
+
+
+FUNDING_REVIEWS = PersonalDataPart(
+    key="funding_reviews",
+    app="funding",
+    export=_reviews_export,
+    erase=_reviews_erase,
+    counts=("funding_reviews_pseudonymised",),
 )

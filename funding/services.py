@@ -149,6 +149,16 @@ def application_submit(
     now = timezone.now()
     application.eligibility = [check.as_dict() for check in checks]
     application.submitted_at = now
+    if round_.is_committee:
+        # A committee decides all applications together after the window: nothing is
+        # reserved, nobody waits, and the decision term runs from the day after it closes.
+        application.status = Status.SUBMITTED
+        application.decision_due = term_end(
+            round_.closes_on, round_.decision_term, round_.decision_term_unit
+        )
+        application.save()
+        notifications.submitted(application)
+        return application
     application.decision_due = term_end(today, round_.decision_term, round_.decision_term_unit)
     nobody_waiting = not round_.applications.filter(status=Status.WAITING).exists()
     if round_.available >= application.amount and nobody_waiting:
@@ -215,6 +225,8 @@ def application_decide(
     if not decision.strip() or not grounds.strip():
         raise ValidationError(_("Write the decision and its grounds."))
     holds = application.status == Status.SUBMITTED
+    if round_.is_committee and timezone.localdate() <= round_.closes_on:
+        raise ValidationError(_("A committee round is decided after it closes."))
     if outcome == Status.MORE_INFO:
         application.status = Status.MORE_INFO
         application.decision, application.grounds = decision, grounds
@@ -235,6 +247,18 @@ def application_decide(
         awarded = None
     else:
         raise ValidationError(_("Unknown decision."))
+    # A committee round reserves nothing: an award takes what the pot has left, or is refused
+    # (the round is locked, so two awards cannot both take the last of it).
+    if round_.is_committee and awarded is not None and awarded > round_.available:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "The pot has %(left)s left; an award of %(amount)s does not fit. "
+                    "Approve less, or reject."
+                )
+                % {"left": f"€ {round_.available:.2f}", "amount": f"€ {awarded:.2f}"}
+            }
+        )
     released = application.reserved
     application.status = outcome
     application.awarded = awarded
@@ -251,7 +275,7 @@ def application_decide(
     application.save()
     _pot_update(round_, reserved=F("reserved") - released, awarded=F("awarded") + (awarded or 0))
     notifications.decided(application)
-    if released != (awarded or 0):
+    if released != (awarded or 0) and not round_.is_committee:
         _promote_waiting(round_)
     return application
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funding import views, views_accountability
+from funding import views, views_accountability, views_committee
 
 urlpatterns = [
     path("regelingen/", views.rounds, name="funding_rounds"),
@@ -50,5 +50,45 @@ urlpatterns = [
         "mijn/regelingen/aanvragen/<int:pk>/verantwoording/terugvorderen/",
         views_accountability.manager_reclaim,
         name="funding_manage_reclaim",
+    ),
+    # Committee-ranked rounds (issue #21): the fund manager's rounds and reviews side by side.
+    path("mijn/regelingen/rondes/nieuw/", views_committee.round_new, name="funding_round_new"),
+    path(
+        "mijn/regelingen/rondes/<int:pk>/bewerken/",
+        views_committee.round_edit,
+        name="funding_round_edit",
+    ),
+    path(
+        "mijn/regelingen/rondes/<int:pk>/criteria/",
+        views_committee.round_criteria,
+        name="funding_round_criteria",
+    ),
+    path(
+        "mijn/regelingen/rondes/<int:pk>/commissie/",
+        views_committee.round_committee,
+        name="funding_round_committee",
+    ),
+    path(
+        "mijn/regelingen/rondes/<int:pk>/commissie/<int:member_pk>/intrekken/",
+        views_committee.round_committee_revoke,
+        name="funding_round_committee_revoke",
+    ),
+    path(
+        "mijn/regelingen/rondes/<int:pk>/beoordelingen/",
+        views_committee.round_reviews,
+        name="funding_round_reviews",
+    ),
+    # Committee members: the applications without personal fields, and their reviews.
+    path("mijn/commissie/", views_committee.committee_overview, name="funding_committee"),
+    path(
+        "mijn/commissie/rondes/<int:pk>/",
+        views_committee.committee_round,
+        name="funding_committee_round",
+    ),
+    path("mijn/commissie/aanvragen/<int:pk>/", views_committee.review, name="funding_review"),
+    path(
+        "mijn/commissie/aanvragen/<int:pk>/belangenverstrengeling/",
+        views_committee.review_conflict,
+        name="funding_review_conflict",
     ),
 ]

@@ -145,6 +145,11 @@ def application_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _submitted_message(application: Application) -> str:
+    if application.round.is_committee:
+        return _(
+            "Your application is submitted. A committee reviews all applications of this round "
+            "together after it closes; a decision follows by %(day)s."
+        ) % {"day": date_format(application.due, "j F Y")}
     if application.status == Application.Status.WAITING:
         return _(
             "Your application is submitted. The pot has too little left now: it waits its "
@@ -215,6 +220,9 @@ def manager_application(request: HttpRequest, pk: int) -> HttpResponse:
     """One application for its fund's manager: everything, payee and IBAN included; the
     decision and the extension."""
     application = _managed(request, pk)
+    round_ = application.round
+    # A committee round is decided after it closes (its reviews side by side first).
+    decidable = not round_.is_committee or timezone.localdate() > round_.closes_on
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -237,7 +245,7 @@ def manager_application(request: HttpRequest, pk: int) -> HttpResponse:
         "funding/manage_application.html",
         {
             "application": application,
-            "form": form if application.status in services.OPEN else None,
+            "form": form if application.status in services.OPEN and decidable else None,
             "extension_form": ExtensionForm(),
             "budget": application.budget_lines.all(),
         },

@@ -397,6 +397,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             ),
             # By the relation's name: initiatives sits below funding in the layers.
             "managed_funds": request.user.managed_funds.order_by("name"),
+            "in_a_committee": request.user.committee_grants.exists(),
         },
     )
 

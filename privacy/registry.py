@@ -23,6 +23,7 @@ PARTS: tuple[PersonalDataPart, ...] = (
     accounts.EMAIL_ADDRESSES,
     accounts.OFFICER_GRANTS,
     funding.FUND_MANAGER_GRANTS,
+    funding.COMMITTEE_GRANTS,
     accounts.API_TOKENS,
     accounts.TWO_FACTOR_AUTHENTICATORS,
     history.SESSIONS,
@@ -40,4 +41,5 @@ PARTS: tuple[PersonalDataPart, ...] = (
     members.MEMBER_CONTACTS,
     funding.FUNDING_APPLICATIONS,
     funding.FUNDING_ACCOUNTABILITIES,
+    funding.FUNDING_REVIEWS,
 )

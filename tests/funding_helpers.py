@@ -7,7 +7,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from funding.accountability import accountability_submit
-from funding.models import Application, BudgetLine, Fund, FundManager, Round
+from funding.models import (
+    Application,
+    BudgetLine,
+    CommitteeMember,
+    Criterion,
+    Fund,
+    FundManager,
+    Round,
+)
 from funding.services import application_start, application_submit, application_update
 from impact.methods import current_version
 from initiatives.models import Initiative
@@ -135,3 +143,43 @@ def accounted_award(
     )
     application.refresh_from_db()
     return application, owner
+
+
+def make_committee_round(pot: str = "10000", criteria: int = 2, **fields: object) -> Round:
+    """A committee-ranked round open today and closing in two weeks, with `criteria` criteria
+    (highest score 5; weights 1, 2, …)."""
+    today = timezone.localdate()
+    values = {
+        "mode": Round.Mode.COMMITTEE,
+        "slug": f"commissie-{Round.objects.count()}",
+        "opens_on": today - datetime.timedelta(days=7),
+        "closes_on": today + datetime.timedelta(days=14),
+        **fields,
+    }
+    round_ = make_round(pot, **values)
+    for position in range(criteria):
+        Criterion.objects.create(
+            round=round_,
+            name=f"Criterium {position + 1}",
+            max_score=5,
+            weight=position + 1,
+            position=position,
+        )
+    return round_
+
+
+def committee_member_of(round_: Round):
+    """A new account in the round's committee (not staff, no other grant)."""
+    member = UserFactory()
+    CommitteeMember.objects.create(round=round_, user=member)
+    return member
+
+
+def close_round(round_: Round) -> Round:
+    """Moves the round's window into the past, so it may be decided."""
+    today = timezone.localdate()
+    Round.objects.filter(pk=round_.pk).update(
+        opens_on=today - datetime.timedelta(days=30), closes_on=today - datetime.timedelta(days=1)
+    )
+    round_.refresh_from_db()
+    return round_

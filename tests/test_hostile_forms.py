@@ -29,6 +29,7 @@ from PIL import Image
 
 from accounts.api_auth import api_token_create
 from accounts.models import OfficerGrant
+from funding.models import FundManager
 from funding.services import application_start, application_submit
 from initiatives.models import Initiative, InitiativePhoto, Need
 from initiatives.services import owner_invite, photo_add, report_reminder_token
@@ -41,7 +42,9 @@ from tests.factories import (
 )
 from tests.funding_helpers import (
     accounted_award,
+    committee_member_of,
     complete_draft,
+    make_committee_round,
     make_round,
     manager_of,
     paid_award,
@@ -92,13 +95,18 @@ class World:
     round: object
     draft_application: object  # the owner's, of `initiative`
     submitted_application: object  # waiting for the manager's decision
+    # A committee round of another fund `manager` manages, `member` in its committee.
+    committee_round: object = None
+    member: object = None
+    committee_application: object = None  # submitted in the committee round
 
 
 @dataclass
 class Walk:
     """How to walk one route: who posts, where its form is rendered, what a valid post holds."""
 
-    # "owner", "staff", "manager" (of the fund), "visitor" (signed in, not an owner), "anonymous"
+    # "owner", "staff", "manager" (of the fund), "visitor" (signed in, not an owner),
+    # "member" (of the committee round's committee), "anonymous"
     user: str
     path: Callable[[World], str]
     form_page: Callable[[World], str] | None = None  # default: the route's own path
@@ -211,6 +219,38 @@ WALKS: dict[str, Walk] = {
         "manager", lambda w: f"/mijn/regelingen/aanvragen/{w.submitted_application.pk}/verlengen/",
         form_page=lambda w: f"/mijn/regelingen/aanvragen/{w.submitted_application.pk}/",
         valid=lambda w: {"reason": "We wachten op een offerte."}),
+    "mijn/regelingen/rondes/nieuw/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/rondes/nieuw/?fonds={w.round.fund.slug}",
+        valid=lambda w: {**ROUND_FORM, "method_version": str(w.round.method_version_id)}),
+    "mijn/regelingen/rondes/<int:pk>/bewerken/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/rondes/{w.committee_round.pk}/bewerken/"),
+    "mijn/regelingen/rondes/<int:pk>/criteria/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/rondes/{w.committee_round.pk}/criteria/",
+        valid=lambda w: {"criteria-2-name": "Draagvlak", "criteria-2-max_score": "5",
+                         "criteria-2-weight": "2", "criteria-2-position": "3"},
+        walked=lambda name: not re.match(r"criteria-[1-9]-", name)),
+    "mijn/regelingen/rondes/<int:pk>/commissie/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/rondes/{w.committee_round.pk}/commissie/",
+        valid=lambda w: {"email": w.owner.email}),
+    "mijn/regelingen/rondes/<int:pk>/beoordelingen/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/rondes/{w.committee_round.pk}/beoordelingen/"),
+    "mijn/commissie/aanvragen/<int:pk>/": Walk(
+        "member", lambda w: f"/mijn/commissie/aanvragen/{w.committee_application.pk}/",
+        valid=lambda w: {"recommendation": "maybe", "comment": "Mooi plan.", **{
+            f"score_{c.pk}": "3" for c in w.committee_round.criteria.all()}}),
+    "mijn/commissie/aanvragen/<int:pk>/belangenverstrengeling/": Walk(
+        "member",
+        lambda w: f"/mijn/commissie/aanvragen/{w.committee_application.pk}/belangenverstrengeling/",
+        form_page=lambda w: f"/mijn/commissie/aanvragen/{w.committee_application.pk}/",
+        valid=lambda w: {"reason": "Mijn buren."}),
+}  # fmt: skip
+
+ROUND_FORM = {
+    "name": "Buurtbudget", "slug": "buurtbudget", "mode": "committee", "opens_on": "2027-03-01",
+    "closes_on": "2027-04-30", "pot": "20000", "min_award": "250", "max_award": "2500",
+    "max_awards_per_year": "1", "scope_from": "primary", "decision_term": "6",
+    "decision_term_unit": "weeks", "extension_term": "0", "extension_term_unit": "weeks",
+    "payment_term": "4", "payment_term_unit": "weeks", "accountability_months": "6",
 }  # fmt: skip
 
 APPLICATION_FORM = {
@@ -273,6 +313,11 @@ NOT_WALKED: dict[str, str] = {
     "mijn/regelingen/": NO_FORM,
     "initiatieven/<slug:slug>/aanvragen/<int:pk>/verantwoording/bonnen/<int:receipt_pk>/": (
         NO_FORM + ": a receipt's download"
+    ),
+    "mijn/commissie/": NO_FORM,
+    "mijn/commissie/rondes/<int:pk>/": NO_FORM,
+    "mijn/regelingen/rondes/<int:pk>/commissie/<int:member_pk>/intrekken/": (
+        "takes no field (test_funding_committee.py posts it)"
     ),
     "initiatieven/<slug:slug>/aanvragen/<int:pk>/intrekken/": (
         "takes no field (test_funding_pages.py posts it)"
@@ -547,15 +592,23 @@ def world(reference_data, tmp_path, settings) -> World:
     draft_application = application_start(user=owner, initiative=initiative, round_=round_)
     submitted, applicant = complete_draft(round_)
     application_submit(application=submitted, user=applicant)
+    committee_round = make_committee_round()
+    FundManager.objects.create(fund=committee_round.fund, user=manager)
+    member = committee_member_of(committee_round)
+    in_committee, applicant = complete_draft(committee_round)
+    application_submit(application=in_committee, user=applicant)
     return World(
         owner, staff, initiative, draft, need, photo, invitation.token, token.pk,
-        manager, round_, draft_application, submitted,
+        manager, round_, draft_application, submitted, committee_round, member, in_committee,
     )  # fmt: skip
 
 
 def _client(world: World, user: str) -> Client:
     client = Client(raise_request_exception=False)
-    users = {"owner": world.owner, "staff": world.staff, "manager": world.manager}
+    users = {
+        "owner": world.owner, "staff": world.staff, "manager": world.manager,
+        "member": world.member,
+    }  # fmt: skip
     if user == "visitor":
         users["visitor"] = UserFactory(email="mede@example.org")
     if user in users:

@@ -22,7 +22,17 @@ from PIL import Image
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, OfficerGrant
 from funding.accountability import ReceiptUpload, accountability_save
-from funding.models import Accountability, Application, BudgetLine, Receipt, Round
+from funding.committee import review_conflict_declare
+from funding.models import (
+    Accountability,
+    Application,
+    BudgetLine,
+    CommitteeMember,
+    Criterion,
+    Receipt,
+    Review,
+    Round,
+)
 from impact.models import IndicatorQuantity, InitiativeActivity
 from initiatives.models import (
     ActivityReport,
@@ -36,7 +46,14 @@ from initiatives.models import (
 from initiatives.services import owner_invite
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
-from tests.funding_helpers import make_round, manager_of, paid_award, submitted_application
+from tests.funding_helpers import (
+    committee_member_of,
+    make_committee_round,
+    make_round,
+    manager_of,
+    paid_award,
+    submitted_application,
+)
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
 from tests.urlconf import url_patterns
 
@@ -111,6 +128,21 @@ ACCOUNTABILITY_MANAGER_ROUTES = {
     "funding_manage_accountability": ("get", "post"),
     "funding_manage_reclaim": ("post",),
 }
+# A committee round's pages for its fund's managers, and its committee members' pages (not
+# for an application they declared a conflict on): everyone else gets 404
+# (test_no_one_else_reaches_a_committee_round).
+FUNDING_ROUND_MANAGER_ROUTES = {
+    "funding_round_edit": ("get", "post"),
+    "funding_round_criteria": ("get", "post"),
+    "funding_round_committee": ("get", "post"),
+    "funding_round_committee_revoke": ("post",),
+    "funding_round_reviews": ("get", "post"),
+}
+FUNDING_COMMITTEE_ROUTES = {
+    "funding_committee_round": ("get",),
+    "funding_review": ("get", "post"),
+    "funding_review_conflict": ("post",),
+}
 # Parameterised routes anyone may read (drafts 404 there: tested below for the profile).
 PUBLIC_ROUTES = {
     "initiative_detail",
@@ -160,6 +192,8 @@ def test_every_parameterised_route_is_classified():
         | FUNDING_MANAGER_ROUTES.keys()
         | ACCOUNTABILITY_OWNER_ROUTES.keys()
         | ACCOUNTABILITY_MANAGER_ROUTES.keys()
+        | FUNDING_ROUND_MANAGER_ROUTES.keys()
+        | FUNDING_COMMITTEE_ROUTES.keys()
         | PUBLIC_ROUTES
     )
     unclassified = [
@@ -624,3 +658,75 @@ def test_no_one_else_reaches_an_accountability_or_its_receipts(
     client.force_login(accountability_victim["manager"])  # the fund's own manager does get in
     assert client.get(paths["funding_manage_accountability"]).status_code == 200
     assert client.get(paths["funding_receipt"]).status_code == 200
+
+
+COMMITTEE_ATTACKERS = [
+    *ATTACKER_ROLES,
+    "another fund's manager",
+    "another round's committee member",
+    "a committee member with a conflict",
+]
+
+
+@pytest.mark.parametrize("attacker_role", COMMITTEE_ATTACKERS)
+def test_no_one_else_reaches_a_committee_round(victim, attackers, funding_victim, attacker_role):
+    # Given the victim's application in a committee round with a member and a reviewed criterion
+    round_ = make_committee_round()
+    application = submitted_application(
+        round_, victim["initiatives"]["published"]["initiative"], victim["owner"]
+    )
+    member = committee_member_of(round_)
+    grant = CommitteeMember.objects.get(user=member)
+    if attacker_role == "another fund's manager":
+        attacker = manager_of(make_round())
+    elif attacker_role == "another round's committee member":
+        attacker = committee_member_of(make_committee_round())
+    elif attacker_role == "a committee member with a conflict":
+        attacker = committee_member_of(round_)
+        review_conflict_declare(user=attacker, application=application, reason="Buren")
+    else:
+        attacker = attackers[attacker_role]
+    client = Client()
+    client.force_login(attacker)
+    manager_paths = {
+        "funding_round_edit": f"/mijn/regelingen/rondes/{round_.pk}/bewerken/",
+        "funding_round_criteria": f"/mijn/regelingen/rondes/{round_.pk}/criteria/",
+        "funding_round_committee": f"/mijn/regelingen/rondes/{round_.pk}/commissie/",
+        "funding_round_committee_revoke": (
+            f"/mijn/regelingen/rondes/{round_.pk}/commissie/{grant.pk}/intrekken/"
+        ),
+        "funding_round_reviews": f"/mijn/regelingen/rondes/{round_.pk}/beoordelingen/",
+    }
+    review_page = f"/mijn/commissie/aanvragen/{application.pk}/"
+    committee_paths = {
+        "funding_review": review_page,
+        "funding_review_conflict": f"{review_page}belangenverstrengeling/",
+    }
+    if attacker_role != "a committee member with a conflict":  # they do see the round
+        committee_paths["funding_committee_round"] = f"/mijn/commissie/rondes/{round_.pk}/"
+    data = {
+        "funding_round_edit": {"name": "Overgenomen", "pot": "1"},
+        "funding_round_committee": {"email": attacker.email},
+        "funding_review": {"recommendation": "yes"},
+        "funding_review_conflict": {"reason": "Overgenomen"},
+    }
+    watched = [Application, Round, Criterion, CommitteeMember, Review]
+    before = {m.__name__: list(m.objects.order_by("pk").values()) for m in watched}
+    tried = []
+    routes = {**FUNDING_ROUND_MANAGER_ROUTES, **FUNDING_COMMITTEE_ROUTES}
+    for route, path in {**manager_paths, **committee_paths}.items():
+        for method in routes[route]:
+            if method == "post":
+                response = client.post(path, data.get(route, {}))
+            else:
+                response = client.get(path)
+            tried.append((route, method, response.status_code))
+    assert [t for t in tried if t[2] != 404] == []
+    assert {m.__name__: list(m.objects.order_by("pk").values()) for m in watched} == before
+    # The round's own member reviews; its fund's own manager edits (and neither the other's)
+    client.force_login(member)
+    assert client.get(review_page).status_code == 200
+    assert client.get(manager_paths["funding_round_edit"]).status_code == 404
+    client.force_login(manager_of(round_))
+    assert client.get(manager_paths["funding_round_edit"]).status_code == 200
+    assert client.get(review_page).status_code == 404

@@ -15,7 +15,14 @@ from funding.models import Application
 from impact.models import Activity, IndicatorQuantity
 from initiatives.models import ActivityReport, Initiative, Need, Ownership
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
-from tests.funding_helpers import make_round, manager_of, paid_award, submitted_application
+from tests.funding_helpers import (
+    committee_member_of,
+    make_committee_round,
+    make_round,
+    manager_of,
+    paid_award,
+    submitted_application,
+)
 from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
@@ -465,3 +472,52 @@ def test_who_may_reclaim_an_award(client, world, award, role, reclaim):
     assert _funding_outcome(client, world, role, "post", url, data) == reclaim
     application.refresh_from_db()
     assert (application.grant == Application.Grant.RECLAIMED) is (role == "fund_manager")
+
+
+# --- Committee-ranked rounds (issue #21): the committee member and the fund's manager ---------
+
+
+@pytest.fixture
+def committee_round(world):
+    """The resident's application in a committee round; `committee_member` is in its committee,
+    `fund_manager` manages its fund, `other_fund_manager` another fund."""
+    people, make = world
+    initiative = make(published=True, legal_form=Initiative.LegalForm.FOUNDATION)
+    round_ = make_committee_round()
+    people["fund_manager"] = manager_of(round_)
+    people["other_fund_manager"] = manager_of(make_round())
+    people["committee_member"] = committee_member_of(round_)
+    application = submitted_application(round_, initiative, people["resident"])
+    return {"round": round_, "application": application}
+
+
+@pytest.mark.parametrize(
+    ("role", "overview", "review_page", "review", "side_by_side", "round_form"),
+    [
+        ("anonymous", LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+        ("resident", 403, 404, 404, 404, 404),
+        ("other_resident", 403, 404, 404, 404, 404),
+        ("co_owner", 403, 404, 404, 404, 404),
+        ("officer", 403, 404, 404, 404, 404),
+        ("staff", 403, 404, 404, 404, 404),
+        ("fund_manager", 403, 404, 404, 200, 200),
+        ("other_fund_manager", 403, 404, 404, 404, 404),
+        ("committee_member", 200, 200, 302, 404, 404),
+    ],
+)
+def test_who_may_review_and_who_sees_the_reviews(
+    client, world, committee_round, role, overview, review_page, review, side_by_side, round_form
+):
+    round_, application = committee_round["round"], committee_round["application"]
+    page = f"/mijn/commissie/aanvragen/{application.pk}/"
+    scores = {f"score_{c.pk}": "3" for c in round_.criteria.all()}
+    outcome = _funding_outcome
+    assert outcome(client, world, role, "get", "/mijn/commissie/") == overview
+    assert outcome(client, world, role, "get", page) == review_page
+    assert outcome(client, world, role, "post", page, {**scores, "recommendation": "yes"}) == review
+    reviews = f"/mijn/regelingen/rondes/{round_.pk}/beoordelingen/"
+    assert outcome(client, world, role, "get", reviews) == side_by_side
+    edit = f"/mijn/regelingen/rondes/{round_.pk}/bewerken/"
+    assert outcome(client, world, role, "get", edit) == round_form
+    assert application.reviews.exists() is (role == "committee_member")
+    assert not world[0]["committee_member"].is_staff

@@ -41,6 +41,7 @@ from members.permissions import LSA_STAFF_GROUP
 from members.selectors import directory_members
 from places.models import District, Municipality, Neighbourhood, Province
 from tests.factories import InitiativeFactory, UserFactory
+from tests.funding_helpers import committee_member_of, make_committee_round
 from tests.member_factories import MemberOrganisationFactory
 from tests.urlconf import url_patterns
 
@@ -185,6 +186,15 @@ def _samples() -> dict[str, list[dict]]:
         ],
         "funding_manage_accountability": [{"pk": receipt_of.pk}],
         "funding_manage_reclaim": [{"pk": receipt_of.pk}],
+        # Committee rounds: fund managers' and committee members' pages (signed in only).
+        "funding_round_edit": [{"pk": application.round_id}],
+        "funding_round_criteria": [{"pk": application.round_id}],
+        "funding_round_committee": [{"pk": application.round_id}],
+        "funding_round_committee_revoke": [{"pk": application.round_id, "member_pk": 1}],
+        "funding_round_reviews": [{"pk": application.round_id}],
+        "funding_committee_round": [{"pk": application.round_id}],
+        "funding_review": [{"pk": application.pk}],
+        "funding_review_conflict": [{"pk": application.pk}],
         "method_version": [
             {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
         ],
@@ -571,3 +581,30 @@ def test_every_demo_template_declares_activities_of_the_current_method(reference
         always, some = demo_activities_for(pattern.format(place="Zuid"))
         assert always, pattern
         assert set(always + some) <= known, pattern
+
+
+def test_committee_members_never_see_payees_ibans_or_applicants(client, demo):
+    # Given every submitted demo application (payees and IBANs carry the markers) in a
+    # committee round, and one of its committee members
+    round_ = make_committee_round()
+    shown = Application.objects.exclude(
+        status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN]
+    )
+    moved = shown.update(round=round_, reserved=0)
+    assert moved >= 3
+    client.force_login(committee_member_of(round_))
+    # When they read their committee pages and every application
+    pages = ["/mijn/commissie/", f"/mijn/commissie/rondes/{round_.pk}/"]
+    pages += [
+        f"/mijn/commissie/aanvragen/{pk}/"
+        for pk in round_.applications.values_list("pk", flat=True)
+    ]
+    leaks = {}
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        found = _markers_in(response.content.decode())
+        if found:
+            leaks[url] = found
+    # Then no payee, IBAN, name or address of anyone shows
+    assert leaks == {}

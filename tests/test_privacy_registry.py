@@ -36,6 +36,7 @@ EXPORT_KEYS = [
     "email_addresses",
     "officer_grants",
     "fund_manager_grants",
+    "committee_grants",
     "api_tokens",
     "two_factor_authenticators",
     "initiatives",
@@ -51,6 +52,7 @@ EXPORT_KEYS = [
     "member_contacts",
     "funding_applications",
     "funding_accountabilities",
+    "funding_reviews",
 ]
 
 

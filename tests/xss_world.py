@@ -15,15 +15,19 @@ from funding.models import (
     Accountability,
     Application,
     BudgetLine,
+    CommitteeMember,
+    Criterion,
     Fund,
     FundManager,
     Receipt,
+    Review,
     Round,
+    Score,
 )
 from initiatives.models import HelpOffer, Initiative, InitiativeEvent, InitiativePhoto, Need
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
-from tests.funding_helpers import make_round
+from tests.funding_helpers import make_committee_round, make_round
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
 
 # Each one sets window.__xss when it runs (the browser test looks for that).
@@ -82,6 +86,8 @@ FIELDS: dict[type, list[str]] = {
     BudgetLine: ["description"],
     Accountability: ["done", "story"],
     Receipt: ["description"],
+    Criterion: ["name", "description"],
+    Review: ["conflict_reason", "comment"],
 }
 MAX_LENGTHS = {
     (model, name): model._meta.get_field(name).max_length
@@ -182,7 +188,36 @@ def xss_world() -> dict:
         decision_due=timezone.localdate(),
     )
     BudgetLine.objects.create(application=to_decide, description="Hamer", amount=Decimal(600))
+    # A committee round of the same fund, with a review and a declared conflict; the staff
+    # member (its fund manager) is in its committee too, so one client reads both sides. One
+    # criterion: the payload is written into every name, which is unique per round.
+    committee_round = make_committee_round(fund=round_.fund, slug="commissie", criteria=1)
+    to_review = Application.objects.create(
+        round=committee_round,
+        initiative=published,
+        status=Application.Status.SUBMITTED,
+        purpose="Een feest",
+        plan="Plan",
+        amount=Decimal(700),
+        payee_name="Stichting",
+        iban="NL91ABNA0417164300",
+        submitted_at=timezone.now(),
+        decision_due=committee_round.closes_on,
+    )
+    BudgetLine.objects.create(application=to_review, description="Tent", amount=Decimal(700))
+    CommitteeMember.objects.create(round=committee_round, user=staff)
+    reviewer, conflicted = UserFactory(), UserFactory()
+    review = Review.objects.create(
+        application=to_review, reviewer=reviewer, recommendation="yes", comment="Goed"
+    )
+    for criterion in committee_round.criteria.all():
+        Score.objects.create(review=review, criterion=criterion, score=3)
+    Review.objects.create(
+        application=to_review, reviewer=conflicted, conflict=True, conflict_reason="Buren"
+    )
     return {
+        "committee_round": committee_round,
+        "to_review": to_review,
         "award": award,
         "paid": paid,
         "to_decide": to_decide,
@@ -265,4 +300,14 @@ def pages(world: dict) -> list[tuple[str, str, str]]:
         ),
         ("applications to decide", staff, "/mijn/regelingen/"),
         ("application to decide", staff, f"/mijn/regelingen/aanvragen/{world['to_decide'].pk}/"),
+        ("round form", staff, f"/mijn/regelingen/rondes/{world['committee_round'].pk}/bewerken/"),
+        ("criteria", staff, f"/mijn/regelingen/rondes/{world['committee_round'].pk}/criteria/"),
+        (
+            "reviews side by side",
+            staff,
+            f"/mijn/regelingen/rondes/{world['committee_round'].pk}/beoordelingen/",
+        ),
+        ("committee", staff, f"/mijn/regelingen/rondes/{world['committee_round'].pk}/commissie/"),
+        ("committee round", staff, f"/mijn/commissie/rondes/{world['committee_round'].pk}/"),
+        ("review", staff, f"/mijn/commissie/aanvragen/{world['to_review'].pk}/"),
     ]

@@ -13,7 +13,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from funding.models import Accountability, Application, Fund, Receipt, Round
+from funding.committee import review_conflict_declare, review_save
+from funding.models import Accountability, Application, BudgetLine, Fund, Receipt, Round
 from impact.areas import area_aggregates_rebuild
 from impact.methods import current_version, versions_in_use
 from impact.models import Activity
@@ -24,7 +25,7 @@ from places.models import District
 from tests.browser.a11y import PageCheck, axe_run, report, vnu_validate
 from tests.browser.conftest import log_in
 from tests.factories import InitiativeFactory, NeedFactory, UserFactory
-from tests.funding_helpers import manager_of
+from tests.funding_helpers import committee_member_of, make_committee_round, manager_of
 from tests.member_factories import MemberOrganisationFactory, lsa_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -92,7 +93,6 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         purpose="Een kas",
         amount=Decimal(2000),
         awarded=Decimal(2000),
-        grant=Application.Grant.AWARDED,
         submitted_at=timezone.now(),
         decided_at=timezone.now(),
         decision="Toegekend.",
@@ -146,12 +146,41 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         decision_due=timezone.localdate(),
     )
     Round.objects.filter(pk=round_.pk).update(reserved=Decimal(600))
+    # A committee round of the same fund with a reviewed application and a declared conflict.
+    committee_round = make_committee_round(fund=fund, slug="buurtbudget", name="Buurtbudget")
+    reviewed = Application.objects.create(
+        round=committee_round,
+        initiative=other,
+        status=Application.Status.SUBMITTED,
+        purpose="Een buurtfeest",
+        plan="Een feest voor de hele straat.",
+        amount=Decimal(800),
+        payee_name="Stichting Buurthuis West",
+        iban="NL91ABNA0417164300",
+        submitted_at=timezone.now(),
+        decision_due=committee_round.closes_on,
+    )
+    BudgetLine.objects.create(application=reviewed, description="Tent", amount=Decimal(800))
+    committee_member = committee_member_of(committee_round)
+    review_save(
+        user=committee_member_of(committee_round),
+        application=reviewed,
+        scores={c.pk: 3 for c in committee_round.criteria.all()},
+        recommendation="yes",
+        comment="Goed voor de straat.",
+    )
+    review_conflict_declare(
+        user=committee_member_of(committee_round), application=reviewed, reason="Buren"
+    )
     return {
         "award": award,
         "accounted": accounted,
         "draft_application": draft,
         "submitted_application": submitted,
         "fund_manager": manager_of(round_),
+        "committee_member": committee_member,
+        "committee_round": committee_round,
+        "reviewed_application": reviewed,
         "initiative": initiative,
         "resident": resident,
         "province": west.municipality.province_id,
@@ -237,6 +266,20 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     visit("application to decide", f"/mijn/regelingen/aanvragen/{submitted.pk}/")
     accounted = neighbourhood["accounted"]
     visit("accountability to settle", f"/mijn/regelingen/aanvragen/{accounted.pk}/verantwoording/")
+    committee_round = neighbourhood["committee_round"]
+    visit("round form", f"/mijn/regelingen/rondes/{committee_round.pk}/bewerken/")
+    visit("criteria", f"/mijn/regelingen/rondes/{committee_round.pk}/criteria/")
+    visit("reviews side by side", f"/mijn/regelingen/rondes/{committee_round.pk}/beoordelingen/")
+
+    # And a committee member reviews an application
+    context.clear_cookies()
+    log_in(context, neighbourhood["committee_member"], live_server.url)
+    visit("committee round", f"/mijn/commissie/rondes/{committee_round.pk}/")
+    visit("review", f"/mijn/commissie/aanvragen/{neighbourhood['reviewed_application'].pk}/")
+    with page.expect_navigation() as posted:
+        page.get_by_role("button", name="Beoordeling opslaan").click()
+    page.wait_for_selector("[aria-invalid=true], .errorlist", state="attached")
+    checks.append(_check(page, "review with errors", posted.value, axe))
 
     # And LSA staff preview another method version on the profile
     context.clear_cookies()
