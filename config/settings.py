@@ -230,6 +230,7 @@ CELERY_TASK_ROUTES = {
     "initiatives.tasks.report_reminders_daily": {"queue": "mail"},
     "impact.tasks.method_change_mails_daily": {"queue": "mail"},
     "funding.tasks.decision_timers_daily": {"queue": "mail"},
+    "funding.tasks.payment_timers_daily": {"queue": "mail"},
 }
 # Declared, so a worker started without -Q (the tests' in-process workers) consumes them all;
 # an exchange per queue keyed by its name, as Celery would create a missing queue.
@@ -611,5 +612,10 @@ CELERY_BEAT_SCHEDULE = {
     "funding-decision-timers": {
         "task": "funding.tasks.decision_timers_daily",
         "schedule": crontab(minute=0, hour=8),
+    },
+    # Payment terms of awards: one reminder to the fund's managers, one overdue mark.
+    "funding-payment-timers": {
+        "task": "funding.tasks.payment_timers_daily",
+        "schedule": crontab(minute=5, hour=8),
     },
 }

@@ -50,3 +50,23 @@ def decided(application: Application) -> None:
 def extended(application: Application) -> None:
     """To the applicants: the decision takes longer, until when and why."""
     _send("funding_extended", {"application": application}, _applicant_emails(application))
+
+
+def payment_due(application: Application, *, today: datetime.date) -> None:
+    """To the fund's managers: an award is to be paid soon (or is late)."""
+    due = application.payment_due
+    _send(
+        "funding_payment_due",
+        {"application": application, "due": due, "late": due is not None and due < today},
+        _manager_emails(application),
+    )
+
+
+def paid(application: Application) -> None:
+    """To the applicants: the award is paid, how much and when, and when the accountability
+    is due."""
+    _send(
+        "funding_paid",
+        {"application": application, "payment": application.payment},
+        _applicant_emails(application),
+    )

@@ -30,3 +30,14 @@ def can_edit_application(user: AnyUser, application: Application) -> bool:
 def can_view_application(user: AnyUser, application: Application) -> bool:
     """The applicants and the fund's managers; nobody else (it holds a payee and an IBAN)."""
     return can_edit_application(user, application) or is_fund_manager(user, application.round.fund)
+
+
+def can_pay_awards(user: AnyUser, fund: Fund) -> bool:
+    """The fund's managers make its payment batches, download the bank files (payees and
+    IBANs) and mark them paid."""
+    return is_fund_manager(user, fund)
+
+
+def can_read_reports(user: AnyUser, fund: Fund) -> bool:
+    """The fund's managers read its reports (figures without personal data, but internal)."""
+    return is_fund_manager(user, fund)

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from funding.timers import decision_timers
+from funding.timers import decision_timers, payment_timers
 
 
 @shared_task
@@ -9,3 +9,9 @@ def decision_timers_daily() -> dict[str, int]:
     """Overdue marks and reminders of the decision terms (beat, daily)."""
     # Terms end on Amsterdam's calendar days (TIME_ZONE), not UTC's.
     return decision_timers(today=timezone.localdate())
+
+
+@shared_task
+def payment_timers_daily() -> dict[str, int]:
+    """Overdue marks and reminders of the payment terms of awards (beat, daily)."""
+    return payment_timers(today=timezone.localdate())
