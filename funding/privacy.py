@@ -1,17 +1,17 @@
-"""The funding app's part of a person's data (AVG): the funds they manage and the
-applications they started.
+"""The funding app's part of a person's data (AVG): the funds they manage, the applications
+they started and the payments of their awards.
 
 On erasure an application that was never awarded loses its payee name and IBAN; an award is
 kept seven years (the funder's bookkeeping duty, AVG art. 17(3)(b)) and pseudonymised: the
 link to the person goes (created_by is SET_NULL with the account) and the payee name is
-redacted where it names them. docs/funding.md.
+redacted where it names them; so is the payment of an award. docs/funding.md.
 """
 
 from typing import Any
 
 from accounts.models import User
 from common.personal_data import REDACTED, PersonalDataPart, deleting, iso
-from funding.models import AWARDED, Application
+from funding.models import AWARDED, Application, Payment
 
 
 def _fund_grants_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
@@ -78,4 +78,44 @@ FUNDING_APPLICATIONS = PersonalDataPart(
     export=_applications_export,
     erase=_applications_erase,
     counts=("funding_applications_cleared", "funding_awards_pseudonymised"),
+)
+
+
+def _payments_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
+    payments = Payment.objects.filter(application__created_by=user).select_related(
+        "application__round__fund", "application__initiative", "batch"
+    )
+    return [
+        {
+            "initiative": payment.application.initiative.name,
+            "fund": payment.application.round.fund.name,
+            "round": payment.application.round.name,
+            "amount": str(payment.amount),
+            "payee_name": payment.payee_name,
+            "iban": payment.iban,
+            "execution_date": iso(payment.batch.execution_date) if payment.batch else None,
+            "paid_on": iso(payment.paid_on),
+        }
+        for payment in payments.order_by("pk")
+    ]
+
+
+def _payments_erase(
+    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
+) -> None:
+    """A payment is the funder's bookkeeping, kept seven years like its award: only the payee
+    name is redacted where it names the person (the history's copies go with the change
+    history's redaction of their name)."""
+    name = (user.full_name or "").strip()
+    if name:
+        theirs = Payment.objects.filter(application__created_by=user, payee_name__icontains=name)
+        counts["funding_payments_pseudonymised"] += theirs.update(payee_name=REDACTED)
+
+
+FUNDING_PAYMENTS = PersonalDataPart(
+    key="funding_payments",
+    app="funding",
+    export=_payments_export,
+    erase=_payments_erase,
+    counts=("funding_payments_pseudonymised",),
 )

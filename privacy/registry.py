@@ -39,4 +39,5 @@ PARTS: tuple[PersonalDataPart, ...] = (
     outbox.MAILS,
     members.MEMBER_CONTACTS,
     funding.FUNDING_APPLICATIONS,
+    funding.FUNDING_PAYMENTS,
 )

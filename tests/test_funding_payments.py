@@ -30,6 +30,7 @@ from funding.payments import (
 )
 from funding.terms import months_after
 from funding.timers import payment_timers
+from privacy.services import person_erase, person_export
 from tests.funding_helpers import (
     FUND_IBAN,
     IBAN,
@@ -415,3 +416,27 @@ def test_payments_late_or_due_this_week_on_the_overview_in_constant_queries(
     with django_assert_max_num_queries(len(one)):
         html = client.get("/mijn/regelingen/").content.decode()
     assert html.count("betalen uiterlijk") == 4
+
+
+# --- A person's data ----------------------------------------------------------------------
+
+
+def test_a_persons_payments_are_exported_and_kept_pseudonymised_on_erasure(paying):
+    first = paying["awards"][0]
+    owner = first.created_by
+    Application.objects.filter(pk=first.pk).update(payee_name=f"{owner.full_name}, penningmeester")
+    first.refresh_from_db()
+    batch = make_batch(paying)
+
+    exported = person_export(user=owner)["funding_payments"]
+
+    assert [(row["amount"], row["iban"], row["paid_on"]) for row in exported] == [
+        ("1000.00", IBAN, None)
+    ]
+    assert exported[0]["execution_date"] == batch.execution_date.isoformat()
+    erasure = person_erase(user=owner)
+    payment = Payment.objects.get(application=first)
+    assert payment.payee_name == "[verwijderd]"
+    assert (payment.amount, payment.iban) == (1000, IBAN)  # the funder's bookkeeping
+    assert erasure.counts["funding_payments_pseudonymised"] == 1
+    assert not payment.history.filter(payee_name__icontains=owner.full_name).exists()

@@ -50,6 +50,7 @@ EXPORT_KEYS = [
     "mails",
     "member_contacts",
     "funding_applications",
+    "funding_payments",
 ]
 
 
