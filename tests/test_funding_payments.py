@@ -18,6 +18,7 @@ import xmlschema
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from funding.models import Application, Payment, PaymentBatch
 from funding.payments import (
@@ -72,7 +73,7 @@ def make_batch(paying, awards=None, day=None) -> PaymentBatch:
         user=paying["manager"],
         round_=paying["round"],
         applications=awards or paying["awards"],
-        execution_date=day or datetime.date.today() + datetime.timedelta(days=1),
+        execution_date=day or timezone.localdate() + datetime.timedelta(days=1),
     )
 
 
@@ -117,7 +118,7 @@ def test_a_fund_without_an_account_to_pay_from_is_told_where_to_set_it():
             user=manager,
             round_=round_,
             applications=[awarded],
-            execution_date=datetime.date.today(),
+            execution_date=timezone.localdate(),
         )
 
     assert "/beheer/" in refused.value.messages[0] and "rekeninghouder" in str(refused.value)
@@ -130,10 +131,10 @@ def test_only_the_funds_managers_make_a_batch_and_not_for_a_day_gone_by(paying):
             user=manager_of(make_round()),
             round_=paying["round"],
             applications=paying["awards"],
-            execution_date=datetime.date.today(),
+            execution_date=timezone.localdate(),
         )
     with pytest.raises(ValidationError):
-        make_batch(paying, day=datetime.date.today() - datetime.timedelta(days=1))
+        make_batch(paying, day=timezone.localdate() - datetime.timedelta(days=1))
     assert not PaymentBatch.objects.exists()
 
 
@@ -331,7 +332,7 @@ def test_the_fund_manager_makes_a_batch_downloads_it_and_marks_it_paid(client, p
     page = client.get(url).content.decode()
     assert f'value="{first.pk}"' in page and IBAN in page
 
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     response = client.post(url, {"applications": [first.pk], "execution_date": tomorrow})
 
     batch = PaymentBatch.objects.get()
@@ -343,7 +344,7 @@ def test_the_fund_manager_makes_a_batch_downloads_it_and_marks_it_paid(client, p
     xml = client.get(f"/mijn/regelingen/betalingen/{batch.pk}/betaalopdracht.xml")
     assert xml["Content-Disposition"] == f'attachment; filename="{batch.message_id}.xml"'
     xmlschema.XMLSchema(str(XSD)).validate(xml.content.decode())
-    paid = client.post(response["Location"], {"paid_on": datetime.date.today()})
+    paid = client.post(response["Location"], {"paid_on": timezone.localdate()})
     assert paid.status_code == 302
     first.refresh_from_db()
     second.refresh_from_db()
@@ -383,11 +384,11 @@ def test_the_batch_csv_lists_each_payment_for_a_spreadsheet(client, paying):
 def test_bad_batch_input_is_a_form_error_not_a_batch(client, paying):
     client.force_login(paying["manager"])
     url = f"/mijn/regelingen/rondes/{paying['round'].pk}/betalingen/"
-    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
     for data in (
-        {"execution_date": datetime.date.today()},
+        {"execution_date": timezone.localdate()},
         {"applications": [paying["awards"][0].pk], "execution_date": yesterday},
-        {"applications": ["999999", "abc"], "execution_date": datetime.date.today()},
+        {"applications": ["999999", "abc"], "execution_date": timezone.localdate()},
     ):
         response = client.post(url, data)
         assert response.status_code == 200
@@ -402,7 +403,7 @@ def test_payments_late_or_due_this_week_on_the_overview_in_constant_queries(
     manager = manager_of(round_)
     late = award(round_, manager=manager)
     Application.objects.filter(pk=late.pk).update(
-        payment_due=datetime.date.today() - datetime.timedelta(days=1)
+        payment_due=timezone.localdate() - datetime.timedelta(days=1)
     )
     client.force_login(manager)
     with CaptureQueriesContext(connection) as one:
@@ -412,7 +413,7 @@ def test_payments_late_or_due_this_week_on_the_overview_in_constant_queries(
 
     for _ in range(3):
         soon = award(round_, manager=manager)
-        Application.objects.filter(pk=soon.pk).update(payment_due=datetime.date.today())
+        Application.objects.filter(pk=soon.pk).update(payment_due=timezone.localdate())
     with django_assert_max_num_queries(len(one)):
         html = client.get("/mijn/regelingen/").content.decode()
     assert html.count("betalen uiterlijk") == 4

@@ -25,10 +25,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from accounts.api_auth import api_token_create
 from accounts.models import OfficerGrant
+from funding.payments import payment_batch_create
 from funding.services import application_start, application_submit
 from initiatives.models import Initiative, InitiativePhoto, Need
 from initiatives.services import owner_invite, photo_add, report_reminder_token
@@ -39,7 +41,7 @@ from tests.factories import (
     NeedFactory,
     UserFactory,
 )
-from tests.funding_helpers import complete_draft, make_round, manager_of
+from tests.funding_helpers import award, complete_draft, fund_account, make_round, manager_of
 from tests.urlconf import url_patterns
 
 # The walk posts thousands of values: part of `make test`, left out of `make test-quick`.
@@ -86,6 +88,8 @@ class World:
     round: object
     draft_application: object  # the owner's, of `initiative`
     submitted_application: object  # waiting for the manager's decision
+    to_pay: object = None  # an award of `round` in no payment batch
+    batch: object = None  # a payment batch of another award of `round`, not yet paid
 
 
 @dataclass
@@ -193,6 +197,13 @@ WALKS: dict[str, Walk] = {
         "manager", lambda w: f"/mijn/regelingen/aanvragen/{w.submitted_application.pk}/verlengen/",
         form_page=lambda w: f"/mijn/regelingen/aanvragen/{w.submitted_application.pk}/",
         valid=lambda w: {"reason": "We wachten op een offerte."}),
+    "mijn/regelingen/rondes/<int:pk>/betalingen/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/rondes/{w.round.pk}/betalingen/",
+        valid=lambda w: {"applications": [str(w.to_pay.pk)],
+                         "execution_date": timezone.localdate().isoformat()}),
+    "mijn/regelingen/betalingen/<int:pk>/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/betalingen/{w.batch.pk}/",
+        valid=lambda w: {"paid_on": timezone.localdate().isoformat()}),
 }  # fmt: skip
 
 APPLICATION_FORM = {
@@ -228,6 +239,11 @@ NOT_WALKED: dict[str, str] = {
     "regelingen/": NO_FORM,
     "initiatieven/<slug:slug>/regelingen/": NO_FORM + "; its start buttons are walked",
     "mijn/regelingen/": NO_FORM,
+    "mijn/regelingen/betalingen/<int:pk>/betaalopdracht.<str:fmt>": NO_FORM,
+    "mijn/regelingen/rondes/<int:pk>/rapport/": NO_FORM,
+    "mijn/regelingen/rondes/<int:pk>/rapport.<str:fmt>": NO_FORM,
+    "mijn/regelingen/fondsen/<slug:slug>/rapport/": NO_FORM,
+    "mijn/regelingen/fondsen/<slug:slug>/rapport.<str:fmt>": NO_FORM,
     "initiatieven/<slug:slug>/aanvragen/<int:pk>/intrekken/": (
         "takes no field (test_funding_pages.py posts it)"
     ),
@@ -470,15 +486,23 @@ def world(reference_data, tmp_path, settings) -> World:
     token, _key = api_token_create(user=owner, name="Script")
     initiative.legal_form = Initiative.LegalForm.FOUNDATION
     initiative.save(update_fields=["legal_form"])
-    round_ = make_round(extension_term=2)
+    round_ = fund_account(make_round(extension_term=2))
     manager = manager_of(round_)
     draft_application = application_start(user=owner, initiative=initiative, round_=round_)
     submitted, applicant = complete_draft(round_)
     application_submit(application=submitted, user=applicant)
-    return World(
+    world = World(
         owner, staff, initiative, draft, need, photo, invitation.token, token.pk,
         manager, round_, draft_application, submitted,
     )  # fmt: skip
+    world.to_pay = award(round_, manager=manager)
+    world.batch = payment_batch_create(
+        user=manager,
+        round_=round_,
+        applications=[award(round_, manager=manager)],
+        execution_date=timezone.localdate(),
+    )
+    return world
 
 
 def _client(world: World, user: str) -> Client:

@@ -5,13 +5,21 @@ co-owner, officer (of the initiative's gemeente), staff (LSA, in the group LSA-m
 """
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import OfficerGrant
-from funding.models import Application
+from funding.models import Application, PaymentBatch
+from funding.payments import payment_batch_create
 from impact.models import Activity, IndicatorQuantity
 from initiatives.models import ActivityReport, Initiative, Need, Ownership
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
-from tests.funding_helpers import make_round, manager_of, submitted_application
+from tests.funding_helpers import (
+    award,
+    fund_account,
+    make_round,
+    manager_of,
+    submitted_application,
+)
 from tests.member_factories import lsa_staff
 
 pytestmark = pytest.mark.django_db
@@ -351,3 +359,74 @@ def test_who_may_decide_an_application(client, world, funding, role, overview, p
     assert _funding_outcome(client, world, role, "post", url, decision) == decide
     application.refresh_from_db()
     assert (application.status == Application.Status.APPROVED) is (role == "fund_manager")
+
+
+# --- Payments (issue #21): batches, the bank files, "paid on" --------------------------------
+
+
+@pytest.fixture
+def payments(world, funding):
+    """An award of the round to pay and a batch of another one; the fund has an account."""
+    people, _make = world
+    manager, round_ = people["fund_manager"], funding["round"]
+    fund_account(round_)
+    batch = payment_batch_create(
+        user=manager,
+        round_=round_,
+        applications=[award(round_, manager=manager)],
+        execution_date=timezone.localdate(),
+    )
+    return {"round": round_, "batch": batch, "to_pay": award(round_, manager=manager)}
+
+
+@pytest.mark.parametrize(
+    ("role", "create", "download", "mark_paid"),
+    [
+        ("anonymous", LOGIN, LOGIN, LOGIN),
+        ("resident", 404, 404, 404),
+        ("other_resident", 404, 404, 404),
+        ("co_owner", 404, 404, 404),
+        ("officer", 404, 404, 404),
+        ("staff", 404, 404, 404),
+        ("fund_manager", 302, 200, 302),
+        ("other_fund_manager", 404, 404, 404),
+    ],
+)
+def test_who_may_pay_awards(client, world, payments, role, create, download, mark_paid):
+    round_, batch, to_pay = payments["round"], payments["batch"], payments["to_pay"]
+    today = timezone.localdate().isoformat()
+    new = {"applications": [to_pay.pk], "execution_date": today}
+    assert (
+        _funding_outcome(
+            client, world, role, "post", f"/mijn/regelingen/rondes/{round_.pk}/betalingen/", new
+        )
+        == create
+    )
+    for fmt in ("xml", "csv"):
+        url = f"/mijn/regelingen/betalingen/{batch.pk}/betaalopdracht.{fmt}"
+        assert _funding_outcome(client, world, role, "get", url) == download
+    url = f"/mijn/regelingen/betalingen/{batch.pk}/"
+    assert _funding_outcome(client, world, role, "post", url, {"paid_on": today}) == mark_paid
+    batch.refresh_from_db()
+    assert PaymentBatch.objects.count() == (2 if role == "fund_manager" else 1)
+    assert (batch.paid_on is not None) is (role == "fund_manager")
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", LOGIN),
+        ("resident", 404),
+        ("staff", 404),
+        ("fund_manager", 200),
+        ("other_fund_manager", 404),
+    ],
+)
+def test_who_may_read_the_reports(client, world, funding, role, expected):
+    round_ = funding["round"]
+    for url in (
+        f"/mijn/regelingen/rondes/{round_.pk}/rapport/",
+        f"/mijn/regelingen/rondes/{round_.pk}/rapport.xlsx",
+        f"/mijn/regelingen/fondsen/{round_.fund.slug}/rapport/",
+    ):
+        assert _funding_outcome(client, world, role, "get", url) == expected, url

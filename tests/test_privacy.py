@@ -14,12 +14,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 from django.urls import resolve, reverse
+from django.utils import timezone
 from PIL import ExifTags, Image
 
 from accounts.models import User
 from common.throttling import throttle_history_clear
 from funding.demo import MARKER_IBAN, funding_demo_seed
-from funding.models import Application
+from funding.models import Application, PaymentBatch
+from funding.payments import payment_batch_create, payment_batch_mark_paid
 from impact.demo import demo_activities_for
 from impact.methods import current_version
 from impact.models import HandprintResult, IndicatorQuantity, MethodVersion
@@ -41,6 +43,7 @@ from members.permissions import LSA_STAFF_GROUP
 from members.selectors import directory_members
 from places.models import District, Municipality, Neighbourhood, Province
 from tests.factories import InitiativeFactory, UserFactory
+from tests.funding_helpers import award, fund_account, make_round, manager_of
 from tests.member_factories import MemberOrganisationFactory
 from tests.urlconf import url_patterns
 
@@ -107,7 +110,10 @@ def _samples() -> dict[str, list[dict]]:
     )
     provinces = list(Province.objects.order_by("code"))
     members = [{"slug": m.slug} for m in directory_members()]
-    application = Application.objects.select_related("initiative").order_by("pk").first()
+    application = (
+        Application.objects.select_related("initiative", "round__fund").order_by("pk").first()
+    )
+    batch = PaymentBatch.objects.values_list("pk", flat=True).first() or 1
     area_codes = [p.code for p in provinces] + [m.code for m in municipalities]
     area_codes += [d.code for d in districts] + [b.code for b in buurten]
     return {
@@ -149,6 +155,16 @@ def _samples() -> dict[str, list[dict]]:
         ],
         "funding_manage_application": [{"pk": application.pk}],
         "funding_manage_extend": [{"pk": application.pk}],
+        # Payments and reports (fund managers only): the demo round; a batch may not exist.
+        "funding_payments": [{"pk": application.round_id}],
+        "funding_batch": [{"pk": batch}],
+        "funding_batch_file": [{"pk": batch, "fmt": fmt} for fmt in ("xml", "csv")],
+        "funding_round_report": [{"pk": application.round_id}],
+        "funding_round_report_file": [{"pk": application.round_id, "fmt": f} for f in FORMATS],
+        "funding_fund_report": [{"slug": application.round.fund.slug}],
+        "funding_fund_report_file": [
+            {"slug": application.round.fund.slug, "fmt": f} for f in FORMATS
+        ],
         "method_version": [
             {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
         ],
@@ -522,3 +538,40 @@ def test_every_demo_template_declares_activities_of_the_current_method(reference
         always, some = demo_activities_for(pattern.format(place="Zuid"))
         assert always, pattern
         assert set(always + some) <= known, pattern
+
+
+# --- Payments (issue #21): IBANs and payees stay with the fund's managers ------------------
+
+
+def test_a_paid_award_shows_no_payee_or_iban_in_public_and_its_bank_files_only_to_managers(
+    client,
+):
+    # Given an award paid through a batch, to a payee named like a person
+    round_ = fund_account(make_round())
+    manager = manager_of(round_)
+    paid = award(round_, manager=manager, payee_name="Geheime Penningmeester", iban=MARKER_IBAN)
+    batch = payment_batch_create(
+        user=manager, round_=round_, applications=[paid], execution_date=timezone.localdate()
+    )
+    payment_batch_mark_paid(user=manager, batch=batch, paid_on=batch.execution_date)
+
+    # Then the public register, the profile and the API show neither
+    for url in (
+        "/regelingen/",
+        paid.initiative.get_absolute_url(),
+        "/api/v1/funding/awards/",
+        "/api/v1/funding/awards.csv",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = _text_of(response)
+        assert MARKER_IBAN not in text and "Geheime Penningmeester" not in text, url
+
+    # And the bank files are the fund's managers' alone: not even the applicant's
+    files = [f"/mijn/regelingen/betalingen/{batch.pk}/betaalopdracht.{f}" for f in ("xml", "csv")]
+    assert all(client.get(url).status_code == 302 for url in files)  # to the login
+    for someone in (paid.created_by, UserFactory(), manager_of(make_round())):
+        client.force_login(someone)
+        assert [client.get(url).status_code for url in files] == [404, 404]
+    client.force_login(manager)
+    assert all(MARKER_IBAN in _text_of(client.get(url)) for url in files)

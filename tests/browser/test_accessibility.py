@@ -72,7 +72,14 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         name="Bewonersvereniging Lombok", municipality=west.municipality, member=True
     )
     # An open round with an award to the initiative: /regelingen/ and the profile show it.
-    fund = Fund.objects.create(name="Impuls", slug="impuls", funder="LSA", regulation="Regels.")
+    fund = Fund.objects.create(
+        name="Impuls",
+        slug="impuls",
+        funder="LSA",
+        regulation="Regels.",
+        account_name="Stichting Impuls",
+        account_iban="NL44RABO0123456789",
+    )
     round_ = Round.objects.create(
         fund=fund,
         name="Impuls 2027",
@@ -89,6 +96,10 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         round=round_,
         initiative=initiative,
         status=Application.Status.APPROVED,
+        grant=Application.Grant.AWARDED,
+        payment_due=timezone.localdate(),
+        payee_name="Stichting Moestuin West",
+        iban="NL20INGB0001234567",
         purpose="Een kas",
         amount=Decimal(2000),
         awarded=Decimal(2000),
@@ -119,6 +130,7 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         "draft_application": draft,
         "submitted_application": submitted,
         "fund_manager": manager_of(round_),
+        "round": round_,
         "initiative": initiative,
         "resident": resident,
         "province": west.municipality.province_id,
@@ -196,6 +208,15 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     visit("applications to decide", "/mijn/regelingen/")
     submitted = neighbourhood["submitted_application"]
     visit("application to decide", f"/mijn/regelingen/aanvragen/{submitted.pk}/")
+    # And pays the award: the awards to pay, a new batch, the round's and the fund's report
+    round_pk = neighbourhood["round"].pk
+    visit("awards to pay", f"/mijn/regelingen/rondes/{round_pk}/betalingen/")
+    page.locator("input[name=applications]").first.check()
+    with page.expect_navigation() as posted:
+        page.get_by_role("button", name="Betaalopdracht maken").click()
+    checks.append(_check(page, "payment batch", posted.value, axe))
+    visit("round report", f"/mijn/regelingen/rondes/{round_pk}/rapport/")
+    visit("fund report", "/mijn/regelingen/fondsen/impuls/rapport/")
 
     # And LSA staff preview another method version on the profile
     context.clear_cookies()
