@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, User
-from funding.models import Application, BudgetLine, Fund, FundManager, Round
+from funding.models import (
+    Application,
+    BudgetLine,
+    Fund,
+    FundManager,
+    Payment,
+    PaymentBatch,
+    Round,
+)
 from initiatives.models import HelpOffer, Initiative, InitiativeEvent, InitiativePhoto, Need
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
@@ -58,7 +66,7 @@ FIELDS: dict[type, list[str]] = {
     Membership: ["reason"],
     User: ["full_name"],
     ApiToken: ["name"],
-    Fund: ["name", "funder", "description", "regulation"],
+    Fund: ["name", "funder", "description", "regulation", "account_name"],
     Round: ["name"],
     Application: [
         "purpose",
@@ -71,6 +79,7 @@ FIELDS: dict[type, list[str]] = {
         "extension_reason",
     ],
     BudgetLine: ["description"],
+    Payment: ["payee_name"],
 }
 MAX_LENGTHS = {
     (model, name): model._meta.get_field(name).max_length
@@ -141,7 +150,19 @@ def xss_world() -> dict:
         decision_due=timezone.localdate(),
     )
     BudgetLine.objects.create(application=to_decide, description="Hamer", amount=Decimal(600))
+    # The award in a payment batch: the batch page shows its payee and the fund's account.
+    batch = PaymentBatch.objects.create(
+        round=round_, message_id="BB-XSS", execution_date=timezone.localdate()
+    )
+    Payment.objects.create(
+        application=award,
+        batch=batch,
+        amount=Decimal(1000),
+        payee_name="Stichting",
+        iban="NL91ABNA0417164300",
+    )
     return {
+        "batch": batch,
         "award": award,
         "to_decide": to_decide,
         "owner": owner,
@@ -203,4 +224,16 @@ def pages(world: dict) -> list[tuple[str, str, str]]:
         ),
         ("applications to decide", staff, "/mijn/regelingen/"),
         ("application to decide", staff, f"/mijn/regelingen/aanvragen/{world['to_decide'].pk}/"),
+        (
+            "payments of a round",
+            staff,
+            f"/mijn/regelingen/rondes/{world['award'].round_id}/betalingen/",
+        ),
+        ("payment batch", staff, f"/mijn/regelingen/betalingen/{world['batch'].pk}/"),
+        ("round report", staff, f"/mijn/regelingen/rondes/{world['award'].round_id}/rapport/"),
+        (
+            "fund report",
+            staff,
+            f"/mijn/regelingen/fondsen/{world['award'].round.fund.slug}/rapport/",
+        ),
     ]
