@@ -231,6 +231,7 @@ CELERY_TASK_ROUTES = {
     "impact.tasks.method_change_mails_daily": {"queue": "mail"},
     "funding.tasks.decision_timers_daily": {"queue": "mail"},
     "funding.tasks.accountability_timers_daily": {"queue": "mail"},
+    "funding.tasks.payment_timers_daily": {"queue": "mail"},
 }
 # Declared, so a worker started without -Q (the tests' in-process workers) consumes them all;
 # an exchange per queue keyed by its name, as Celery would create a missing queue.
@@ -618,5 +619,10 @@ CELERY_BEAT_SCHEDULE = {
     "funding-accountability-timers": {
         "task": "funding.tasks.accountability_timers_daily",
         "schedule": crontab(minute=15, hour=8),
+    },
+    # Payment terms of awards: one reminder to the fund's managers, one overdue mark.
+    "funding-payment-timers": {
+        "task": "funding.tasks.payment_timers_daily",
+        "schedule": crontab(minute=5, hour=8),
     },
 }

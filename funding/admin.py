@@ -46,7 +46,15 @@ class FundAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "funder"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "funder", "description", "regulation", "website", "is_active"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["name", "slug", "funder", "description", "regulation", "website"]},
+        ),
+        # The debtor of the fund's SEPA credit transfer files (funding/payments.py).
+        (_("Account paid from"), {"fields": ["account_name", "account_iban", "account_bic"]}),
+        (None, {"fields": ["is_active"]}),
+    ]
     inlines = [FundManagerInline, RoundInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import AccessibleForm, AccessibleModelForm
@@ -100,4 +101,32 @@ class ExtensionForm(AccessibleForm):
         label=_("Why the decision takes longer (the applicant reads it)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2_000,
+    )
+
+
+class PaymentBatchForm(AccessibleForm):
+    """Which awards go into a new payment batch, and the day the bank is to pay them."""
+
+    applications = forms.ModelMultipleChoiceField(
+        label=_("Awards to pay"),
+        queryset=Application.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one award to pay.")},
+    )
+    execution_date = forms.DateField(
+        label=_("The bank pays on"),
+        help_text=_("The requested execution date in the bank file; today or later."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: object, awards: QuerySet[Application], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["applications"].queryset = awards
+
+
+class MarkPaidForm(AccessibleForm):
+    paid_on = forms.DateField(
+        label=_("Paid on"),
+        help_text=_("The day the bank paid this batch (see the bank statement)."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

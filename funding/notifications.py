@@ -90,6 +90,28 @@ def settled(application: Application, *, objection: str) -> None:
         {"application": application, "objection": objection},
         _applicant_emails(application),
     )
+
+
 def committee_granted(member: CommitteeMember) -> None:
     """To the new committee member: which round they review, and where."""
     _send("funding_committee_granted", {"member": member}, [member.user.email])
+
+
+def payment_due(application: Application, *, today: datetime.date) -> None:
+    """To the fund's managers: an award is to be paid soon (or is late)."""
+    due = application.payment_due
+    _send(
+        "funding_payment_due",
+        {"application": application, "due": due, "late": due is not None and due < today},
+        _manager_emails(application),
+    )
+
+
+def paid(application: Application) -> None:
+    """To the applicants: the award is paid, how much and when, and when the accountability
+    is due."""
+    _send(
+        "funding_paid",
+        {"application": application, "payment": application.payment},
+        _applicant_emails(application),
+    )

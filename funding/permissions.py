@@ -48,6 +48,8 @@ def can_read_receipts(user: AnyUser, application: Application) -> bool:
 def can_settle(user: AnyUser, application: Application) -> bool:
     """A manager of the award's own fund settles and reclaims it."""
     return is_fund_manager(user, application.round.fund)
+
+
 # --- Committee-ranked rounds (issue #21) ---------------------------------------------------
 
 
@@ -67,3 +69,14 @@ def can_review(user: AnyUser, application: Application) -> bool:
     if not is_committee_member(user, application.round):
         return False
     return not application.reviews.filter(reviewer=user, conflict=True).exists()
+
+
+def can_pay_awards(user: AnyUser, fund: Fund) -> bool:
+    """The fund's managers make its payment batches, download the bank files (payees and
+    IBANs) and mark them paid."""
+    return is_fund_manager(user, fund)
+
+
+def can_read_reports(user: AnyUser, fund: Fund) -> bool:
+    """The fund's managers read its reports (figures without personal data, but internal)."""
+    return is_fund_manager(user, fund)

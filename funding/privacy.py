@@ -1,19 +1,20 @@
 """The funding app's part of a person's data (AVG): the funds they manage, the applications
-they started, the accountabilities they submitted, the committees they are in and the reviews
-they gave.
+they started, the payments of their awards, the accountabilities they submitted, the
+committees they are in and the reviews they gave.
 
 On erasure an application that was never awarded loses its payee name and IBAN; an award is
 kept seven years (the funder's bookkeeping duty, AVG art. 17(3)(b)) and pseudonymised: the
 link to the person goes (created_by is SET_NULL with the account) and the payee name is
 redacted where it names them. Committee grants are deleted; reviews are kept (the fund's
-decisions rest on them), no longer linked to the reviewer. docs/funding.md.
+decisions rest on them), no longer linked to the reviewer. A payment is kept with its award,
+its payee name redacted the same way. docs/funding.md.
 """
 
 from typing import Any
 
 from accounts.models import User
 from common.personal_data import REDACTED, PersonalDataPart, deleting, iso, redact_text
-from funding.models import AWARDED, Accountability, Application, Review
+from funding.models import AWARDED, Accountability, Application, Payment, Review
 
 
 def _fund_grants_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
@@ -204,4 +205,44 @@ FUNDING_REVIEWS = PersonalDataPart(
     export=_reviews_export,
     erase=_reviews_erase,
     counts=("funding_reviews_pseudonymised",),
+)
+
+
+def _payments_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
+    payments = Payment.objects.filter(application__created_by=user).select_related(
+        "application__round__fund", "application__initiative", "batch"
+    )
+    return [
+        {
+            "initiative": payment.application.initiative.name,
+            "fund": payment.application.round.fund.name,
+            "round": payment.application.round.name,
+            "amount": str(payment.amount),
+            "payee_name": payment.payee_name,
+            "iban": payment.iban,
+            "execution_date": iso(payment.batch.execution_date) if payment.batch else None,
+            "paid_on": iso(payment.paid_on),
+        }
+        for payment in payments.order_by("pk")
+    ]
+
+
+def _payments_erase(
+    user: User, addresses: list[str], needles: list[str], counts: dict[str, int]
+) -> None:
+    """A payment is the funder's bookkeeping, kept seven years like its award: only the payee
+    name is redacted where it names the person (the history's copies go with the change
+    history's redaction of their name)."""
+    name = (user.full_name or "").strip()
+    if name:
+        theirs = Payment.objects.filter(application__created_by=user, payee_name__icontains=name)
+        counts["funding_payments_pseudonymised"] += theirs.update(payee_name=REDACTED)
+
+
+FUNDING_PAYMENTS = PersonalDataPart(
+    key="funding_payments",
+    app="funding",
+    export=_payments_export,
+    erase=_payments_erase,
+    counts=("funding_payments_pseudonymised",),
 )

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from funding.timers import accountability_timers, decision_timers
+from funding.timers import accountability_timers, decision_timers, payment_timers
 
 
 @shared_task
@@ -15,3 +15,8 @@ def decision_timers_daily() -> dict[str, int]:
 def accountability_timers_daily() -> dict[str, int]:
     """The accountability reminders and overdue marks of paid awards (beat, daily)."""
     return accountability_timers(today=timezone.localdate())
+
+
+def payment_timers_daily() -> dict[str, int]:
+    """Overdue marks and reminders of the payment terms of awards (beat, daily)."""
+    return payment_timers(today=timezone.localdate())

@@ -13,6 +13,7 @@ every three years in the Staatscourant) are `FUNDING_EXTRA_NON_WORKING_DAYS` in 
 settings. docs/funding.md.
 """
 
+import calendar
 import datetime
 from functools import lru_cache
 
@@ -90,3 +91,11 @@ def _working_days_between(start: datetime.date, end: datetime.date) -> int:
         day += datetime.timedelta(days=1)
         count += is_working_day(day)
     return count
+
+
+def months_after(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` calendar months later (the month's last day if it is shorter):
+    accountability is due so many months after the payment (31 January + 1 → 28 February)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return datetime.date(year, month + 1, min(day.day, last))

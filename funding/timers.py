@@ -1,5 +1,6 @@
-"""Decision terms as timers (issue #20): beat reminds a fund's managers once before a decision
-is due and marks it overdue once after; the fund manager's page lists both.
+"""Decision terms (issue #20) and payment terms (issue #21) as timers: beat reminds a fund's
+managers once before a decision or a payment is due and marks it overdue once after; the fund
+manager's page lists both.
 
 Each mark is set with a conditional UPDATE (`… WHERE reminded_at IS NULL`), so two beats, a
 retried task or two workers never remind or mark twice. An extension moves the due date and
@@ -86,3 +87,28 @@ def accountability_timers(*, today: datetime.date) -> dict[str, int]:
                     notifications.accountability_due(application)
                 counts[what] += 1
     return counts
+
+
+def payment_timers(*, today: datetime.date) -> dict[str, int]:
+    """Payment terms (issue #21): marks awards not paid by their due date overdue, once, and
+    reminds the fund's managers once, REMIND_DAYS_BEFORE days before; returns how many."""
+    now = timezone.now()
+    unpaid = Application.objects.filter(grant=Application.Grant.AWARDED, payment_due__isnull=False)
+    overdue = unpaid.filter(payment_due__lt=today, payment_overdue_at__isnull=True).update(
+        payment_overdue_at=now
+    )
+    reminded = 0
+    due_soon = unpaid.filter(
+        payment_due__lte=today + datetime.timedelta(days=REMIND_DAYS_BEFORE),
+        payment_reminded_at__isnull=True,
+    ).select_related("round__fund", "initiative")
+    for application in due_soon:
+        with transaction.atomic():
+            # Claimed by exactly one run: only the UPDATE that changed the row sends the mail.
+            claimed = Application.objects.filter(
+                pk=application.pk, payment_reminded_at__isnull=True
+            ).update(payment_reminded_at=now)
+            if claimed:
+                notifications.payment_due(application, today=today)
+                reminded += 1
+    return {"overdue": overdue, "reminded": reminded}

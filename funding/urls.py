@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funding import views, views_accountability, views_committee
+from funding import views, views_accountability, views_committee, views_payments, views_reports
 
 urlpatterns = [
     path("regelingen/", views.rounds, name="funding_rounds"),
@@ -90,5 +90,41 @@ urlpatterns = [
         "mijn/commissie/aanvragen/<int:pk>/belangenverstrengeling/",
         views_committee.review_conflict,
         name="funding_review_conflict",
+    ),
+    # Payments and reports (issue #21): the fund's managers only.
+    path(
+        "mijn/regelingen/rondes/<int:pk>/betalingen/",
+        views_payments.round_payments,
+        name="funding_payments",
+    ),
+    path(
+        "mijn/regelingen/betalingen/<int:pk>/",
+        views_payments.batch_detail,
+        name="funding_batch",
+    ),
+    path(
+        "mijn/regelingen/betalingen/<int:pk>/betaalopdracht.<str:fmt>",
+        views_payments.batch_file,
+        name="funding_batch_file",
+    ),
+    path(
+        "mijn/regelingen/rondes/<int:pk>/rapport/",
+        views_reports.round_report_page,
+        name="funding_round_report",
+    ),
+    path(
+        "mijn/regelingen/rondes/<int:pk>/rapport.<str:fmt>",
+        views_reports.round_report_page,
+        name="funding_round_report_file",
+    ),
+    path(
+        "mijn/regelingen/fondsen/<slug:slug>/rapport/",
+        views_reports.fund_report_page,
+        name="funding_fund_report",
+    ),
+    path(
+        "mijn/regelingen/fondsen/<slug:slug>/rapport.<str:fmt>",
+        views_reports.fund_report_page,
+        name="funding_fund_report_file",
     ),
 ]

@@ -189,6 +189,16 @@ def manager_overview(request: HttpRequest) -> HttpResponse:
         .order_by("round", "submitted_at", "pk")
     )
     week_end = today + datetime.timedelta(days=7)
+    # Awards still to be paid whose payment term ends this week or has ended (one query).
+    unpaid = (
+        Application.objects.filter(
+            round__fund__in=funds,
+            grant=Application.Grant.AWARDED,
+            payment_due__lte=week_end,
+        )
+        .select_related("round", "initiative")
+        .order_by("payment_due", "pk")
+    )
     return render(
         request,
         "funding/manage.html",
@@ -198,6 +208,7 @@ def manager_overview(request: HttpRequest) -> HttpResponse:
             "late": [a for a in pending if a.due and a.due < today],
             "this_week": [a for a in pending if a.due and today <= a.due <= week_end],
             "pending": pending,
+            "payments_due": list(unpaid),
             "today": today,
             "accountability": accountability_watch(funds, today),
         },

@@ -42,4 +42,5 @@ PARTS: tuple[PersonalDataPart, ...] = (
     funding.FUNDING_APPLICATIONS,
     funding.FUNDING_ACCOUNTABILITIES,
     funding.FUNDING_REVIEWS,
+    funding.FUNDING_PAYMENTS,
 )

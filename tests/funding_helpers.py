@@ -183,3 +183,44 @@ def close_round(round_: Round) -> Round:
     )
     round_.refresh_from_db()
     return round_
+
+
+# --- Payments (issue #21) ------------------------------------------------------------------
+
+FUND_IBAN = "NL44RABO0123456789"
+
+
+def fund_account(round_: Round) -> Round:
+    """Gives the round's fund the account it pays from (the debtor of its SEPA files)."""
+    Fund.objects.filter(pk=round_.fund_id).update(
+        account_name="Stichting Impuls", account_iban=FUND_IBAN, account_bic="RABONL2U"
+    )
+    round_.fund.refresh_from_db()
+    return round_
+
+
+def award(
+    round_: Round,
+    amount: str = "1000",
+    *,
+    manager: object | None = None,
+    payee_name: str = "Stichting De Tuin",
+    iban: str = IBAN,
+    partly: str | None = None,
+) -> Application:
+    """A decided award in `round_` through the services: a complete application of a new
+    initiative, submitted and approved (or partly, for `partly` euros) by the fund's manager."""
+    from funding.services import application_decide
+
+    draft, owner = complete_draft(round_, amount)
+    Application.objects.filter(pk=draft.pk).update(payee_name=payee_name, iban=iban)
+    draft.refresh_from_db()
+    application_submit(application=draft, user=owner)
+    return application_decide(
+        application=draft,
+        user=manager or manager_of(round_),
+        outcome=Status.PARTLY if partly else Status.APPROVED,
+        decision="Toegekend.",
+        grounds="Past bij de regeling.",
+        amount=Decimal(partly) if partly else None,
+    )

@@ -25,11 +25,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from accounts.api_auth import api_token_create
 from accounts.models import OfficerGrant
 from funding.models import FundManager
+from funding.payments import payment_batch_create
 from funding.services import application_start, application_submit
 from initiatives.models import Initiative, InitiativePhoto, Need
 from initiatives.services import owner_invite, photo_add, report_reminder_token
@@ -42,8 +44,10 @@ from tests.factories import (
 )
 from tests.funding_helpers import (
     accounted_award,
+    award,
     committee_member_of,
     complete_draft,
+    fund_account,
     make_committee_round,
     make_round,
     manager_of,
@@ -99,6 +103,8 @@ class World:
     committee_round: object = None
     member: object = None
     committee_application: object = None  # submitted in the committee round
+    to_pay: object = None  # an award of `round` in no payment batch
+    batch: object = None  # a payment batch of another award of `round`, not yet paid
 
 
 @dataclass
@@ -251,6 +257,13 @@ ROUND_FORM = {
     "max_awards_per_year": "1", "scope_from": "primary", "decision_term": "6",
     "decision_term_unit": "weeks", "extension_term": "0", "extension_term_unit": "weeks",
     "payment_term": "4", "payment_term_unit": "weeks", "accountability_months": "6",
+    "mijn/regelingen/rondes/<int:pk>/betalingen/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/rondes/{w.round.pk}/betalingen/",
+        valid=lambda w: {"applications": [str(w.to_pay.pk)],
+                         "execution_date": timezone.localdate().isoformat()}),
+    "mijn/regelingen/betalingen/<int:pk>/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/betalingen/{w.batch.pk}/",
+        valid=lambda w: {"paid_on": timezone.localdate().isoformat()}),
 }  # fmt: skip
 
 APPLICATION_FORM = {
@@ -319,6 +332,11 @@ NOT_WALKED: dict[str, str] = {
     "mijn/regelingen/rondes/<int:pk>/commissie/<int:member_pk>/intrekken/": (
         "takes no field (test_funding_committee.py posts it)"
     ),
+    "mijn/regelingen/betalingen/<int:pk>/betaalopdracht.<str:fmt>": NO_FORM,
+    "mijn/regelingen/rondes/<int:pk>/rapport/": NO_FORM,
+    "mijn/regelingen/rondes/<int:pk>/rapport.<str:fmt>": NO_FORM,
+    "mijn/regelingen/fondsen/<slug:slug>/rapport/": NO_FORM,
+    "mijn/regelingen/fondsen/<slug:slug>/rapport.<str:fmt>": NO_FORM,
     "initiatieven/<slug:slug>/aanvragen/<int:pk>/intrekken/": (
         "takes no field (test_funding_pages.py posts it)"
     ),
@@ -587,7 +605,7 @@ def world(reference_data, tmp_path, settings) -> World:
     token, _key = api_token_create(user=owner, name="Script")
     initiative.legal_form = Initiative.LegalForm.FOUNDATION
     initiative.save(update_fields=["legal_form"])
-    round_ = make_round(extension_term=2)
+    round_ = fund_account(make_round(extension_term=2))
     manager = manager_of(round_)
     draft_application = application_start(user=owner, initiative=initiative, round_=round_)
     submitted, applicant = complete_draft(round_)
@@ -597,10 +615,18 @@ def world(reference_data, tmp_path, settings) -> World:
     member = committee_member_of(committee_round)
     in_committee, applicant = complete_draft(committee_round)
     application_submit(application=in_committee, user=applicant)
-    return World(
+    world = World(
         owner, staff, initiative, draft, need, photo, invitation.token, token.pk,
         manager, round_, draft_application, submitted, committee_round, member, in_committee,
     )  # fmt: skip
+    world.to_pay = award(round_, manager=manager)
+    world.batch = payment_batch_create(
+        user=manager,
+        round_=round_,
+        applications=[award(round_, manager=manager)],
+        execution_date=timezone.localdate(),
+    )
+    return world
 
 
 def _client(world: World, user: str) -> Client:

@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from accounts.api_auth import api_token_create
@@ -29,10 +30,13 @@ from funding.models import (
     BudgetLine,
     CommitteeMember,
     Criterion,
+    Payment,
+    PaymentBatch,
     Receipt,
     Review,
     Round,
 )
+from funding.payments import payment_batch_create
 from impact.models import IndicatorQuantity, InitiativeActivity
 from initiatives.models import (
     ActivityReport,
@@ -47,7 +51,9 @@ from initiatives.services import owner_invite
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
 from tests.funding_helpers import (
+    award,
     committee_member_of,
+    fund_account,
     make_committee_round,
     make_round,
     manager_of,
@@ -117,6 +123,14 @@ FUNDING_OWNER_ROUTES = {
 FUNDING_MANAGER_ROUTES = {
     "funding_manage_application": ("get", "post"),
     "funding_manage_extend": ("post",),
+    # Payments and reports (issue #21): payees, IBANs and the bank files.
+    "funding_payments": ("get", "post"),
+    "funding_batch": ("get", "post"),
+    "funding_batch_file": ("get",),
+    "funding_round_report": ("get",),
+    "funding_round_report_file": ("get",),
+    "funding_fund_report": ("get",),
+    "funding_fund_report_file": ("get",),
 }
 # An award's accountability and its receipts (the applicants; a receipt also the fund's
 # managers), and its settlement (the fund's managers): test_no_one_else_reaches_an_accountability.
@@ -538,19 +552,34 @@ def test_non_staff_cannot_reach_the_admin(victim, attackers, attacker_role):
 
 @pytest.fixture
 def funding_victim(victim):
-    """The victim's published initiative with a submitted application, and the fund's manager."""
+    """The victim's published initiative with a submitted application, and the fund's manager;
+    an award to pay and a payment batch of another award of the round."""
     initiative = victim["initiatives"]["published"]["initiative"]
     initiative.legal_form = Initiative.LegalForm.FOUNDATION
     initiative.save(update_fields=["legal_form"])
-    round_ = make_round(extension_term=2)
+    round_ = fund_account(make_round(extension_term=2))
+    manager = manager_of(round_)
     application = submitted_application(round_, initiative, victim["owner"])
-    return {"application": application, "round": round_, "manager": manager_of(round_)}
+    batch = payment_batch_create(
+        user=manager,
+        round_=round_,
+        applications=[award(round_, manager=manager)],
+        execution_date=timezone.localdate(),
+    )
+    return {
+        "application": application,
+        "round": round_,
+        "manager": manager,
+        "batch": batch,
+        "to_pay": award(round_, manager=manager),
+    }
 
 
 FUNDING_DATA = {
     "funding_application": {"purpose": "Overgenomen", "payee_name": "Aanvaller"},
     "funding_manage_application": {"outcome": "approved", "decision": "Ja", "grounds": "Ja"},
     "funding_manage_extend": {"reason": "Overgenomen"},
+    "funding_batch": {"paid_on": timezone.localdate().isoformat()},
 }
 
 
@@ -565,7 +594,7 @@ def test_no_one_else_reaches_a_funding_application(
     )
     client = Client()
     client.force_login(attacker)
-    application = funding_victim["application"]
+    application, round_, batch = (funding_victim[k] for k in ("application", "round", "batch"))
     slug = application.initiative.slug
     own = f"/initiatieven/{slug}/aanvragen/{application.pk}/"
     paths = {
@@ -577,14 +606,28 @@ def test_no_one_else_reaches_a_funding_application(
         "funding_application_withdraw": f"{own}intrekken/",
         "funding_manage_application": f"/mijn/regelingen/aanvragen/{application.pk}/",
         "funding_manage_extend": f"/mijn/regelingen/aanvragen/{application.pk}/verlengen/",
+        "funding_payments": f"/mijn/regelingen/rondes/{round_.pk}/betalingen/",
+        "funding_batch": f"/mijn/regelingen/betalingen/{batch.pk}/",
+        "funding_batch_file": f"/mijn/regelingen/betalingen/{batch.pk}/betaalopdracht.xml",
+        "funding_round_report": f"/mijn/regelingen/rondes/{round_.pk}/rapport/",
+        "funding_round_report_file": f"/mijn/regelingen/rondes/{round_.pk}/rapport.csv",
+        "funding_fund_report": f"/mijn/regelingen/fondsen/{round_.fund.slug}/rapport/",
+        "funding_fund_report_file": f"/mijn/regelingen/fondsen/{round_.fund.slug}/rapport.xlsx",
     }
-    watched = [Application, BudgetLine, Round]
+    data = {
+        **FUNDING_DATA,
+        "funding_payments": {
+            "applications": [funding_victim["to_pay"].pk],
+            "execution_date": timezone.localdate().isoformat(),
+        },
+    }
+    watched = [Application, BudgetLine, Round, Payment, PaymentBatch]
     before = {m.__name__: list(m.objects.order_by("pk").values()) for m in watched}
     tried = []
     for route, methods in {**FUNDING_OWNER_ROUTES, **FUNDING_MANAGER_ROUTES}.items():
         for method in methods:
             if method == "post":
-                response = client.post(paths[route], FUNDING_DATA.get(route, {}))
+                response = client.post(paths[route], data.get(route, {}))
             else:
                 response = client.get(paths[route])
             tried.append((route, method, response.status_code))
@@ -592,6 +635,8 @@ def test_no_one_else_reaches_a_funding_application(
     assert {m.__name__: list(m.objects.order_by("pk").values()) for m in watched} == before
     client.force_login(funding_victim["manager"])  # the fund's own manager does get in
     assert client.get(paths["funding_manage_application"]).status_code == 200
+    for route in ("funding_payments", "funding_batch_file", "funding_fund_report_file"):
+        assert client.get(paths[route]).status_code == 200, route
 
 
 @pytest.fixture

@@ -8,15 +8,19 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.models import OfficerGrant
 from funding.accountability import ReceiptUpload, accountability_save, accountability_submit
-from funding.models import Application
+from funding.models import Application, PaymentBatch
+from funding.payments import payment_batch_create
 from impact.models import Activity, IndicatorQuantity
 from initiatives.models import ActivityReport, Initiative, Need, Ownership
 from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
 from tests.funding_helpers import (
+    award,
     committee_member_of,
+    fund_account,
     make_committee_round,
     make_round,
     manager_of,
@@ -368,7 +372,7 @@ def test_who_may_decide_an_application(client, world, funding, role, overview, p
 
 
 @pytest.fixture
-def award(world, settings, tmp_path):
+def accountable_award(world, settings, tmp_path):
     """The resident's paid award with a draft accountability and a receipt; the fund's manager
     and another fund's manager."""
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
@@ -412,9 +416,9 @@ ACCOUNTABILITY_POST = {
     ],
 )
 def test_who_may_submit_an_accountability_and_download_its_receipt(
-    client, world, award, role, page, submit, receipt
+    client, world, accountable_award, role, page, submit, receipt
 ):
-    application, bon = award
+    application, bon = accountable_award
     url = f"/initiatieven/{application.initiative.slug}/aanvragen/{application.pk}/verantwoording/"
     assert _funding_outcome(client, world, role, "get", f"{url}bonnen/{bon.pk}/") == receipt
     assert _funding_outcome(client, world, role, "get", url) == page
@@ -437,8 +441,8 @@ def test_who_may_submit_an_accountability_and_download_its_receipt(
         ("other_fund_manager", 404, 404),
     ],
 )
-def test_who_may_settle_an_award(client, world, award, role, page, settle):
-    application, _ = award
+def test_who_may_settle_an_award(client, world, accountable_award, role, page, settle):
+    application, _ = accountable_award
     accountability_submit(
         user=world[0]["resident"], application=application, fields={"done": "Gebouwd."}
     )
@@ -462,8 +466,8 @@ def test_who_may_settle_an_award(client, world, award, role, page, settle):
         ("other_fund_manager", 404),
     ],
 )
-def test_who_may_reclaim_an_award(client, world, award, role, reclaim):
-    application, _ = award
+def test_who_may_reclaim_an_award(client, world, accountable_award, role, reclaim):
+    application, _ = accountable_award
     accountability_submit(
         user=world[0]["resident"], application=application, fields={"done": "Gebouwd."}
     )
@@ -521,3 +525,74 @@ def test_who_may_review_and_who_sees_the_reviews(
     assert outcome(client, world, role, "get", edit) == round_form
     assert application.reviews.exists() is (role == "committee_member")
     assert not world[0]["committee_member"].is_staff
+
+
+# --- Payments (issue #21): batches, the bank files, "paid on" --------------------------------
+
+
+@pytest.fixture
+def payments(world, funding):
+    """An award of the round to pay and a batch of another one; the fund has an account."""
+    people, _make = world
+    manager, round_ = people["fund_manager"], funding["round"]
+    fund_account(round_)
+    batch = payment_batch_create(
+        user=manager,
+        round_=round_,
+        applications=[award(round_, manager=manager)],
+        execution_date=timezone.localdate(),
+    )
+    return {"round": round_, "batch": batch, "to_pay": award(round_, manager=manager)}
+
+
+@pytest.mark.parametrize(
+    ("role", "create", "download", "mark_paid"),
+    [
+        ("anonymous", LOGIN, LOGIN, LOGIN),
+        ("resident", 404, 404, 404),
+        ("other_resident", 404, 404, 404),
+        ("co_owner", 404, 404, 404),
+        ("officer", 404, 404, 404),
+        ("staff", 404, 404, 404),
+        ("fund_manager", 302, 200, 302),
+        ("other_fund_manager", 404, 404, 404),
+    ],
+)
+def test_who_may_pay_awards(client, world, payments, role, create, download, mark_paid):
+    round_, batch, to_pay = payments["round"], payments["batch"], payments["to_pay"]
+    today = timezone.localdate().isoformat()
+    new = {"applications": [to_pay.pk], "execution_date": today}
+    assert (
+        _funding_outcome(
+            client, world, role, "post", f"/mijn/regelingen/rondes/{round_.pk}/betalingen/", new
+        )
+        == create
+    )
+    for fmt in ("xml", "csv"):
+        url = f"/mijn/regelingen/betalingen/{batch.pk}/betaalopdracht.{fmt}"
+        assert _funding_outcome(client, world, role, "get", url) == download
+    url = f"/mijn/regelingen/betalingen/{batch.pk}/"
+    assert _funding_outcome(client, world, role, "post", url, {"paid_on": today}) == mark_paid
+    batch.refresh_from_db()
+    assert PaymentBatch.objects.count() == (2 if role == "fund_manager" else 1)
+    assert (batch.paid_on is not None) is (role == "fund_manager")
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", LOGIN),
+        ("resident", 404),
+        ("staff", 404),
+        ("fund_manager", 200),
+        ("other_fund_manager", 404),
+    ],
+)
+def test_who_may_read_the_reports(client, world, funding, role, expected):
+    round_ = funding["round"]
+    for url in (
+        f"/mijn/regelingen/rondes/{round_.pk}/rapport/",
+        f"/mijn/regelingen/rondes/{round_.pk}/rapport.xlsx",
+        f"/mijn/regelingen/fondsen/{round_.fund.slug}/rapport/",
+    ):
+        assert _funding_outcome(client, world, role, "get", url) == expected, url

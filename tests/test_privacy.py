@@ -14,12 +14,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 from django.urls import resolve, reverse
+from django.utils import timezone
 from PIL import ExifTags, Image
 
 from accounts.models import User
 from common.throttling import throttle_history_clear
 from funding.demo import FUND_MANAGER_LOGIN, MARKER_IBAN, committee_demo_seed, funding_demo_seed
-from funding.models import Accountability, Application, Receipt
+from funding.models import Accountability, Application, PaymentBatch, Receipt
+from funding.payments import payment_batch_create, payment_batch_mark_paid
 from impact.demo import demo_activities_for
 from impact.methods import current_version
 from impact.models import HandprintResult, IndicatorQuantity, MethodVersion
@@ -41,7 +43,14 @@ from members.permissions import LSA_STAFF_GROUP
 from members.selectors import directory_members
 from places.models import District, Municipality, Neighbourhood, Province
 from tests.factories import InitiativeFactory, UserFactory
-from tests.funding_helpers import committee_member_of, make_committee_round
+from tests.funding_helpers import (
+    award,
+    committee_member_of,
+    fund_account,
+    make_committee_round,
+    make_round,
+    manager_of,
+)
 from tests.member_factories import MemberOrganisationFactory
 from tests.urlconf import url_patterns
 
@@ -139,6 +148,10 @@ def _samples() -> dict[str, list[dict]]:
     application = Application.objects.select_related("initiative").order_by("pk").first()
     receipt = Receipt.objects.select_related("accountability__application__initiative").first()
     receipt_of = receipt.accountability.application
+    application = (
+        Application.objects.select_related("initiative", "round__fund").order_by("pk").first()
+    )
+    batch = PaymentBatch.objects.values_list("pk", flat=True).first() or 1
     area_codes = [p.code for p in provinces] + [m.code for m in municipalities]
     area_codes += [d.code for d in districts] + [b.code for b in buurten]
     return {
@@ -195,6 +208,16 @@ def _samples() -> dict[str, list[dict]]:
         "funding_committee_round": [{"pk": application.round_id}],
         "funding_review": [{"pk": application.pk}],
         "funding_review_conflict": [{"pk": application.pk}],
+        # Payments and reports (fund managers only): the demo round; a batch may not exist.
+        "funding_payments": [{"pk": application.round_id}],
+        "funding_batch": [{"pk": batch}],
+        "funding_batch_file": [{"pk": batch, "fmt": fmt} for fmt in ("xml", "csv")],
+        "funding_round_report": [{"pk": application.round_id}],
+        "funding_round_report_file": [{"pk": application.round_id, "fmt": f} for f in FORMATS],
+        "funding_fund_report": [{"slug": application.round.fund.slug}],
+        "funding_fund_report_file": [
+            {"slug": application.round.fund.slug, "fmt": f} for f in FORMATS
+        ],
         "method_version": [
             {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
         ],
@@ -608,3 +631,40 @@ def test_committee_members_never_see_payees_ibans_or_applicants(client, demo):
             leaks[url] = found
     # Then no payee, IBAN, name or address of anyone shows
     assert leaks == {}
+
+
+# --- Payments (issue #21): IBANs and payees stay with the fund's managers ------------------
+
+
+def test_a_paid_award_shows_no_payee_or_iban_in_public_and_its_bank_files_only_to_managers(
+    client,
+):
+    # Given an award paid through a batch, to a payee named like a person
+    round_ = fund_account(make_round())
+    manager = manager_of(round_)
+    paid = award(round_, manager=manager, payee_name="Geheime Penningmeester", iban=MARKER_IBAN)
+    batch = payment_batch_create(
+        user=manager, round_=round_, applications=[paid], execution_date=timezone.localdate()
+    )
+    payment_batch_mark_paid(user=manager, batch=batch, paid_on=batch.execution_date)
+
+    # Then the public register, the profile and the API show neither
+    for url in (
+        "/regelingen/",
+        paid.initiative.get_absolute_url(),
+        "/api/v1/funding/awards/",
+        "/api/v1/funding/awards.csv",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = _text_of(response)
+        assert MARKER_IBAN not in text and "Geheime Penningmeester" not in text, url
+
+    # And the bank files are the fund's managers' alone: not even the applicant's
+    files = [f"/mijn/regelingen/betalingen/{batch.pk}/betaalopdracht.{f}" for f in ("xml", "csv")]
+    assert all(client.get(url).status_code == 302 for url in files)  # to the login
+    for someone in (paid.created_by, UserFactory(), manager_of(make_round())):
+        client.force_login(someone)
+        assert [client.get(url).status_code for url in files] == [404, 404]
+    client.force_login(manager)
+    assert all(MARKER_IBAN in _text_of(client.get(url)) for url in files)

@@ -53,6 +53,7 @@ EXPORT_KEYS = [
     "funding_applications",
     "funding_accountabilities",
     "funding_reviews",
+    "funding_payments",
 ]
 
 

@@ -50,6 +50,7 @@ EXPECTED_QUEUES = {
     "impact.tasks.method_change_mails_daily": "mail",
     "funding.tasks.decision_timers_daily": "mail",
     "funding.tasks.accountability_timers_daily": "mail",
+    "funding.tasks.payment_timers_daily": "mail",
 }
 # Sent by beat to every queue, so each kind of worker proves it is alive.
 HEARTBEAT = "ops.tasks.worker_heartbeat"

@@ -19,6 +19,8 @@ from funding.models import (
     Criterion,
     Fund,
     FundManager,
+    Payment,
+    PaymentBatch,
     Receipt,
     Review,
     Round,
@@ -70,7 +72,7 @@ FIELDS: dict[type, list[str]] = {
     Membership: ["reason"],
     User: ["full_name"],
     ApiToken: ["name"],
-    Fund: ["name", "funder", "description", "regulation"],
+    Fund: ["name", "funder", "description", "regulation", "account_name"],
     Round: ["name"],
     Application: [
         "purpose",
@@ -88,6 +90,7 @@ FIELDS: dict[type, list[str]] = {
     Receipt: ["description"],
     Criterion: ["name", "description"],
     Review: ["conflict_reason", "comment"],
+    Payment: ["payee_name"],
 }
 MAX_LENGTHS = {
     (model, name): model._meta.get_field(name).max_length
@@ -215,9 +218,21 @@ def xss_world() -> dict:
     Review.objects.create(
         application=to_review, reviewer=conflicted, conflict=True, conflict_reason="Buren"
     )
+    # The award in a payment batch: the batch page shows its payee and the fund's account.
+    batch = PaymentBatch.objects.create(
+        round=round_, message_id="BB-XSS", execution_date=timezone.localdate()
+    )
+    Payment.objects.create(
+        application=award,
+        batch=batch,
+        amount=Decimal(1000),
+        payee_name="Stichting",
+        iban="NL91ABNA0417164300",
+    )
     return {
         "committee_round": committee_round,
         "to_review": to_review,
+        "batch": batch,
         "award": award,
         "paid": paid,
         "to_decide": to_decide,
@@ -310,4 +325,16 @@ def pages(world: dict) -> list[tuple[str, str, str]]:
         ("committee", staff, f"/mijn/regelingen/rondes/{world['committee_round'].pk}/commissie/"),
         ("committee round", staff, f"/mijn/commissie/rondes/{world['committee_round'].pk}/"),
         ("review", staff, f"/mijn/commissie/aanvragen/{world['to_review'].pk}/"),
+        (
+            "payments of a round",
+            staff,
+            f"/mijn/regelingen/rondes/{world['award'].round_id}/betalingen/",
+        ),
+        ("payment batch", staff, f"/mijn/regelingen/betalingen/{world['batch'].pk}/"),
+        ("round report", staff, f"/mijn/regelingen/rondes/{world['award'].round_id}/rapport/"),
+        (
+            "fund report",
+            staff,
+            f"/mijn/regelingen/fondsen/{world['award'].round.fund.slug}/rapport/",
+        ),
     ]

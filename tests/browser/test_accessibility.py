@@ -73,7 +73,14 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         name="Bewonersvereniging Lombok", municipality=west.municipality, member=True
     )
     # An open round with an award to the initiative: /regelingen/ and the profile show it.
-    fund = Fund.objects.create(name="Impuls", slug="impuls", funder="LSA", regulation="Regels.")
+    fund = Fund.objects.create(
+        name="Impuls",
+        slug="impuls",
+        funder="LSA",
+        regulation="Regels.",
+        account_name="Stichting Impuls",
+        account_iban="NL44RABO0123456789",
+    )
     round_ = Round.objects.create(
         fund=fund,
         name="Impuls 2027",
@@ -90,6 +97,8 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         round=round_,
         initiative=initiative,
         status=Application.Status.APPROVED,
+        payee_name="Stichting Moestuin West",
+        iban="NL20INGB0001234567",
         purpose="Een kas",
         amount=Decimal(2000),
         awarded=Decimal(2000),
@@ -128,7 +137,22 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         spent=Decimal(500),
         submitted_at=timezone.now(),
     )
-    Round.objects.filter(pk=round_.pk).update(awarded=Decimal(2500))
+    # And an award of a third initiative still to pay: the awards to pay, a new batch.
+    Application.objects.create(
+        round=round_,
+        initiative=InitiativeFactory(municipality=west.municipality, published=True),
+        status=Application.Status.APPROVED,
+        grant=Application.Grant.AWARDED,
+        payment_due=timezone.localdate(),
+        payee_name="Stichting Speeltuin West",
+        iban="NL20INGB0001234567",
+        purpose="Een schommel",
+        amount=Decimal(800),
+        awarded=Decimal(800),
+        submitted_at=timezone.now(),
+        decided_at=timezone.now(),
+    )
+    Round.objects.filter(pk=round_.pk).update(awarded=Decimal(3300))
     # A draft of the owner and a submitted application of another initiative for the manager.
     draft = Application.objects.create(round=round_, initiative=initiative, purpose="Gereedschap")
     other = InitiativeFactory(name="Buurthuis West", municipality=west.municipality, published=True)
@@ -181,6 +205,7 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
         "committee_member": committee_member,
         "committee_round": committee_round,
         "reviewed_application": reviewed,
+        "round": round_,
         "initiative": initiative,
         "resident": resident,
         "province": west.municipality.province_id,
@@ -280,6 +305,15 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
         page.get_by_role("button", name="Beoordeling opslaan").click()
     page.wait_for_selector("[aria-invalid=true], .errorlist", state="attached")
     checks.append(_check(page, "review with errors", posted.value, axe))
+    # And pays the award: the awards to pay, a new batch, the round's and the fund's report
+    round_pk = neighbourhood["round"].pk
+    visit("awards to pay", f"/mijn/regelingen/rondes/{round_pk}/betalingen/")
+    page.locator("input[name=applications]").first.check()
+    with page.expect_navigation() as posted:
+        page.get_by_role("button", name="Betaalopdracht maken").click()
+    checks.append(_check(page, "payment batch", posted.value, axe))
+    visit("round report", f"/mijn/regelingen/rondes/{round_pk}/rapport/")
+    visit("fund report", "/mijn/regelingen/fondsen/impuls/rapport/")
 
     # And LSA staff preview another method version on the profile
     context.clear_cookies()
