@@ -17,6 +17,7 @@ def accountability_timers_daily() -> dict[str, int]:
     return accountability_timers(today=timezone.localdate())
 
 
+@shared_task
 def payment_timers_daily() -> dict[str, int]:
     """Overdue marks and reminders of the payment terms of awards (beat, daily)."""
     return payment_timers(today=timezone.localdate())

@@ -22,7 +22,8 @@ class ProvinceFactory(factory.django.DjangoModelFactory):
         model = Province
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"PV{40 + n % 60:02d}")
+    # PV40–PV98: PV99 is the tests' unknown province, so no factory may ever make it.
+    code = factory.Sequence(lambda n: f"PV{40 + n % 59:02d}")
     name = factory.Sequence(lambda n: f"Provincie {n}")
     population = 1_000_000
     edition = "test"
@@ -34,7 +35,8 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     # Codes have four digits; the sequence wraps (get_or_create reuses a code seen before).
-    code = factory.Sequence(lambda n: f"GM{9000 + n % 1000:04d}")
+    # GM9000–GM9998: GM9999 is the tests' unknown gemeente.
+    code = factory.Sequence(lambda n: f"GM{9000 + n % 999:04d}")
     name = factory.Sequence(lambda n: f"Gemeente {n}")
     province = factory.SubFactory(ProvinceFactory)
     population = 50_000

@@ -249,6 +249,13 @@ WALKS: dict[str, Walk] = {
         lambda w: f"/mijn/commissie/aanvragen/{w.committee_application.pk}/belangenverstrengeling/",
         form_page=lambda w: f"/mijn/commissie/aanvragen/{w.committee_application.pk}/",
         valid=lambda w: {"reason": "Mijn buren."}),
+    "mijn/regelingen/rondes/<int:pk>/betalingen/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/rondes/{w.round.pk}/betalingen/",
+        valid=lambda w: {"applications": [str(w.to_pay.pk)],
+                         "execution_date": timezone.localdate().isoformat()}),
+    "mijn/regelingen/betalingen/<int:pk>/": Walk(
+        "manager", lambda w: f"/mijn/regelingen/betalingen/{w.batch.pk}/",
+        valid=lambda w: {"paid_on": timezone.localdate().isoformat()}),
 }  # fmt: skip
 
 ROUND_FORM = {
