@@ -1,23 +1,20 @@
-import importlib
 import os
 from collections.abc import Iterator
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import translation
 from hypothesis import Phase
 from hypothesis import settings as hypothesis_settings
 
 from common.throttling import throttle_history_clear
-from initiatives.services import themes_seed
 from places.services import bundled_paths, places_import
-from sdgs.services import goals_load, targets_load
 from tests.factories import InitiativeFactory, UserFactory
 from tests.handprint_checks import private_broker_running
 from tests.member_factories import lsa_staff
 from tests.page_cache_helpers import page_cache_flush
 from tests.services import PrivateRedis
+from tests.shared_data import reference_data_load
 from tests.xss_world import xss_world as build_xss_world
 
 # `make test` runs a fixed, reproducible number of examples; `make bench-thorough` runs many
@@ -84,18 +81,9 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def reference_data(db) -> None:
-    """The SDGs and their targets, themes and methods 2026.1 and 2027.1 the migrations load.
-
-    A transactional test flushes the tables; this puts them back.
-    """
-    goals_load()
-    targets_load()
-    themes_seed()
-    for name, function in (
-        ("0002_method_v1_and_immutability", "load_method"),
-        ("0006_method_2027_1", "load_2027"),
-    ):
-        getattr(importlib.import_module(f"impact.migrations.{name}"), function)(django_apps, None)
+    """The reference data the migrations load; a transactional test flushes the tables, this
+    puts them back."""
+    reference_data_load()
 
 
 # --- The people and the initiative most tests start from ------------------------------------

@@ -12,9 +12,10 @@ page that holds its form); one field at a time gets a hostile value, the others 
 of a valid post. The project's own admin add forms get every hostile value in all fields at once.
 """
 
+import copy
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -24,7 +25,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from PIL import Image
 
@@ -53,10 +54,12 @@ from tests.funding_helpers import (
     manager_of,
     paid_award,
 )
+from tests.shared_data import reference_data_load, shared_rows
 from tests.urlconf import url_patterns
 
 # The walk posts thousands of values: part of `make test`, left out of `make test-quick`.
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+# One worker walks them all, on one world (`_shared_world`).
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("hostile_forms")]
 
 MISSING = object()
 HOSTILE = {
@@ -594,11 +597,28 @@ def _key(obj) -> tuple[str, object]:
     return (obj._meta.label, obj.pk)
 
 
+@pytest.fixture(scope="module")
+def _shared_world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
+    """The walk's world, written once for the module (tests/conftest.py `shared_rows`)."""
+    media = tmp_path_factory.mktemp("hostile-media")
+    with (
+        override_settings(
+            MEDIA_ROOT=str(media), PRIVATE_MEDIA_ROOT=str(media / "private"), DEBUG=False
+        ),
+        shared_rows(django_db_blocker),
+    ):
+        reference_data_load()
+        yield _build_world()
+
+
 @pytest.fixture
-def world(reference_data, tmp_path, settings) -> World:
-    settings.MEDIA_ROOT = str(tmp_path)
-    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
-    settings.DEBUG = False
+def world(_shared_world, db) -> World:
+    """The shared world; a copy, so what a walk attaches to it (a lazily made award) leaves
+    with that walk's savepoint."""
+    return copy.copy(_shared_world)
+
+
+def _build_world() -> World:
     owner = UserFactory()
     staff = UserFactory(is_staff=True, is_superuser=True)
     municipality = MunicipalityFactory()

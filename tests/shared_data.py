@@ -1,0 +1,40 @@
+"""Rows shared by a whole test module, and the reference data the migrations load."""
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.apps import apps as django_apps
+from django.db import transaction
+
+from initiatives.services import themes_seed
+from sdgs.services import goals_load, targets_load
+
+
+def reference_data_load() -> None:
+    """The SDGs and their targets, themes and methods 2026.1 and 2027.1 the migrations load."""
+    goals_load()
+    targets_load()
+    themes_seed()
+    for name, function in (
+        ("0002_method_v1_and_immutability", "load_method"),
+        ("0006_method_2027_1", "load_2027"),
+    ):
+        getattr(importlib.import_module(f"impact.migrations.{name}"), function)(django_apps, None)
+
+
+@contextmanager
+def shared_rows(django_db_blocker) -> Iterator[None]:
+    """Rows a whole module's tests share, as Django's TestCase.setUpTestData keeps them: written
+    in a transaction that is rolled back when the module is done; each test runs in a savepoint
+    inside it (pytest-django's `db`), so what one test changes the next never sees. Only for
+    modules without transactional tests; mark the module with one xdist_group so its tests run
+    on one worker and the rows are written once."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
