@@ -38,3 +38,24 @@ def shared_rows(django_db_blocker) -> Iterator[None]:
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+def shared_cbs_places_fixture():
+    """A module-scoped fixture with the bundled CBS 2024 edition written once for the module
+    (and a function-scoped `cbs_places` over it): `cbs_places = shared_cbs_places_fixture()` in
+    a module shadows the per-test import of tests/conftest.py. Every test of that module sees the
+    places, also one that does not ask for them."""
+    import pytest
+
+    from places.services import bundled_paths, places_import
+
+    @pytest.fixture(scope="module")
+    def _shared_cbs_places(django_db_setup, django_db_blocker):
+        with shared_rows(django_db_blocker):
+            yield places_import(paths=bundled_paths(), edition="2024")
+
+    @pytest.fixture
+    def cbs_places(_shared_cbs_places, db):
+        return _shared_cbs_places
+
+    return _shared_cbs_places, cbs_places

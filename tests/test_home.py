@@ -19,8 +19,11 @@ from places import maps
 from places.models import Municipality, Province
 from tests.factories import InitiativeFactory, NeedFactory
 from tests.html_tables import cell_text, english, table_rows
+from tests.shared_data import shared_cbs_places_fixture
 
-pytestmark = pytest.mark.django_db
+# The CBS places are written once for the module (tests/shared_data.py), on one worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("home")]
+_shared_cbs_places, cbs_places = shared_cbs_places_fixture()
 
 PRIVATE = {
     "contact_name": "Marker Privénaam",
