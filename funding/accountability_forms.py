@@ -100,7 +100,13 @@ class ReceiptForm(AccessibleForm):
 
 
 ReceiptFormSet = forms.formset_factory(
-    ReceiptForm, extra=0, min_num=RECEIPT_ROWS, max_num=RECEIPT_ROWS, validate_max=True
+    ReceiptForm,
+    extra=0,
+    min_num=RECEIPT_ROWS,
+    max_num=RECEIPT_ROWS,
+    # A forged TOTAL_FORMS never makes the server build more rows than the page has.
+    absolute_max=RECEIPT_ROWS,
+    validate_max=True,
 )
 
 

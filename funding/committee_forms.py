@@ -101,6 +101,8 @@ CriterionFormSet = forms.inlineformset_factory(
     form=CriterionForm,
     extra=2,
     max_num=20,
+    # A forged TOTAL_FORMS never makes the server build more than 20 rows (Django: 1,020).
+    absolute_max=20,
     validate_max=True,
     can_delete=True,
 )

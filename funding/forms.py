@@ -58,7 +58,13 @@ class BudgetLineForm(AccessibleForm):
 
 
 BudgetLineFormSet = forms.formset_factory(
-    BudgetLineForm, extra=0, min_num=BUDGET_LINES, max_num=BUDGET_LINES, validate_max=True
+    BudgetLineForm,
+    extra=0,
+    min_num=BUDGET_LINES,
+    max_num=BUDGET_LINES,
+    # A forged TOTAL_FORMS never makes the server build more rows than the page has.
+    absolute_max=BUDGET_LINES,
+    validate_max=True,
 )
 
 

@@ -52,6 +52,8 @@ def shared_cbs_places_fixture():
     @pytest.fixture(scope="module")
     def _shared_cbs_places(django_db_setup, django_db_blocker):
         with shared_rows(django_db_blocker):
+            # A transactional test of another module may have flushed the migrations' rows.
+            reference_data_load()
             yield places_import(paths=bundled_paths(), edition="2024")
 
     @pytest.fixture

@@ -432,6 +432,31 @@ def test_criteria_are_added_changed_and_removed_until_the_first_review(client):
     assert Criterion.objects.get(pk=keep.pk).weight == 3
 
 
+def test_a_forged_row_count_never_builds_more_than_twenty_criteria(client):
+    # Given a fund manager on the criteria page
+    round_ = make_committee_round(criteria=0)
+    client.force_login(manager_of(round_))
+    url = f"/mijn/regelingen/rondes/{round_.pk}/criteria/"
+
+    # When a post claims a billion rows
+    response = client.post(
+        url,
+        {
+            "criteria-TOTAL_FORMS": "9" * 9,
+            "criteria-INITIAL_FORMS": "0",
+            "criteria-0-name": "Draagvlak",
+            "criteria-0-max_score": "5",
+            "criteria-0-weight": "1",
+            "criteria-0-position": "0",
+        },
+    )
+
+    # Then it is refused with the page's error, at most 20 rows built, nothing saved
+    assert response.status_code == 200
+    assert len(response.context["formset"].forms) <= 20
+    assert not round_.criteria.exists()
+
+
 def test_the_fund_manager_grants_and_revokes_a_committee_member_by_address(client, mailoutbox):
     round_ = make_committee_round()
     resident = UserFactory(email="bewoner@example.org")

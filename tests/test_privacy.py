@@ -3,7 +3,6 @@ and no page, API response, export or uploaded file an anonymous visitor can reac
 them."""
 
 import io
-import re
 from decimal import Decimal
 
 import openpyxl
@@ -11,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.forms.models import model_to_dict
+from django.test import override_settings
 from django.urls import resolve, reverse
 from django.utils import timezone
 from PIL import ExifTags, Image
@@ -24,7 +23,7 @@ from funding.models import Accountability, Application, PaymentBatch, Receipt
 from funding.payments import payment_batch_create, payment_batch_mark_paid
 from impact.demo import demo_activities_for
 from impact.methods import current_version
-from impact.models import HandprintResult, IndicatorQuantity, MethodVersion
+from impact.models import MethodVersion
 from initiatives.demo import (
     LOGINS,
     MARKER_DOMAIN,
@@ -42,6 +41,7 @@ from members.forms import MemberOrganisationAdminForm
 from members.permissions import LSA_STAFF_GROUP
 from members.selectors import directory_members
 from places.models import District, Municipality, Neighbourhood, Province
+from places.services import bundled_paths, places_import
 from tests.factories import InitiativeFactory, UserFactory
 from tests.funding_helpers import (
     award,
@@ -52,13 +52,31 @@ from tests.funding_helpers import (
     manager_of,
 )
 from tests.member_factories import MemberOrganisationFactory
+from tests.shared_data import reference_data_load, shared_rows
 from tests.urlconf import url_patterns
 
-pytestmark = pytest.mark.django_db
+# The demo world is written once for the module (tests/shared_data.py), on one worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("privacy")]
+
+
+@pytest.fixture(scope="module")
+def _shared_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    with (
+        override_settings(PRIVATE_MEDIA_ROOT=str(tmp_path_factory.mktemp("privacy"))),
+        shared_rows(django_db_blocker),
+    ):
+        reference_data_load()
+        places_import(paths=bundled_paths(), edition="2024")
+        _demo_build()
+        yield
 
 
 @pytest.fixture
-def demo(cbs_places):
+def demo(_shared_demo, db):
+    """40 demo initiatives, members, both demo funds and a buurt; shared by the module."""
+
+
+def _demo_build() -> None:
     demo_seed(count=40, months=3)
     members_demo_seed()
     assert funding_demo_seed().created  # awards in the register; payees and IBANs private
@@ -558,43 +576,6 @@ def test_logged_in_residents_do_not_see_other_initiatives_private_data(client, d
     for initiative in not_theirs[:20]:
         html = client.get(initiative.get_absolute_url()).content.decode()
         assert _markers_in(html) == [], initiative.slug
-
-
-@pytest.mark.slow  # seeds the whole demo
-def test_demo_seed_is_idempotent_and_prints_logins(cbs_places, capsys):
-    call_command("seed_demo", count=10, months=2)
-    first = Initiative.objects.count()
-    quantities = IndicatorQuantity.objects.count()
-    call_command("seed_demo", count=10, months=2)
-    out = capsys.readouterr().out
-    assert Initiative.objects.count() == first == 11
-    assert IndicatorQuantity.objects.count() == quantities > 0
-    assert LOGINS["resident"] in out and LOGINS["officer"] in out and LOGINS["staff"] in out
-    assert re.search(r"Demo initiatives created: 0", out)
-    assert re.search(r"Demo initiatives given activities: 0", out)
-
-    # Every published demo initiative says what it does, and reports its activities' indicators
-    published = Initiative.objects.published()
-    assert published.exists()
-    assert not published.filter(activities__isnull=True).exists()
-    assert not published.filter(indicator_quantities__isnull=True).exists()
-    # Two quantities are far above their plausible maximum and wait for review (R11)
-    assert IndicatorQuantity.objects.filter(quantity__gt=1000, review="").count() >= 2
-
-    # The demo's handprint computation (bin/setup: recompute_handprints --all) values them
-    call_command("recompute_handprints", "--all")
-    version = current_version()
-    results = HandprintResult.objects.filter(version=version, period_kind="rolling12")
-    lines = [line for result in results for line in result.lines]
-    valued = [
-        line
-        for line in lines
-        if line["kind"] not in ("input", "counted")
-        and line["value"]
-        and Decimal(line["value"]["central"]) > 0
-    ]
-    assert version.code == "2027.1" and valued, lines
-    assert sum(result.held_for_review for result in results) == 2
 
 
 def test_every_demo_template_declares_activities_of_the_current_method(reference_data):
