@@ -3,8 +3,11 @@ from django.contrib import admin
 from django.urls import reverse
 
 from accounts.models import User
+from tests.shared_data import shared_cbs_places_fixture
 
-pytestmark = pytest.mark.django_db
+# The CBS places are written once for the module (tests/shared_data.py), on one worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("admin")]
+_shared_cbs_places, cbs_places = shared_cbs_places_fixture()
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 CLIENTS = 4
 WARM_UP_SECONDS = 3
 DOWN_SECONDS = 3
-AFTER_SECONDS = 10
+AFTER_SECONDS = 7
 RECOVERY_BUDGET_SECONDS = 5
 # The clients' own timeout: a request without an answer by then is a hang (status 0).
 CLIENT_TIMEOUT_SECONDS = 15
