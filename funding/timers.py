@@ -1,6 +1,6 @@
-"""Decision terms (issue #20) and payment terms (issue #21) as timers: beat reminds a fund's
-managers once before a decision or a payment is due and marks it overdue once after; the fund
-manager's page lists both.
+"""Decision and payment terms (issues #20, #21) and accountability (#21) as timers: beat
+reminds once before each is due and marks it overdue once after; the fund manager's page lists
+them.
 
 Each mark is set with a conditional UPDATE (`… WHERE reminded_at IS NULL`), so two beats, a
 retried task or two workers never remind or mark twice. An extension moves the due date and
@@ -8,9 +8,10 @@ clears both marks: the new date gets its own reminder.
 """
 
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from funding import notifications, services
@@ -25,27 +26,43 @@ def _due_on_or_before(day: datetime.date) -> Q:
     return Q(extended_due__lte=day) | Q(extended_due__isnull=True, decision_due__lte=day)
 
 
+def _once(
+    candidates: QuerySet[Application],
+    mark: str,
+    send: Callable[[Application], None],
+    still: Q | None = None,
+) -> int:
+    """Sets `mark` on each candidate that has none yet and sends its mail; returns how many.
+
+    Claimed by exactly one run: only the conditional UPDATE that changed the row sends, so two
+    beats, a retried task or two workers never send twice. `still` re-checks, in that UPDATE,
+    what made the row a candidate (its state may have moved on since it was read).
+    """
+    now, sent = timezone.now(), 0
+    for application in candidates.filter(**{f"{mark}__isnull": True}).select_related(
+        "round__fund", "initiative"
+    ):
+        with transaction.atomic():
+            claimed = Application.objects.filter(
+                still or Q(), pk=application.pk, **{f"{mark}__isnull": True}
+            ).update(**{mark: now})
+            if claimed:
+                send(application)
+                sent += 1
+    return sent
+
+
 def decision_timers(*, today: datetime.date) -> dict[str, int]:
     """Marks overdue decisions and sends the reminders that are due; returns how many."""
-    now = timezone.now()
     pending = Application.objects.filter(status__in=services.OPEN)
     overdue = pending.filter(
         _due_on_or_before(today - datetime.timedelta(days=1)), overdue_at__isnull=True
-    ).update(overdue_at=now)
-    reminded = 0
-    due_soon = pending.filter(
-        _due_on_or_before(today + datetime.timedelta(days=REMIND_DAYS_BEFORE)),
-        reminded_at__isnull=True,
-    ).select_related("round__fund", "initiative")
-    for application in due_soon:
-        with transaction.atomic():
-            # Claimed by exactly one run: only the UPDATE that changed the row sends the mail.
-            claimed = Application.objects.filter(
-                pk=application.pk, reminded_at__isnull=True
-            ).update(reminded_at=now)
-            if claimed:
-                notifications.decision_due(application, today=today)
-                reminded += 1
+    ).update(overdue_at=timezone.now())
+    reminded = _once(
+        pending.filter(_due_on_or_before(today + datetime.timedelta(days=REMIND_DAYS_BEFORE))),
+        "reminded_at",
+        lambda application: notifications.decision_due(application, today=today),
+    )
     return {"overdue": overdue, "reminded": reminded}
 
 
@@ -59,56 +76,34 @@ ACCOUNTABILITY_REMIND_DAYS_BEFORE = 14
 def accountability_timers(*, today: datetime.date) -> dict[str, int]:
     """For paid awards: reminds the applicants once before the accountability is due, and
     marks it overdue once the day after, telling the fund's managers; returns how many."""
-    now = timezone.now()
-    paid = Application.objects.filter(
-        grant=Application.Grant.PAID, accountability_due__isnull=False
-    ).select_related("round__fund", "initiative")
-    counts = {"overdue": 0, "reminded": 0}
-    marks = (
-        ("overdue", "accountability_overdue_at", today - datetime.timedelta(days=1)),
-        (
-            "reminded",
-            "accountability_reminded_at",
-            today + datetime.timedelta(days=ACCOUNTABILITY_REMIND_DAYS_BEFORE),
-        ),
+    paid = Q(grant=Application.Grant.PAID)
+    due = Application.objects.filter(paid, accountability_due__isnull=False)
+    overdue = _once(
+        due.filter(accountability_due__lt=today),
+        "accountability_overdue_at",
+        notifications.accountability_overdue,
+        still=paid,
     )
-    for what, mark, due_by in marks:
-        for application in paid.filter(accountability_due__lte=due_by, **{f"{mark}__isnull": True}):
-            with transaction.atomic():
-                # Claimed by exactly one run: only the UPDATE that changed the row sends mail.
-                claimed = Application.objects.filter(
-                    pk=application.pk, grant=Application.Grant.PAID, **{f"{mark}__isnull": True}
-                ).update(**{mark: now})
-                if not claimed:
-                    continue
-                if what == "overdue":
-                    notifications.accountability_overdue(application)
-                else:
-                    notifications.accountability_due(application)
-                counts[what] += 1
-    return counts
+    reminder_from = today + datetime.timedelta(days=ACCOUNTABILITY_REMIND_DAYS_BEFORE)
+    reminded = _once(
+        due.filter(accountability_due__lte=reminder_from),
+        "accountability_reminded_at",
+        notifications.accountability_due,
+        still=paid,
+    )
+    return {"overdue": overdue, "reminded": reminded}
 
 
 def payment_timers(*, today: datetime.date) -> dict[str, int]:
     """Payment terms (issue #21): marks awards not paid by their due date overdue, once, and
     reminds the fund's managers once, REMIND_DAYS_BEFORE days before; returns how many."""
-    now = timezone.now()
     unpaid = Application.objects.filter(grant=Application.Grant.AWARDED, payment_due__isnull=False)
     overdue = unpaid.filter(payment_due__lt=today, payment_overdue_at__isnull=True).update(
-        payment_overdue_at=now
+        payment_overdue_at=timezone.now()
     )
-    reminded = 0
-    due_soon = unpaid.filter(
-        payment_due__lte=today + datetime.timedelta(days=REMIND_DAYS_BEFORE),
-        payment_reminded_at__isnull=True,
-    ).select_related("round__fund", "initiative")
-    for application in due_soon:
-        with transaction.atomic():
-            # Claimed by exactly one run: only the UPDATE that changed the row sends the mail.
-            claimed = Application.objects.filter(
-                pk=application.pk, payment_reminded_at__isnull=True
-            ).update(payment_reminded_at=now)
-            if claimed:
-                notifications.payment_due(application, today=today)
-                reminded += 1
+    reminded = _once(
+        unpaid.filter(payment_due__lte=today + datetime.timedelta(days=REMIND_DAYS_BEFORE)),
+        "payment_reminded_at",
+        lambda application: notifications.payment_due(application, today=today),
+    )
     return {"overdue": overdue, "reminded": reminded}
