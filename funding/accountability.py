@@ -39,7 +39,6 @@ from funding import notifications
 from funding.models import Accountability, Application, Receipt
 from funding.permissions import can_account, can_settle
 from funding.services import objection_clause
-from impact.scoring import month_add
 from initiatives.models import ActivityReport
 
 Grant = Application.Grant
@@ -155,9 +154,7 @@ def accountability_prefill(application: Application) -> dict[str, object]:
     totals = ActivityReport.objects.filter(
         initiative_id=application.initiative_id, month__gte=first, month__lte=last
     ).aggregate(hours=Sum("volunteer_hours"), people=Max("people_reached"))
-    months = 0
-    while month_add(first, months) <= last:
-        months += 1
+    months = max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
     return {
         "volunteer_hours": totals["hours"] or Decimal(0),
         "people_reached": totals["people"] or 0,
@@ -202,7 +199,6 @@ def _receipts_store(
     """Stores the checked receipts under random names with the extension of what each file is:
     nothing of the uploaded name (which may hold a person's name, or ".html") is kept. If one
     fails, the files stored before it are removed again."""
-    storage = Receipt._meta.get_field("file").storage
     stored: list[str] = []
     try:
         for receipt, extension, upload in rows:
@@ -211,8 +207,7 @@ def _receipts_store(
             receipt.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(upload.read()))
             stored.append(receipt.file.name)
     except BaseException:
-        for name in stored:
-            storage.delete(name)
+        _files_delete(stored)
         raise
 
 

@@ -7,7 +7,6 @@ application when it is submitted ("Funding rounds I"). The handprint is read in 
 pinned method version, the stored result of the last 12 complete months.
 """
 
-import calendar
 import datetime
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -20,6 +19,7 @@ from django.utils.translation import ngettext
 
 from common.numbers import fast_intcomma
 from funding.models import AWARDED, CLOSED_GRANTS, Application, Round
+from funding.terms import months_before
 from impact.models import HandprintResult, HandprintSdg, InitiativeActivity
 from impact.scoring import month_add, rolling_window
 from initiatives.models import ActivityReport, Initiative, Need
@@ -294,13 +294,6 @@ def _per_year(round_: Round, initiative: Initiative, today: datetime.date) -> Ch
         "%(count)d award in the last 12 months", "%(count)d awards in the last 12 months", count
     ) % {"count": count}
     return Check("per_year", _per_year_asks(round_), met, because)
-
-
-def months_before(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` calendar months earlier (the month's last day if it is shorter)."""
-    first = month_add(day.replace(day=1), -months)
-    last = calendar.monthrange(first.year, first.month)[1]
-    return first.replace(day=min(day.day, last))
 
 
 def _day(day: datetime.date) -> str:

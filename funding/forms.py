@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import AccessibleForm, AccessibleModelForm
-from funding.models import Application
+from funding.models import Application, compact_iban
 
 BUDGET_LINES = 6
 
@@ -36,8 +36,8 @@ class ApplicationForm(AccessibleModelForm):
         }
 
     def clean_iban(self) -> str:
-        # Written with spaces, in lower case: stored compact, as banks print it without spaces.
-        return "".join(self.cleaned_data.get("iban", "").split()).upper()
+        # Written with spaces, in lower case: stored compact, as banks print it.
+        return compact_iban(self.cleaned_data.get("iban", ""))
 
 
 class BudgetLineForm(AccessibleForm):

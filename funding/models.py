@@ -32,6 +32,11 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 CENT = Decimal("0.01")
 
 
+def compact_iban(iban: str) -> str:
+    """An IBAN as banks print it: no spaces, upper case."""
+    return "".join(iban.split()).upper()
+
+
 def validate_iban(value: str) -> None:
     """A valid IBAN (checksum, country format and bank code), by `schwifty`."""
     from schwifty import IBAN
@@ -88,6 +93,11 @@ class Fund(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_account(self) -> bool:
+        """It has an account to pay from (the debtor of its SEPA files)."""
+        return bool(self.account_name.strip() and self.account_iban.strip())
 
 
 class FundManager(models.Model):
@@ -335,6 +345,11 @@ class Round(models.Model):
     @property
     def is_committee(self) -> bool:
         return self.mode == self.Mode.COMMITTEE
+
+    def is_decidable(self, today: datetime.date) -> bool:
+        """Its applications may be decided on `today`: any day, but a committee round's only
+        after it closes (the reviews side by side first)."""
+        return not self.is_committee or today > self.closes_on
 
     def is_open(self, today: datetime.date) -> bool:
         """Takes applications on `today`: within its window and its fund active."""

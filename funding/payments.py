@@ -28,7 +28,7 @@ from accounts.models import User
 from common.exports import Column, export_response
 from common.pagecache import FUNDING, generation_bump
 from funding import notifications
-from funding.models import AWARDED, Application, Payment, PaymentBatch, Round
+from funding.models import AWARDED, Application, Payment, PaymentBatch, Round, compact_iban
 from funding.permissions import can_pay_awards
 from funding.terms import months_after
 
@@ -59,10 +59,6 @@ def remittance(application: Application) -> str:
     return " ".join(text.split())[:REMITTANCE_MAX_LENGTH]
 
 
-def compact_iban(iban: str) -> str:
-    return "".join(iban.split()).upper()
-
-
 def _message_id() -> str:
     # Unique per file (the bank refuses a message id it has seen); 26 of the 35 characters.
     return f"BB-{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
@@ -83,7 +79,7 @@ def payment_batch_create(
     fund = round_.fund
     if not can_pay_awards(user, fund):
         raise PermissionDenied
-    if not (fund.account_name.strip() and fund.account_iban.strip()):
+    if not fund.has_account:
         raise ValidationError(
             _(
                 "The fund %(fund)s has no account to pay from. Ask LSA staff to fill in its "

@@ -225,7 +225,7 @@ def application_decide(
     if not decision.strip() or not grounds.strip():
         raise ValidationError(_("Write the decision and its grounds."))
     holds = application.status == Status.SUBMITTED
-    if round_.is_committee and timezone.localdate() <= round_.closes_on:
+    if not round_.is_decidable(timezone.localdate()):
         raise ValidationError(_("A committee round is decided after it closes."))
     if outcome == Status.MORE_INFO:
         application.status = Status.MORE_INFO

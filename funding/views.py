@@ -2,6 +2,7 @@
 (`/regelingen/`). Nothing personal; the applicant's and the fund manager's pages follow."""
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,8 +18,8 @@ from django.views.decorators.http import require_POST
 from funding import services
 from funding.eligibility import eligible, evaluate, rules_of
 from funding.forms import ApplicationForm, BudgetLineFormSet, DecisionForm, ExtensionForm, budget_of
-from funding.models import Application, Round
-from funding.permissions import can_apply, is_fund_manager
+from funding.models import Application, Fund, Round
+from funding.permissions import AnyUser, can_apply, is_fund_manager
 from funding.selectors import accountability_watch, awards, open_rounds
 from initiatives.models import Initiative
 from initiatives.permissions import is_owner
@@ -215,6 +216,20 @@ def manager_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
+def managed_round(
+    request: HttpRequest,
+    pk: int,
+    *,
+    may: Callable[[AnyUser, Fund], bool] = is_fund_manager,
+) -> Round:
+    """The round when the user may manage it (`may`, asked of its fund: edit, pay, read its
+    reports); a 404 for anyone else, so nothing reveals that the round exists."""
+    round_ = get_object_or_404(Round.objects.select_related("fund"), pk=pk)
+    if not may(request.user, round_.fund):
+        raise Http404
+    return round_
+
+
 def _managed(request: HttpRequest, pk: int) -> Application:
     application = get_object_or_404(
         Application.objects.select_related("round__fund", "initiative"), pk=pk
@@ -231,9 +246,7 @@ def manager_application(request: HttpRequest, pk: int) -> HttpResponse:
     """One application for its fund's manager: everything, payee and IBAN included; the
     decision and the extension."""
     application = _managed(request, pk)
-    round_ = application.round
-    # A committee round is decided after it closes (its reviews side by side first).
-    decidable = not round_.is_committee or timezone.localdate() > round_.closes_on
+    decidable = application.round.is_decidable(timezone.localdate())
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

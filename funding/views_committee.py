@@ -25,15 +25,14 @@ from funding.committee_forms import (
 )
 from funding.models import Application, CommitteeMember, Fund, Round
 from funding.permissions import can_review, is_committee_member, is_fund_manager
+from funding.views import managed_round
 from initiatives.views import apply_errors
 
 # --- Fund managers: rounds, criteria, committee, reviews side by side -----------------------
 
 
 def _managed_round(request: HttpRequest, pk: int, *, committee_only: bool = False) -> Round:
-    round_ = get_object_or_404(Round.objects.select_related("fund"), pk=pk)
-    if not is_fund_manager(request.user, round_.fund):
-        raise Http404
+    round_ = managed_round(request, pk)
     if committee_only and not round_.is_committee:
         raise Http404
     return round_

@@ -21,14 +21,12 @@ from funding.forms import MarkPaidForm, PaymentBatchForm
 from funding.models import PaymentBatch, Round
 from funding.permissions import can_pay_awards
 from funding.terms import next_working_day
+from funding.views import managed_round
 from initiatives.views import apply_errors
 
 
 def _managed_round(request: HttpRequest, pk: int) -> Round:
-    round_ = get_object_or_404(Round.objects.select_related("fund"), pk=pk)
-    if not can_pay_awards(request.user, round_.fund):
-        raise Http404
-    return round_
+    return managed_round(request, pk, may=can_pay_awards)
 
 
 def _managed_batch(request: HttpRequest, pk: int) -> PaymentBatch:
@@ -74,7 +72,7 @@ def round_payments(request: HttpRequest, pk: int) -> HttpResponse:
                 count=Count("payments"), total=Sum("payments__amount")
             ).order_by("-created_at", "-pk"),
             "shared_ibans": payments.shared_ibans(round_),
-            "has_account": bool(fund.account_name.strip() and fund.account_iban.strip()),
+            "has_account": fund.has_account,
         },
     )
 

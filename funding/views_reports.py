@@ -6,9 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
 from common.exports import FORMATS, export_response
-from funding.models import Fund, Round
+from funding.models import Fund
 from funding.permissions import can_read_reports
 from funding.reports import COLUMNS, STATUSES, fund_report, round_report
+from funding.views import managed_round
 
 
 @login_required
@@ -16,9 +17,7 @@ def round_report_page(request: HttpRequest, pk: int, fmt: str | None = None) -> 
     """The round's report as a page, or as `csv` / `xlsx`."""
     if fmt is not None and fmt not in FORMATS:
         raise Http404
-    round_ = get_object_or_404(Round.objects.select_related("fund"), pk=pk)
-    if not can_read_reports(request.user, round_.fund):
-        raise Http404
+    round_ = managed_round(request, pk, may=can_read_reports)
     report = round_report(round_)
     if fmt is not None:
         name = f"rapport-{round_.fund.slug}-{round_.slug}"
