@@ -8,13 +8,12 @@ from hypothesis import Phase
 from hypothesis import settings as hypothesis_settings
 
 from common.throttling import throttle_history_clear
-from places.services import bundled_paths, places_import
 from tests.factories import InitiativeFactory, UserFactory
 from tests.handprint_checks import private_broker_running
 from tests.member_factories import lsa_staff
 from tests.page_cache_helpers import page_cache_flush
 from tests.services import PrivateRedis
-from tests.shared_data import reference_data_load
+from tests.shared_data import cbs_places_load, reference_data_load
 from tests.xss_world import xss_world as build_xss_world
 
 # `make test` runs a fixed, reproducible number of examples; `make bench-thorough` runs many
@@ -61,8 +60,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def cbs_places(db):
-    """The bundled CBS 2024 edition: 12 provinces, 342 gemeenten, 3,393 wijken."""
-    return places_import(paths=bundled_paths(), edition="2024")
+    """The bundled CBS 2024 edition, per test (tests/shared_data.py `cbs_places_load`)."""
+    return cbs_places_load()
 
 
 @pytest.fixture(autouse=True)

@@ -41,7 +41,6 @@ from members.forms import MemberOrganisationAdminForm
 from members.permissions import LSA_STAFF_GROUP
 from members.selectors import directory_members
 from places.models import District, Municipality, Neighbourhood, Province
-from places.services import bundled_paths, places_import
 from tests.factories import InitiativeFactory, UserFactory
 from tests.funding_helpers import (
     award,
@@ -52,7 +51,7 @@ from tests.funding_helpers import (
     manager_of,
 )
 from tests.member_factories import MemberOrganisationFactory
-from tests.shared_data import reference_data_load, shared_rows
+from tests.shared_data import cbs_places_load, reference_data_load, shared_rows
 from tests.urlconf import url_patterns
 
 # The demo world is written once for the module (tests/shared_data.py), on one worker.
@@ -66,7 +65,7 @@ def _shared_demo(django_db_setup, django_db_blocker, tmp_path_factory):
         shared_rows(django_db_blocker),
     ):
         reference_data_load()
-        places_import(paths=bundled_paths(), edition="2024")
+        cbs_places_load()
         _demo_build()
         yield
 
