@@ -12,6 +12,7 @@ from places import api as places_api
 urlpatterns = [
     path("", include("initiatives.api_write_urls")),
     path("", include("impact.api_activity_urls")),
+    path("exchange/", include("exchange.api_urls")),
     path(
         "places/municipalities/",
         places_api.MunicipalityList.as_view(),

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "impact",
     "members",
     "funding",
+    "exchange",
     "outbox",
     "ops",
     # The top layer: work across apps (docs/architecture.md); `areas` has no models, no app.

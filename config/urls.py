@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("areas.urls")),
     path("", include("members.urls")),
     path("", include("funding.urls")),
+    path("", include("exchange.urls")),
     path("privacy/", text_page, {"name": "privacy"}, name="privacy"),
     path("gebruiksvoorwaarden/", text_page, {"name": "terms"}, name="terms"),
     path("toegankelijkheid/", text_page, {"name": "accessibility"}, name="accessibility"),

@@ -1,0 +1,6 @@
+"""The exchange's pages: partners and offers (public, and kept by partner staff), matches."""
+
+from exchange.urls_matches import urlpatterns as match_patterns
+from exchange.urls_partners import urlpatterns as partner_patterns
+
+urlpatterns = [*partner_patterns, *match_patterns]
