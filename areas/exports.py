@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from areas.dashboards import AreaRow, AreaTable
 from common.exports import Column
-from impact.exports import EXPORTED_KINDS
+from impact.exports import EXPORTED_KINDS, partner_hours_label
 from impact.models import Activity
+from impact.scoring import PARTNER_HOURS
 
 
 def _stored(row: AreaRow, column: str, key: str, field: str) -> Any:
@@ -81,6 +82,7 @@ def export_columns(table: AreaTable) -> list[Column]:
         )
         for kind in EXPORTED_KINDS
     ]
+    columns.append(Column(partner_hours_label(), _json("by_kind", PARTNER_HOURS, "central")))
     for activity in _activities(table):
         columns += [
             Column(

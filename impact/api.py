@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from common.api_docs import error_responses
 from impact.methods import current_version
 from impact.models import HandprintResult, MethodIndicator
+from impact.scoring import PARTNER_HOURS
 from impact.selectors import (
     METHOD_LICENCE,
     METHOD_LICENCE_URL,
@@ -67,6 +68,12 @@ def _value_range(row: object) -> dict[str, str]:
     return {level: _money(getattr(row, f"value_{level}")) for level in ("low", "central", "high")}
 
 
+def _partner_hours(result: HandprintResult) -> str:
+    """The hours partners gave through the exchange in the period (R12), as text ("0" none)."""
+    line = next((line for line in result.lines if line["indicator"] == PARTNER_HOURS), None)
+    return str(line["quantity"]) if line else "0"
+
+
 def _result_json(result: HandprintResult) -> dict:
     return {
         "period": {
@@ -75,10 +82,13 @@ def _result_json(result: HandprintResult) -> dict:
             "end": result.period_end.isoformat(),
         },
         "value_eur": _value_range(result),
-        # R10: subtotals per kind of value; "input" is volunteer time, the rest are effects.
+        # R10: subtotals per kind of value; "input" is volunteer time and "partner_hours" the
+        # hours partners gave through the exchange (input too, apart: R12); the rest are effects.
         "value_eur_by_kind": result.by_kind,
         "quantities_held_for_review": result.held_for_review,
         "volunteer_hours": str(result.volunteer_hours),
+        # Counted once, in their own line (`lines`), never in the volunteer hours.
+        "partner_hours": _partner_hours(result),
         "months_reported": result.months_reported,
         "months_with_activities": result.months_with_activities,
         "active_volunteers": {"average": result.volunteers_avg, "highest": result.volunteers_max},
@@ -176,6 +186,8 @@ class AreaHandprintView(APIView):
                         "people_reached": row.people,
                         "value_eur": _value_range(row),
                         "value_eur_per_10000": per_10k(row.value_central),
+                        # R10 subtotals as for an initiative: partners' hours apart (R12).
+                        "value_eur_by_kind": row.by_kind,
                         "sdgs": row.sdgs,
                         "computed_at": row.computed_at.isoformat(),
                     }

@@ -11,9 +11,16 @@ from django.utils.translation import gettext as _
 
 from common.exports import Column
 from impact.models import MethodIndicator
+from impact.scoring import PARTNER_HOURS
 from initiatives.models import Initiative
 
 EXPORTED_KINDS = [kind for kind in MethodIndicator.Kind if kind != MethodIndicator.Kind.COUNTED]
+
+
+def partner_hours_label() -> str:
+    """The column of the partners' hours through the exchange: input too, subtotalled apart
+    (R12), so the kind columns still add up to the total."""
+    return _("Value of partner hours through the exchange, central (euros)")
 
 
 def kind_central(by_kind: dict | None, kind: str, *, computed: bool) -> Decimal | None:
@@ -44,6 +51,7 @@ def handprint_export_columns() -> list[Column]:
             )
             for kind in EXPORTED_KINDS
         ),
+        Column(partner_hours_label(), per_kind(PARTNER_HOURS)),
         Column(_("Months reported (last 12 months)"), lambda i: i.months_reported_12m),
         Column(
             _("Months with activity quantities (last 12 months)"),

@@ -57,10 +57,29 @@ class MonthReportForm(ActivityReportForm):
         founded_year: int | None,
         questions: list[Question],
         months_with_figures: frozenset[datetime.date] = frozenset(),
+        partner_hours: Decimal | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, founded_year=founded_year, **kwargs)
-        self.fields["volunteer_hours"].help_text = _("All hours volunteers gave this month.")
+        # Partner hours count once, as their own line (method R12): never in these hours too.
+        self.partner_hours = partner_hours
+        help_text = [
+            _(
+                "All hours your own volunteers gave this month, without the hours partners gave "
+                "through the exchange."
+            )
+        ]
+        if partner_hours:
+            help_text.insert(
+                0,
+                _(
+                    "Partners gave %(hours)s hours this month through the exchange; they count "
+                    "apart."
+                )
+                % {"hours": number_format(partner_hours.normalize(), force_grouping=True)},
+            )
+        self.fields["volunteer_hours"].label = _("Volunteer hours (without partner hours)")
+        self.fields["volunteer_hours"].help_text = " ".join(str(text) for text in help_text)
         self.months_with_figures = months_with_figures
         self.questions = {question.code: question for question in questions}
         for question in questions:

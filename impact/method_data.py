@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from impact.scoring import EXCHANGE_REPORTED
+
 DATA = Path(__file__).resolve().parent / "data"
 KINDS = {
     "input",
@@ -231,14 +233,19 @@ def method_problems(data: dict, targets: set[str]) -> list[str]:
             problems.append(_("%(where)s: not in the activity catalogue") % {"where": where})
         for code in _codes(where, row.get("indicators"), "indicators", problems):
             in_activity.add(code)
-            if code not in entries:
+            if code in EXCHANGE_REPORTED:
+                problems.append(
+                    _("%(where)s: %(code)s is reported by the exchange, never asked of owners")
+                    % {"where": where, "code": code}
+                )
+            elif code not in entries:
                 problems.append(
                     _("%(where)s: indicator %(code)s is not in this version")
                     % {"where": where, "code": code}
                 )
         problems += _split_problems(where, row.get("target_split", {}), targets)
     if version.get("activities"):
-        for code in sorted(set(entries) - in_activity - set(UNIVERSAL)):
+        for code in sorted(set(entries) - in_activity - set(UNIVERSAL) - EXCHANGE_REPORTED):
             problems.append(
                 _("%(where)s: belongs to no activity") % {"where": _where("indicator", code)}
             )

@@ -23,6 +23,7 @@ from common.pagecache import HANDPRINTS, generation_bump
 from impact.methods import current_version, method_spec, versions_in_use
 from impact.models import Activity, Indicator, MethodVersion, RecomputeJob
 from impact.scoring import (
+    EXCHANGE_REPORTED,
     ONE,
     IndicatorSpec,
     Line,
@@ -33,6 +34,7 @@ from impact.scoring import (
     goal_of,
     key_order,
     rolling_window,
+    subtotal_key,
 )
 from impact.services import areas_mark_stale, line_json
 from initiatives.models import Initiative
@@ -113,13 +115,15 @@ WITH spec AS (
                || '"]', ', ' ORDER BY pos) || ']' AS split
     FROM follow GROUP BY follows, initiative_id
 ), months AS (
-    -- services.load_inputs: a month with only indicator quantities counts as reported, 0/0/0.
+    -- services.load_inputs: a month with only indicator quantities counts as reported, 0/0/0,
+    -- unless all of them are exchange-reported (partner hours): then it is not reported.
     SELECT initiative_id, month, volunteer_hours AS hours, active_volunteers AS volunteers,
-           people_reached AS people
+           people_reached AS people, true AS reported
     FROM initiatives_activityreport
     WHERE initiative_id > %(lo)s AND initiative_id <= %(hi)s
     UNION ALL
-    SELECT DISTINCT q.initiative_id, q.month, 0, 0, 0
+    SELECT q.initiative_id, q.month, 0, 0, 0,
+           bool_or(q.indicator_id <> ALL(%(exchange_ids)s::bigint[]))
     FROM impact_indicatorquantity q
     WHERE q.initiative_id > %(lo)s AND q.initiative_id <= %(hi)s
       AND NOT EXISTS (
@@ -128,18 +132,21 @@ WITH spec AS (
           WHERE a.initiative_id = q.initiative_id AND a.month = q.month
             AND a.initiative_id > %(lo)s AND a.initiative_id <= %(hi)s
       )
+    GROUP BY q.initiative_id, q.month
 ), activity_months AS (
     -- scoring.compute: a month carries activities when it has a figure (not rejected) of
-    -- an indicator of the version, held for review or not.
+    -- an indicator of the version that the initiative reports, held for review or not.
     SELECT DISTINCT q.initiative_id, q.month
     FROM impact_indicatorquantity q JOIN spec s ON s.indicator_id = q.indicator_id
     WHERE q.initiative_id > %(lo)s AND q.initiative_id <= %(hi)s AND q.review <> 'rejected'
+      AND q.indicator_id <> ALL(%(exchange_ids)s::bigint[])
 ), month_parts AS (
     -- Partial sums per calendar year, inside or outside the rolling window: each period is
     -- then a sum of parts (a few per initiative) instead of a pass over every month twice.
     SELECT m.initiative_id, date_trunc('year', m.month::timestamp)::date AS year,
            m.month >= %(window_start)s::date AND m.month < %(window_end)s::date AS inside,
-           count(*) AS months, count(a.month) AS months_q, sum(hours) AS hours,
+           count(*) FILTER (WHERE m.reported) AS months, count(a.month) AS months_q,
+           sum(hours) AS hours,
            sum(volunteers) AS volunteers, max(volunteers) AS volunteers_max,
            sum(people) AS people, max(people) AS people_max
     FROM months m LEFT JOIN activity_months a USING (initiative_id, month)
@@ -148,9 +155,12 @@ WITH spec AS (
     -- Each month counts in its calendar year and, when inside it, in the rolling window.
     SELECT m.initiative_id, p.kind, p.start, p.stop, sum(m.months)::bigint AS months_reported,
            sum(m.months_q)::bigint AS months_q, sum(m.hours) AS hours,
-           round(sum(m.volunteers)::numeric / sum(m.months), 0) AS volunteers_avg,
+           -- A period of only unreported months (partner hours) averages to 0, as average([]).
+           COALESCE(round(sum(m.volunteers)::numeric / NULLIF(sum(m.months), 0), 0), 0)
+               AS volunteers_avg,
            max(m.volunteers_max) AS volunteers_max,
-           round(sum(m.people)::numeric / sum(m.months), 0) AS people_avg,
+           COALESCE(round(sum(m.people)::numeric / NULLIF(sum(m.months), 0), 0), 0)
+               AS people_avg,
            max(m.people_max) AS people_max
     FROM month_parts m
     CROSS JOIN LATERAL (VALUES
@@ -432,7 +442,8 @@ def chunk_parameters(
         params["ogroup"].append(entry.overlap_group or None)
         params["oprio"].append(entry.overlap_priority)
         params["deducts"].append(entry.deducts_hours)
-        params["kind"].append(entry.kind)
+        # The subtotal the line's value goes to (by_kind), not the kind the line names.
+        params["kind"].append(subtotal_key(entry.code, entry.kind))
         for key, w, d in _weights(entry.split) if entry.split else ():
             params["fixed_ord"].append(ord_)
             params["fixed_key"].append(str(key))
@@ -465,11 +476,16 @@ def chunk_parameters(
 def version_parameters(version: MethodVersion) -> dict[str, list]:
     """chunk_parameters of a stored version, with its indicators' and activities' ids."""
     spec = method_spec(version)
-    return chunk_parameters(
+    params = chunk_parameters(
         spec,
         dict(Indicator.objects.filter(code__in=spec.indicators).values_list("code", "pk")),
         dict(Activity.objects.filter(code__in=spec.activities).values_list("code", "pk")),
     )
+    # Whatever the version values: a month with only these figures is never one reported.
+    params["exchange_ids"] = list(
+        Indicator.objects.filter(code__in=EXCHANGE_REPORTED).values_list("pk", flat=True)
+    )
+    return params
 
 
 def _next_chunk(after: int, size: int) -> tuple[int, int] | None:

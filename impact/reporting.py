@@ -27,6 +27,7 @@ from impact.models import (
     MethodIndicator,
     MethodVersion,
 )
+from impact.scoring import EXCHANGE_REPORTED
 from initiatives import services as initiative_services
 from initiatives.models import ActivityReport, Initiative
 from initiatives.permissions import can_edit
@@ -94,7 +95,8 @@ def month_questions(
     ).select_related("activity"):
         for code in entry.indicator_codes:
             asked_by.setdefault(code, []).append(entry.activity.name)
-    wanted = (set(asked_by) | set(also)) - UNIVERSAL
+    # Partner hours come from the exchange only: never a question, not even when the month has them.
+    wanted = (set(asked_by) | set(also)) - UNIVERSAL - EXCHANGE_REPORTED
     entries = (
         MethodIndicator.objects.filter(version=version, indicator__code__in=wanted)
         .select_related("indicator")
@@ -118,7 +120,8 @@ def month_questions(
 
 
 def month_quantities(initiative: Initiative, month: datetime.date) -> dict[str, Decimal]:
-    """The quantities reported for a month, by indicator code (rejected ones included)."""
+    """The quantities reported for a month, by indicator code (rejected ones included; partner
+    hours, which the exchange reports, too)."""
     return dict(
         IndicatorQuantity.objects.filter(
             initiative_id=initiative.pk, month=first_of_month(month)
@@ -164,7 +167,14 @@ def _validate_quantities(quantities: dict[str, Decimal | None]) -> dict[str, Ind
         i.code: i for i in Indicator.objects.filter(code__in=list(quantities), is_universal=False)
     }
     for code, quantity in quantities.items():
-        if code not in indicators:
+        if code in EXCHANGE_REPORTED:
+            errors.setdefault(code, []).append(
+                _(
+                    "The exchange reports this figure from the matches both sides confirmed; "
+                    "it cannot be entered."
+                )
+            )
+        elif code not in indicators:
             errors.setdefault(code, []).append(_("Unknown indicator."))
         elif quantity is not None and quantity < 0:
             errors.setdefault(code, []).append(_("A quantity cannot be negative."))

@@ -35,6 +35,17 @@ OWN = "own"  # follow the initiative's own SDG selection
 MIX = "mix"  # follow its activity mix; its own SDG selection when it declared none
 SUM, STOCK, NEW_UNITS = "sum", "stock", "new_units"
 QUANTITY = Decimal("0.0001")  # a stock's unit-years are rounded to this
+# Indicators the exchange reports (issue #22), never the initiative: a month with only their
+# figures is no month the initiative reported (its reach averages and coverage leave it out).
+PARTNER_HOURS = "partner_hours"
+EXCHANGE_REPORTED = frozenset({PARTNER_HOURS})
+
+
+def subtotal_key(indicator: str, kind: str) -> str:
+    """Where a line's value is subtotalled (R10): under its kind of value; partner hours apart
+    (R12), so the input of volunteers and of partners are never mixed, and the subtotals still
+    add up to the total."""
+    return indicator if indicator in EXCHANGE_REPORTED else kind
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,9 @@ class MonthInput:
     quantities: Mapping[str, Decimal] = field(default_factory=dict)
     # Indicators whose quantity this month staff accepted above the plausible maximum (R11).
     accepted: frozenset[str] = frozenset()
+    # False for a month with only exchange-reported figures: it adds its quantities, but is not
+    # a month the initiative reported (months reported, the averages, the coverage).
+    reported: bool = True
 
 
 @dataclass(frozen=True)
@@ -250,12 +264,13 @@ def compute(
 ) -> Handprint:
     """The handprint of one initiative over one period under one method version."""
     included = sorted((m for m in months if period.contains(m.month)), key=lambda m: m.month)
+    reported = [m for m in included if m.reported]
     own = own_split(sdgs)
     mix = mix_split(activities, method) or own
     follow = {OWN: own, MIX: mix}
     hours = sum((m.volunteer_hours for m in included), Decimal(0))
-    volunteers = [m.active_volunteers for m in included]
-    people = [m.people_reached for m in included]
+    volunteers = [m.active_volunteers for m in reported]
+    people = [m.people_reached for m in reported]
     people_avg = average(people)
 
     held = 0
@@ -321,13 +336,15 @@ def compute(
     valued = [line for line in lines if line.value]
     by_kind: dict[str, dict[str, Decimal]] = {}
     for line in valued:
-        kind = by_kind.setdefault(line.kind, dict.fromkeys(LEVELS, Decimal(0)))
+        kind = by_kind.setdefault(
+            subtotal_key(line.indicator, line.kind), dict.fromkeys(LEVELS, Decimal(0))
+        )
         for level in LEVELS:
             kind[level] += line.value.get(level)
     return Handprint(
         period=period,
         method=method.version,
-        months_reported=len(included),
+        months_reported=len(reported),
         volunteer_hours=hours,
         volunteers_avg=average(volunteers),
         volunteers_max=max(volunteers, default=0),
@@ -341,7 +358,11 @@ def compute(
         by_kind=by_kind,
         held_for_review=held,
         months_with_activities=sum(
-            1 for m in included if any(code in method.indicators for code in m.quantities)
+            1
+            for m in included
+            if any(
+                code in method.indicators and code not in EXCHANGE_REPORTED for code in m.quantities
+            )
         ),
     )
 

@@ -47,6 +47,8 @@ from impact.models import (
     MethodVersion,
 )
 from impact.scoring import (
+    EXCHANGE_REPORTED,
+    PARTNER_HOURS,
     MonthInput,
     Period,
     ValueRange,
@@ -160,10 +162,17 @@ def _explained_lines(result: HandprintResult) -> list[dict]:
     for line in result.lines:
         indicator = indicators.get(line["indicator"])
         counted_in = indicators.get(line.get("counted_in") or "")
+        exchange = line["indicator"] in EXCHANGE_REPORTED
         lines.append(
             {
                 "code": line["indicator"],
-                "kind": kinds.get(line.get("kind", ""), ""),
+                "kind": (
+                    _("input: partners' hours at replacement value")
+                    if exchange
+                    else kinds.get(line.get("kind", ""), "")
+                ),
+                # Partner hours: the exchange reports them, from matches both sides confirmed.
+                "from_exchange": exchange,
                 "counted_in": counted_in.name if counted_in else line.get("counted_in"),
                 "name": indicator.name if indicator else line["indicator"],
                 "unit": indicator_unit(indicator) if indicator else "",
@@ -189,8 +198,10 @@ def _kind_subtotals(result: HandprintResult) -> dict:
 
 def kind_subtotals(by_kind: dict) -> dict:
     """Subtotals per kind of value (R10) as stored ({kind: {level: text}}), shaped for
-    templates/impact/_kind_table.html: the input apart, the effects in the method's order."""
+    templates/impact/_kind_table.html: the input apart (volunteers' time, and partners' hours
+    through the exchange on their own row, R12), the effects in the method's order."""
     labels = dict(MethodIndicator.Kind.choices)
+    labels[PARTNER_HOURS] = _("input: partners' hours through the exchange")
 
     def row(kind: str) -> dict:
         levels = by_kind[kind]
@@ -203,6 +214,7 @@ def kind_subtotals(by_kind: dict) -> dict:
     input_kind = MethodIndicator.Kind.INPUT
     return {
         "input": row(input_kind) if input_kind in by_kind else None,
+        "partner": row(PARTNER_HOURS) if PARTNER_HOURS in by_kind else None,
         "effects": [
             row(kind)
             for kind in MethodIndicator.Kind.values
@@ -293,6 +305,10 @@ def handprint_for_profile(
         "groups": _lines_by_activity(initiative, rolling, lines),
         "by_kind": _kind_subtotals(rolling),
         "is_stale": rolling.is_stale,
+        # Hours partners gave through the exchange (R12): their own figure beside the volunteers'.
+        "partner_hours": next(
+            (line["quantity"] for line in lines if line["code"] == PARTNER_HOURS), None
+        ),
     }
 
 

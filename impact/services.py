@@ -37,7 +37,15 @@ from impact.models import (
     MethodVersion,
     RecomputeJob,
 )
-from impact.scoring import Handprint, MonthInput, compute, periods_for, rolling_window
+from impact.scoring import (
+    EXCHANGE_REPORTED,
+    PARTNER_HOURS,
+    Handprint,
+    MonthInput,
+    compute,
+    periods_for,
+    rolling_window,
+)
 from initiatives.hooks import Change
 from initiatives.models import ActivityReport, Initiative, InitiativeGoal
 from initiatives.notifications import owners_check_figures, owners_method_changed
@@ -148,7 +156,9 @@ def load_inputs(initiative_id: int) -> Inputs:
 def load_inputs_many(initiative_ids: list[int]) -> dict[int, Inputs]:
     """SDG selections (primary first), declared activities and monthly inputs: four queries.
 
-    A rejected quantity (R11) never counts, but its month still counts as reported.
+    A rejected quantity (R11) never counts, but its month still counts as reported; a month
+    with only exchange-reported quantities (partner hours) counts its quantities and is not
+    reported.
     """
     sdgs: dict[int, list[int]] = {i: [] for i in initiative_ids}
     for initiative_id, goal in (
@@ -166,19 +176,29 @@ def load_inputs_many(initiative_ids: list[int]) -> dict[int, Inputs]:
         activities[initiative_id].append(code)
     quantities: dict[tuple[int, datetime.date], dict[str, Decimal]] = {}
     accepted: dict[tuple[int, datetime.date], set[str]] = {}
+    # Months with a quantity the initiative reported (not only what the exchange reported).
+    own: set[tuple[int, datetime.date]] = set()
     for initiative_id, month, code, quantity, review in IndicatorQuantity.objects.filter(
         initiative_id__in=initiative_ids
     ).values_list("initiative_id", "month", "indicator__code", "quantity", "review"):
         values = quantities.setdefault((initiative_id, month), {})
+        if code not in EXCHANGE_REPORTED:
+            own.add((initiative_id, month))
         if review == IndicatorQuantity.Review.REJECTED:
             continue
         values[code] = quantity
         if review == IndicatorQuantity.Review.ACCEPTED:
             accepted.setdefault((initiative_id, month), set()).add(code)
 
-    def month_input(key: tuple[int, datetime.date], *figures: object) -> MonthInput:
+    def month_input(
+        key: tuple[int, datetime.date], *figures: object, reported: bool = True
+    ) -> MonthInput:
         return MonthInput(
-            key[1], *figures, quantities.get(key, {}), frozenset(accepted.get(key, ()))
+            key[1],
+            *figures,
+            quantities.get(key, {}),
+            frozenset(accepted.get(key, ())),
+            reported=reported,
         )
 
     months: dict[int, dict[datetime.date, MonthInput]] = {i: {} for i in initiative_ids}
@@ -190,7 +210,7 @@ def load_inputs_many(initiative_ids: list[int]) -> dict[int, Inputs]:
         key = (initiative_id, month)
         months[initiative_id][month] = month_input(key, hours, volunteers, people)
     for key in quantities:
-        months[key[0]].setdefault(key[1], month_input(key, Decimal(0), 0, 0))
+        months[key[0]].setdefault(key[1], month_input(key, Decimal(0), 0, 0, reported=key in own))
     return {i: Inputs(sdgs[i], list(months[i].values()), activities[i]) for i in initiative_ids}
 
 
@@ -425,8 +445,6 @@ def areas_sweep() -> bool:
 
 # --- Partner hours from the exchange ------------------------------------------------------------
 
-PARTNER_HOURS = "partner_hours"
-
 
 @transaction.atomic
 def partner_hours_set(*, initiative_id: int, month: datetime.date, hours: Decimal) -> None:
@@ -438,8 +456,10 @@ def partner_hours_set(*, initiative_id: int, month: datetime.date, hours: Decima
         raise ValueError("partner hours cannot be negative")
     month = month.replace(day=1)
     hours = Decimal(hours).quantize(Decimal("0.01"))
-    # The stale mark locks the initiative's state row first, as the owners' save does, so two
-    # syncs of the same initiative run one after the other.
+    # The initiative's row first, as the owners' monthly report locks it: writers of one
+    # initiative's inputs run one after the other (and a caller that counted under this lock
+    # stores what it counted).
+    Initiative.objects.select_for_update(no_key=True).filter(pk=initiative_id).first()
     row = (
         IndicatorQuantity.objects.select_for_update()
         .filter(initiative_id=initiative_id, indicator__code=PARTNER_HOURS, month=month)

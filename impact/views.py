@@ -43,6 +43,7 @@ from impact.reporting import (
     month_report_save,
     reported_months,
 )
+from impact.scoring import PARTNER_HOURS
 from impact.selectors import (
     METHOD_LICENCE_URL,
     declared_activities_of,
@@ -207,6 +208,7 @@ def activity(request: HttpRequest, slug: str) -> HttpResponse:
         founded_year=initiative.founded_year,
         questions=questions,
         months_with_figures=frozenset(months),
+        partner_hours=saved.get(PARTNER_HOURS),
         initial=_initial(month, months.get(month), saved),
     )
     if request.method == "POST" and form.is_valid():

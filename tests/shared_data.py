@@ -13,13 +13,15 @@ from sdgs.services import goals_load, targets_load
 
 
 def reference_data_load() -> None:
-    """The SDGs and their targets, themes and methods 2026.1 and 2027.1 the migrations load."""
+    """The SDGs and their targets, themes and methods 2026.1, 2027.1 and 2027.2 the migrations
+    load."""
     goals_load()
     targets_load()
     themes_seed()
     for name, function in (
         ("0002_method_v1_and_immutability", "load_method"),
         ("0006_method_2027_1", "load_2027"),
+        ("0014_method_2027_2", "load_2027_2"),
     ):
         getattr(importlib.import_module(f"impact.migrations.{name}"), function)(django_apps, None)
 

@@ -284,7 +284,7 @@ def test_the_questions_are_those_of_the_declared_activities(owner, repair_cafe):
 
     assert response.status_code == 200
     body = response.json()
-    assert body["method_version"] == "2027.1"
+    assert body["method_version"] == "2027.2"
     assert body["month"] is None
     by_code = {q["code"]: q for q in body["questions"]}
     assert {"repairs", "repair_meetings", "odd_jobs_done"} <= set(by_code)

@@ -74,7 +74,7 @@ def world():
         "neighbourhood": neighbourhood.code,
         "need": need.pk,
         "month": last_month.strftime("%Y-%m"),
-        "method": "2027.1",
+        "method": "2027.2",
     }
 
 

@@ -285,7 +285,7 @@ def _declaring(
 def utrecht_activities(settings, cbs_places):
     """Two initiatives in wijk West: day activities with dayparts, and one with hours only."""
     settings.HANDPRINT_QUIET_SECONDS = 0
-    assert current_version().code == "2027.1"
+    assert current_version().code == "2027.2"
     west = District.objects.get(code="WK034401")
     _declaring(
         west,

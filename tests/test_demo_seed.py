@@ -47,5 +47,5 @@ def test_demo_seed_is_idempotent_and_prints_logins(cbs_places, reference_data, c
         and line["value"]
         and Decimal(line["value"]["central"]) > 0
     ]
-    assert version.code == "2027.1" and valued, lines
+    assert version.code == "2027.2" and valued, lines
     assert sum(result.held_for_review for result in results) == 2

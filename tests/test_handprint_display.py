@@ -217,7 +217,7 @@ def test_explanation_lists_the_volunteer_hours_line_with_its_unit_values_and_sou
     assert "€ 1.765,20" in details
     assert "SDG 11: 50 %, SDG 3: 50 %" in details
     assert "Meijs, Erasmus Universiteit" in details
-    assert 'href="/methode/2027.1/"' in details
+    assert 'href="/methode/2027.2/"' in details
 
 
 def test_profile_shows_the_calendar_years(client, computed):

@@ -90,8 +90,8 @@ def test_profile_groups_the_lines_by_declared_activity_with_sdg_targets(client, 
 def test_statement_is_public_for_a_published_initiative(client, repair_cafe):
     html = _get(client, _statement_url(repair_cafe))
     assert repair_cafe.name in html
-    assert 'href="/methode/2027.1/"' in html
-    assert "2027.1" in html
+    assert 'href="/methode/2027.2/"' in html
+    assert "2027.2" in html
 
 
 @pytest.mark.django_db

@@ -101,7 +101,7 @@ def _kind(central: str) -> dict:
 
 @pytest.fixture
 def stored_provinces(cbs_places):
-    """Utrecht and Noord-Holland computed under the current (2027.1) method, with kinds."""
+    """Utrecht and Noord-Holland computed under the current (2027.2) method, with kinds."""
     version = current_version()
     utrecht = _stored(
         "PV26",

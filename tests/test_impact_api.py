@@ -56,7 +56,7 @@ def test_sdg_list_has_the_17_goals_with_colours(client):
 
 def test_initiative_handprint_gives_values_per_period_and_sdg(client, computed):
     data = client.get(f"/api/v1/initiatives/{computed[0].slug}/handprint/").json()
-    assert data["method_version"] == "2027.1"
+    assert data["method_version"] == "2027.2"
     rolling = next(r for r in data["results"] if r["period"]["kind"] == "rolling12")
     assert rolling["value_eur"] == {"low": "930.00", "central": "1471.00", "high": "2000.00"}
     assert {s["sdg"]: s["value_eur"]["central"] for s in rolling["sdgs"]} == {

@@ -39,6 +39,7 @@ from impact.services import (
     handprint_inputs_changed,
     handprint_recompute,
     method_change_mails_send,
+    partner_hours_set,
 )
 from impact.tasks import method_change_mails_daily
 from impact.templatetags.method_numbers import euro_change
@@ -104,8 +105,15 @@ def _last_month(today: datetime.date) -> datetime.date:
     return month_add(today.replace(day=1), -1)
 
 
-def _reported(initiative: Initiative, today: datetime.date, *, repairs: int = 100) -> None:
-    """100 volunteer hours (valued alike by both versions) and repairs, valued by 2027.1 only."""
+def _reported(
+    initiative: Initiative,
+    today: datetime.date,
+    *,
+    repairs: int = 100,
+    partner_hours: int = 10,
+) -> None:
+    """100 volunteer hours (valued alike by every version), repairs (valued from 2027.1 on) and
+    10 partner hours from the exchange (valued from 2027.2 on)."""
     month = _last_month(today)
     InitiativeGoal.objects.get_or_create(initiative=initiative, goal_id=11, position=1)
     ActivityReport.objects.create(
@@ -122,6 +130,7 @@ def _reported(initiative: Initiative, today: datetime.date, *, repairs: int = 10
             month=month,
             quantity=D(repairs),
         )
+    partner_hours_set(initiative_id=initiative.pk, month=month, hours=D(partner_hours))
 
 
 def _computed(initiative: Initiative, today: datetime.date | None = None) -> None:
@@ -141,13 +150,14 @@ def changed(settings, initiative):
 def test_initiative_changes_compares_both_versions_stored_results(changed):
     changes = initiative_changes(changed)
 
-    assert (changes["current"].code, changes["previous"].code) == ("2027.1", "2026.1")
-    assert changes["old"]["central"] == D("1471.00")
-    assert changes["new"]["central"] > changes["old"]["central"]
+    assert (changes["current"].code, changes["previous"].code) == ("2027.2", "2027.1")
+    # 100 hours × € 14.71 and 100 repairs × € 0.065; then 10 partner hours × € 14.71 more
+    assert changes["old"]["central"] == D("1477.50")
+    assert changes["new"]["central"] == D("1624.60")
     [group] = changes["groups"]
     [line] = group["lines"]
     assert (line["status"], line["old"]) == (ADDED, None)
-    assert line["name"] == Indicator.objects.get(code="repairs").name
+    assert line["name"] == Indicator.objects.get(code="partner_hours").name
     assert line["difference"] == changes["difference"]
     assert {row["goal"].number for row in changes["sdgs"]} >= {11}
 
@@ -157,6 +167,8 @@ def test_changed_lines_are_grouped_under_the_declared_activity_that_reports_them
     initiative, settings
 ):
     settings.HANDPRINT_QUIET_SECONDS = 0
+    # On the day 2027.1 became current: it values the repairs, 2026.1 before it did not
+    day = MethodVersion.objects.get(code="2027.1").valid_from
     activity = (
         MethodActivity.objects.filter(version__code="2027.1", indicator_codes__contains=["repairs"])
         .select_related("activity")
@@ -164,10 +176,10 @@ def test_changed_lines_are_grouped_under_the_declared_activity_that_reports_them
         .activity
     )
     initiative.activities.create(activity=activity)
-    _reported(initiative, datetime.date.today())
-    _computed(initiative)
+    _reported(initiative, day)
+    _computed(initiative, day)
 
-    groups = initiative_changes(initiative)["groups"]
+    groups = initiative_changes(initiative, today=day)["groups"]
 
     assert [group["activity"] for group in groups] == [activity]
     assert [line["status"] for line in groups[0]["lines"]] == [ADDED]
@@ -175,7 +187,7 @@ def test_changed_lines_are_grouped_under_the_declared_activity_that_reports_them
 
 @pytest.mark.django_db
 def test_no_comparison_without_the_previous_versions_result(changed):
-    previous = MethodVersion.objects.get(code="2026.1")
+    previous = MethodVersion.objects.get(code="2027.1")
     changed.handprint_results.filter(version=previous).delete()
     assert initiative_changes(changed) is None
 
@@ -184,10 +196,10 @@ def test_no_comparison_without_the_previous_versions_result(changed):
 def test_profile_shows_what_changed_with_a_link_to_the_method_page(client, changed):
     html = client.get(changed.get_absolute_url()).content.decode()
 
-    assert "Wat veranderde met methode 2027.1" in html
-    assert 'met methode 2026.1: <span class="money">€ 1.471</span>' in html
-    assert "Geslaagde reparaties" in html.split('id="changed-initiative"')[1]
-    assert 'href="/methode/2027.1/#versies"' in html
+    assert "Wat veranderde met methode 2027.2" in html
+    assert 'met methode 2027.1: <span class="money">€ 1.478</span>' in html
+    assert "Uren van partners" in html.split('id="changed-initiative"')[1]
+    assert 'href="/methode/2027.2/#versies"' in html
     assert 'scope="rowgroup"' in html
 
 
@@ -227,21 +239,21 @@ def test_area_aggregates_are_kept_for_both_versions_and_compared(client, changed
     assert areas_refresh() == "computed"
     code = changed.municipality_id
     versions = set(AreaHandprint.objects.filter(area_code=code).values_list("version__code"))
-    assert versions == {("2026.1",), ("2027.1",)}
+    assert versions == {("2027.1",), ("2027.2",)}
 
     changes = area_changes(code)
 
-    assert changes["old"]["central"] == D("1471.00")
+    assert changes["old"]["central"] == D("1477.50")
     assert changes["difference"] == initiative_changes(changed)["difference"]
     assert changes["groups"] == []
     html = client.get(f"/gemeenten/{code}/").content.decode()
-    assert 'id="changed-area"' in html and "Wat veranderde met methode 2027.1" in html
+    assert 'id="changed-area"' in html and "Wat veranderde met methode 2027.2" in html
 
 
 @pytest.mark.django_db
 def test_area_page_without_the_previous_versions_aggregate_shows_no_comparison(client, changed):
     areas_refresh()
-    AreaHandprint.objects.filter(version__code="2026.1").delete()
+    AreaHandprint.objects.filter(version__code="2027.1").delete()
     assert area_changes(changed.municipality_id) is None
     html = client.get(f"/gemeenten/{changed.municipality_id}/").content.decode()
     assert 'id="changed-area"' not in html
@@ -256,8 +268,8 @@ def test_the_area_pair_is_the_current_versions_aggregate_and_the_previous_one(ch
         current, previous = area_handprint_pair(code)
 
     assert len(queries) == 1
-    assert (current.version.code, previous.version.code) == ("2027.1", "2026.1")
-    assert current.value_central > previous.value_central == D("1471.00")
+    assert (current.version.code, previous.version.code) == ("2027.2", "2027.1")
+    assert current.value_central > previous.value_central == D("1477.50")
 
 
 @pytest.mark.django_db
@@ -265,10 +277,10 @@ def test_an_area_with_only_the_previous_versions_aggregate_shows_no_handprint(cl
     # Until the current version's aggregate is computed the page must not show the old one.
     areas_refresh()
     code = changed.municipality_id
-    AreaHandprint.objects.filter(area_code=code, version__code="2027.1").delete()
+    AreaHandprint.objects.filter(area_code=code, version__code="2027.2").delete()
 
     current, previous = area_handprint_pair(code)
-    assert current is None and previous.version.code == "2026.1"
+    assert current is None and previous.version.code == "2027.1"
     assert area_changes(code) is None
     html = client.get(f"/gemeenten/{code}/").content.decode()
     assert 'id="changed-area"' not in html and "handprint-amount" not in html

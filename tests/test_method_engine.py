@@ -376,7 +376,7 @@ def test_unit_values_follow_from_the_prices_and_conversions(indicator, expected)
 @pytest.mark.django_db
 def test_the_task_stores_the_current_and_the_previous_version(initiative, settings) -> None:
     settings.HANDPRINT_QUIET_SECONDS = 0
-    # Given 2027.1 current and 2026.1 before it, and a reported month
+    # Given 2027.2 current and 2027.1 before it, and a reported month
     ActivityReport.objects.create(
         initiative=initiative,
         month=month_add(datetime.date.today().replace(day=1), -1),
@@ -391,7 +391,7 @@ def test_the_task_stores_the_current_and_the_previous_version(initiative, settin
 
     # Then results of both versions are stored, each with its lines
     stored = HandprintResult.objects.filter(initiative=initiative, period_kind="rolling12")
-    assert sorted(stored.values_list("version__code", flat=True)) == ["2026.1", "2027.1"]
+    assert sorted(stored.values_list("version__code", flat=True)) == ["2027.1", "2027.2"]
     assert all(r.lines[0]["quantity"] == "12.0" for r in stored)
 
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def draft():
     draft = method_version_copy(version=MethodVersion.objects.get(code="2027.1"), user=None)
-    draft.code = "2027.2"
+    draft.code = "2028.1"
     draft.save()
     return draft
 
@@ -177,7 +177,7 @@ def test_an_edit_after_the_request_withdraws_it_so_nobody_approves_their_own_edi
     client.force_login(bob)
     url = reverse("admin:impact_methodversion_change", args=[draft.pk])
     form = rendered_form_data(client.get(url).content.decode())
-    form["name"] = ["Social Handprint-methode 2027.2 (bruto), bijgewerkt"]
+    form["name"] = ["Social Handprint-methode 2028.1 (bruto), bijgewerkt"]
     response = client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
     # Then the request is withdrawn: bob cannot approve what he just changed

@@ -85,12 +85,13 @@ def staff_client(client):
 
 @pytest.fixture
 def catalogue_version():
-    return MethodVersion.objects.get(code="2027.1")
+    """The current catalogue version."""
+    return MethodVersion.objects.get(code="2027.2")
 
 
 def _load_later_version(code: str, *, published: bool, months: int) -> MethodVersion:
-    """2027.1's data under another code, valid in `months` months: dearer CO2, no meals."""
-    data = method_read("2027.1")
+    """2027.2's data under another code, valid in `months` months: dearer CO2, no meals."""
+    data = method_read("2027.2")
     version = data["version"]
     version["code"] = code
     version["changes"] = "Een hogere CO2-prijs."
@@ -111,12 +112,12 @@ def _load_later_version(code: str, *, published: bool, months: int) -> MethodVer
 @pytest.fixture
 def future_version():
     """Published, but valid only from next month."""
-    return _load_later_version("2027.2", published=True, months=1)
+    return _load_later_version("2028.1", published=True, months=1)
 
 
 @pytest.fixture
 def draft_version():
-    return _load_later_version("2027.2-concept", published=False, months=2)
+    return _load_later_version("2028.1-concept", published=False, months=2)
 
 
 SOURCES = Path(__file__).resolve().parent.parent / "impact" / "data" / "sources"
@@ -168,7 +169,7 @@ def test_method_page_shows_the_fixed_split_of_an_indicator(client):
 def test_method_page_shows_what_changed_in_a_later_version(client, second_version):
     client.cookies["taal"] = "en"
     html = client.get(reverse("method_version", args=["2026.2"])).content.decode()
-    section = html.split('aria-labelledby="version-2"')[1].split("</section>")[0]
+    section = html.split('aria-labelledby="version-3"')[1].split("</section>")[0]
     assert "2026.2" in section and "Centrale uurwaarde naar het nieuwe minimumloon." in section
     assert "Compared with version 2026.1" in section
     assert "Added: Trees planted" in section
@@ -176,7 +177,7 @@ def test_method_page_shows_what_changed_in_a_later_version(client, second_versio
     assert "Changed: Volunteer hours" in section
     assert "<del>€ 14.71</del> → <ins>€ 15.00</ins>" in section
     # The first version has nothing to compare with.
-    first = html.split('aria-labelledby="version-3"')[1].split("</section>")[0]
+    first = html.split('aria-labelledby="version-4"')[1].split("</section>")[0]
     assert "Compared with" not in first
 
 
@@ -192,7 +193,7 @@ def test_unknown_and_draft_versions_are_not_found(client, first_version, code):
     assert client.get(reverse("method_version", args=[code])).status_code == 404
 
 
-# --- The page of a catalogue version (2027.1) -------------------------------------------------
+# --- The page of a catalogue version (2027.1 on; 2027.2 is current) ---------------------------
 
 
 def test_method_page_lists_every_activity_of_the_version(client, catalogue_version):
@@ -361,11 +362,21 @@ def test_the_classic_version_keeps_its_volunteer_hour_table(client):
     assert 'href="/methode/2026.1/methode.json"' in html
 
 
-def test_what_changed_from_2026_1_to_2027_1(client):
+def test_what_changed_from_2027_1_to_2027_2_is_the_partner_hours_line(client):
     client.cookies["taal"] = "en"
     html = client.get(reverse("method")).content.decode()
 
     section = html.split('aria-labelledby="version-1"', 1)[1].split("</section>", 1)[0]
+    assert "Compared with version 2027.1" in section
+    assert "Added: Partner hours" in section
+    assert "Changed:" not in section and "Removed:" not in section
+
+
+def test_what_changed_from_2026_1_to_2027_1(client):
+    client.cookies["taal"] = "en"
+    html = client.get(reverse("method")).content.decode()
+
+    section = html.split('aria-labelledby="version-2"', 1)[1].split("</section>", 1)[0]
     assert "Compared with version 2026.1" in section
     assert "Added: Successful repairs" in section
     assert "Added activity: Repair café" in section
@@ -379,20 +390,20 @@ def test_what_changed_from_2026_1_to_2027_1(client):
 
 
 def test_the_json_download_is_the_whole_version_under_cc_by(client, catalogue_version):
-    response = client.get(reverse("method_download", args=["2027.1", "json"]))
+    response = client.get(reverse("method_download", args=["2027.2", "json"]))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert response["Content-Disposition"].startswith("attachment;")
-    assert "methode-2027.1.json" in response["Content-Disposition"]
+    assert "methode-2027.2.json" in response["Content-Disposition"]
     document = json.loads(response.content)
     assert document["licence"]["name"] == "CC BY 4.0"
     assert document["licence"]["url"] == "https://creativecommons.org/licenses/by/4.0/"
     assert "Buurtbeurs" in document["licence"]["attribution"]
-    assert document["version"]["code"] == "2027.1" and document["version"]["basis"] == "bruto"
+    assert document["version"]["code"] == "2027.2" and document["version"]["basis"] == "bruto"
     assert len(document["activities"]) == catalogue_version.activities.count() >= 25
     assert len(document["indicators"]) == catalogue_version.entries.count()
-    assert {r["code"] for r in document["rules"]} >= {"R1", "R11", "S1"}
+    assert {r["code"] for r in document["rules"]} >= {"R1", "R11", "R12", "S1"}
     repairs = next(i for i in document["indicators"] if i["code"] == "repairs")
     assert repairs["kind"] == "environmental" and repairs["unit_value"]["central"]
     assert repairs["conversions"] == [
@@ -424,7 +435,7 @@ def test_every_sourced_value_is_in_the_document_as_used_or_with_its_reason(clien
 
 
 def test_the_csv_download_has_a_row_per_item_with_its_section(client, catalogue_version):
-    response = client.get(reverse("method_download", args=["2027.1", "csv"]))
+    response = client.get(reverse("method_download", args=["2027.2", "csv"]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -452,9 +463,9 @@ def test_the_page_links_both_downloads_and_names_the_licence(client):
     html = client.get(reverse("method")).content.decode()
 
     part = _part(html, "downloads")
-    assert 'href="/methode/2027.1/methode.json"' in part
-    assert 'href="/methode/2027.1/methode.csv"' in part
-    assert 'href="/api/v1/impact/methods/2027.1/"' in part
+    assert 'href="/methode/2027.2/methode.json"' in part
+    assert 'href="/methode/2027.2/methode.csv"' in part
+    assert 'href="/api/v1/impact/methods/2027.2/"' in part
     assert "CC BY 4.0" in part and 'href="https://creativecommons.org/licenses/by/4.0/"' in part
 
 
@@ -467,8 +478,8 @@ def test_the_api_lists_the_published_versions(client, future_version, draft_vers
 
     assert response.status_code == 200
     rows = response.json()
-    assert [row["code"] for row in rows] == ["2027.1", "2026.1"]
-    assert [row["is_current"] for row in rows] == [True, False]
+    assert [row["code"] for row in rows] == ["2027.2", "2027.1", "2026.1"]
+    assert [row["is_current"] for row in rows] == [True, False, False]
     assert set(rows[0]) == {"code", "name", "valid_from", "is_current", "url"}
 
 
@@ -480,7 +491,7 @@ def test_the_api_serves_the_same_document_as_the_download(client):
     assert api.json() == json.loads(download.content)
 
 
-@pytest.mark.parametrize("code", ["0.0", "2027.2", "2027.2-concept"])
+@pytest.mark.parametrize("code", ["0.0", "2028.1", "2028.1-concept"])
 def test_the_api_does_not_serve_unknown_future_or_draft_versions(
     client, future_version, draft_version, code
 ):
@@ -515,7 +526,7 @@ def test_staff_preview_a_version_that_is_not_public_yet(client, request, which):
     assert "private" in response["Cache-Control"]
     # The preview shows its diff against the public version before it.
     section = html.split('aria-current="page"', 1)[1].split("</section>", 1)[0]
-    assert "Vergeleken met versie 2027.1" in section
+    assert "Vergeleken met versie 2027.2" in section
     assert "Verwijderd: Verstrekte maaltijden" in section
     assert "Gewijzigd: Geslaagde reparaties" in section
     json_download = client.get(reverse("method_download", args=[version.code, "json"]))
@@ -527,7 +538,7 @@ def test_a_user_with_the_method_permission_may_preview(client, future_version):
     user.user_permissions.add(Permission.objects.get(codename="change_methodversion"))
     client.force_login(user)
 
-    assert client.get(reverse("method_version", args=["2027.2"])).status_code == 200
+    assert client.get(reverse("method_version", args=["2028.1"])).status_code == 200
 
 
 @pytest.mark.parametrize("which", ["future_version", "draft_version"])
@@ -563,7 +574,7 @@ def test_others_do_not_see_a_version_that_is_not_public_yet(client, request, whi
 def test_method_page_downloads_and_api_run_a_fixed_number_of_queries(
     client, django_assert_max_num_queries, second_version, future_version, url, queries
 ):
-    # Given three public versions and one not valid yet: the count does not grow with them
+    # Given four public versions and one not valid yet: the count does not grow with them
     with django_assert_max_num_queries(queries):
         response = client.get(url)
         if response.streaming:

@@ -340,11 +340,11 @@ def test_the_beat_task_runs_the_due_recompute(v2026: MethodVersion) -> None:
 
     job_ids = recompute_if_due_task()
 
-    # Today: 2027.1 is current and 2026.1 the version before it
+    # Today: 2027.2 is current and 2027.1 the version before it
     jobs = [RecomputeJob.objects.get(pk=pk) for pk in job_ids]
     assert [(j.version.code, j.status) for j in jobs] == [
+        ("2027.2", RecomputeJob.Status.DONE),
         ("2027.1", RecomputeJob.Status.DONE),
-        ("2026.1", RecomputeJob.Status.DONE),
     ]
     assert recompute_if_due_task() == []
 
