@@ -201,7 +201,7 @@ def kind_subtotals(by_kind: dict) -> dict:
     templates/impact/_kind_table.html: the input apart (volunteers' time, and partners' hours
     through the exchange on their own row, R12), the effects in the method's order."""
     labels = dict(MethodIndicator.Kind.choices)
-    labels[PARTNER_HOURS] = _("input: partners' hours through the exchange")
+    labels[PARTNER_HOURS] = _("Input (partner hours through the exchange)")
 
     def row(kind: str) -> dict:
         levels = by_kind[kind]
@@ -755,6 +755,8 @@ def _entry_view(
             if c in rows.conversions
         ],
         "effect": _bilingual(entry, "effect"),
+        # Partner hours: reported by the exchange, never asked of owners (R12).
+        "from_exchange": indicator.code in EXCHANGE_REPORTED,
         "question": _bilingual(entry, "question"),
         "not_valued": _bilingual(entry, "not_valued"),
         "overlap": sorted(group, key=lambda m: (m["priority"], m["code"])),

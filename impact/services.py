@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -611,13 +611,28 @@ def method_change_mails_due(today: datetime.date) -> MethodVersion | None:
 def method_change_mails_send(*, today: datetime.date) -> int:
     """Mails the owners of each published initiative with figures, once per initiative and
     version, what the version that became current changed in their handprint (old and new
-    total, the biggest line changes). Returns the number of initiatives mailed."""
+    total, the biggest line changes). An initiative whose totals the version did not change
+    gets no mail (2027.2 changed only the handprints with partner hours). Returns the number
+    of initiatives mailed."""
     version = method_change_mails_due(today)
     if version is None:
         return 0
     window = rolling_window(today)
+    rolling = {"period_kind": HandprintResult.PeriodKind.ROLLING, "period_start": window.start}
+    unchanged = HandprintResult.objects.filter(
+        initiative_id=OuterRef("initiative_id"),
+        version=versions_in_use(today)[1],
+        value_low=OuterRef("value_low"),
+        value_central=OuterRef("value_central"),
+        value_high=OuterRef("value_high"),
+        **rolling,
+    )
+    changed = HandprintResult.objects.filter(
+        ~Exists(unchanged), initiative_id=OuterRef("pk"), version=version, **rolling
+    )
     candidates = (
         Initiative.objects.published()
+        .filter(Exists(changed))
         .filter(
             ownerships__user__is_active=True,
             handprint_results__version=version,

@@ -340,6 +340,23 @@ def test_on_the_valid_from_date_owners_get_one_mail_per_initiative_after_the_rec
 
 
 @pytest.mark.django_db
+def test_no_mail_where_the_new_version_changed_nothing(queued_mail):
+    # 2027.2 values only partner hours: an initiative without them keeps its figures
+    day = MethodVersion.objects.get(code="2027.2").valid_from
+    helped, unchanged = UserFactory(), UserFactory()
+    _reported(InitiativeFactory(published=True, owner=helped), day)
+    _reported(InitiativeFactory(published=True, owner=unchanged), day, partner_hours=0)
+
+    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10, 30), AMSTERDAM)):
+        recompute_if_due(today=day)
+        assert method_change_mails_send(today=day) == 1
+
+    [message] = OutgoingMail.objects.all()
+    assert message.to == [helped.email]
+    assert "Uren van partners: nieuw gewaardeerd" in message.body
+
+
+@pytest.mark.django_db
 def test_no_mail_while_the_previous_versions_recompute_has_not_finished(queued_mail, settings):
     settings.HANDPRINT_QUIET_SECONDS = 0
     version = MethodVersion.objects.get(code="2027.1")
