@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from common.pagecache import (
+    AREAS,
     FUNDING,
     LISTING,
     MEMBERS,
@@ -75,6 +76,9 @@ PUBLIC: dict[str, Callable[[Model], tuple[str, ...]]] = {
         FUNDING,
         initiative_generation(accountability.application.initiative_id),
     ),
+    # Counted in the area dashboards' and /beurs/cijfers/'s match figures (exchange.figures;
+    # writes without a signal call exchange.figures.figures_changed, which bumps the same).
+    "exchange.Match": _fixed(AREAS),
 }
 
 # Public, but written in bulk (bulk_create, queryset delete, raw SQL), so no signal: a
@@ -136,6 +140,9 @@ PRIVATE: frozenset[str] = frozenset(
         "funding.HistoricalPayment",
         "funding.HistoricalAccountability",
         "funding.Receipt",
+        # A match's messages and its history: only its two sides see them.
+        "exchange.MatchMessage",
+        "exchange.HistoricalMatch",
         "outbox.OutgoingMail",
         "ops.WorkerHeartbeat",
     }
