@@ -36,7 +36,7 @@ def _grants_export(user: User, addresses: list[str]) -> list[dict[str, Any]]:
     return [
         {
             "partner": grant.partner.name,
-            "web_address": grant.partner.get_absolute_url(),
+            "partner_slug": grant.partner.slug,
             "partner_status": grant.partner.status,
             "granted_at": iso(grant.granted_at),
         }
