@@ -130,6 +130,7 @@ EXAMPLE = {
 
 @extend_schema_view(
     get=extend_schema(
+        operation_id="exchange_figures_national",
         summary="Match figures of the whole country",
         description=f"The country's match figures and every province's. {DEFINITIONS}",
         responses={200: AreaFiguresSerializer},
@@ -144,6 +145,7 @@ class NationalFigures(APIView):
 
 @extend_schema_view(
     get=extend_schema(
+        operation_id="exchange_figures_area",
         summary="Match figures of a province, gemeente, wijk or buurt",
         description=f"By CBS code (PV…, GM…, WK…, BU…), with its sub-areas'. {DEFINITIONS}",
         examples=[OpenApiExample("A gemeente", value=EXAMPLE, response_only=True)],
