@@ -500,17 +500,13 @@ class AreaDashboard:
 
     @property
     def offers_url(self) -> str | None:
-        """The partners' offers for this area: its province's, or its gemeente's (offers are
-        made per gemeente). None while the exchange has no offers page."""
+        """The partners' offers available in this area (the offer list's place filters; a
+        buurt's are its wijk's). None while the exchange has no offers page."""
         area, level = self.table.area, self.table.level.key
-        if level == "province":
-            query = {"province": area.code}
-        elif level == "municipality":
-            query = {"municipality": area.code}
-        elif level == "district":
-            query = {"municipality": area.municipality_id}
+        if level == "neighbourhood":
+            query = {"district": area.district_id}
         else:
-            query = {"municipality": area.district.municipality_id}
+            query = {level: area.code}
         try:
             return f"{reverse(OFFERS_URL_NAME)}?{urlencode(query)}"
         except NoReverseMatch:

@@ -115,7 +115,8 @@ def _exchange_columns() -> list[Column]:
     ]
     columns.append(
         Column(
-            _("Exchange, last 12 months: Delivery rate (%)"), lambda r: r.exchange.delivery_percent
+            _("Exchange, last 12 months: Delivery rate (percentage)"),
+            lambda r: r.exchange.delivery_percent,
         )
     )
     return columns

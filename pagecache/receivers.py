@@ -77,8 +77,13 @@ PUBLIC: dict[str, Callable[[Model], tuple[str, ...]]] = {
         initiative_generation(accountability.application.initiative_id),
     ),
     # Counted in the area dashboards' and /beurs/cijfers/'s match figures (exchange.figures;
-    # writes without a signal call exchange.figures.figures_changed, which bumps the same).
-    "exchange.Match": _fixed(AREAS),
+    # writes without a signal call exchange.figures.figures_changed, which bumps the same). A
+    # delivered match's materials and money also show on its initiative's profile as
+    # contributions received.
+    "exchange.Match": lambda match: (
+        AREAS,
+        *((initiative_generation(match.need.initiative_id),) if match.counts_as_delivered else ()),
+    ),
 }
 
 # Public, but written in bulk (bulk_create, queryset delete, raw SQL), so no signal: a

@@ -251,8 +251,8 @@ def test_the_gemeente_export_has_the_figures_per_wijk_and_in_total(client, world
     rows = {row["Name"]: row for row in csv.DictReader(io.StringIO(text), delimiter=";")}
 
     assert rows["A1"]["Exchange, last 12 months: Contacts (matches proposed)"] == "5"
-    assert rows["A1"]["Exchange, last 12 months: Delivery rate (%)"] == "67"
-    assert rows["A3"]["Exchange, last 12 months: Delivery rate (%)"] == ""
+    assert rows["A1"]["Exchange, last 12 months: Delivery rate (percentage)"] == "67"
+    assert rows["A3"]["Exchange, last 12 months: Delivery rate (percentage)"] == ""
     assert rows["Total"]["Exchange, last 12 months: Lapsed after agreement"] == "1"
 
 
