@@ -3,11 +3,13 @@
 A page costs the same few queries whatever the number of sub-areas or initiatives: live
 counts grouped by sub-area (one query for initiatives, one for open needs), the sub-areas,
 the area's stored 12-month aggregates under the current and the previous method version (one
-query: the page shows the first and compares the two), and the totals of all its sub-areas'
-in one query.
+query: the page shows the first and compares the two), the totals of all its sub-areas' in
+one query, and the exchange's match figures of the area and each sub-area in one more
+(exchange.figures).
 
 The area pages are where the reference geography meets the registry, so this module reads
-`places`, `initiatives` and `impact` from the layer above them (`areas/__init__.py`).
+`places`, `initiatives`, `impact`, `funding` and `exchange` from the layer above them
+(`areas/__init__.py`).
 """
 
 import datetime
