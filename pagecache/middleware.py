@@ -87,6 +87,8 @@ ROUTES: dict[str, Route] = {
     "member_list": Route((MEMBERS, LISTING)),
     # Open rounds and the newest awards (names of initiatives: LISTING).
     "funding_rounds": Route((FUNDING, LISTING)),
+    # The exchange's match figures: matches bump AREAS (exchange.figures), needs LISTING.
+    "exchange_figures": Route((AREAS, LISTING)),
     "member_detail": Route((MEMBERS, LISTING)),
     "privacy": Route(()),
     "terms": Route(()),

@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from common.pagecache import (
+    AREAS,
     FUNDING,
     LISTING,
     MEMBERS,
@@ -74,6 +75,14 @@ PUBLIC: dict[str, Callable[[Model], tuple[str, ...]]] = {
     "funding.Accountability": lambda accountability: (
         FUNDING,
         initiative_generation(accountability.application.initiative_id),
+    ),
+    # Counted in the area dashboards' and /beurs/cijfers/'s match figures (exchange.figures;
+    # writes without a signal call exchange.figures.figures_changed, which bumps the same). A
+    # delivered match's materials and money also show on its initiative's profile as
+    # contributions received.
+    "exchange.Match": lambda match: (
+        AREAS,
+        *((initiative_generation(match.need.initiative_id),) if match.counts_as_delivered else ()),
     ),
 }
 
@@ -136,6 +145,9 @@ PRIVATE: frozenset[str] = frozenset(
         "funding.HistoricalPayment",
         "funding.HistoricalAccountability",
         "funding.Receipt",
+        # A match's messages and its history: only its two sides see them.
+        "exchange.MatchMessage",
+        "exchange.HistoricalMatch",
         "outbox.OutgoingMail",
         "ops.WorkerHeartbeat",
     }

@@ -337,6 +337,7 @@ NOT_WALKED: dict[str, str] = {
     "gemeenten/<str:municipality>/wijken/<str:district>/buurten/<str:code>/": NO_FORM,
     "leden/": NO_FORM,
     "regelingen/": NO_FORM,
+    "beurs/cijfers/": NO_FORM,
     "initiatieven/<slug:slug>/regelingen/": NO_FORM + "; its start buttons are walked",
     "mijn/regelingen/": NO_FORM,
     "initiatieven/<slug:slug>/aanvragen/<int:pk>/verantwoording/bonnen/<int:receipt_pk>/": (

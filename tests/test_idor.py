@@ -183,6 +183,7 @@ PUBLIC_ROUTES = {
     "api_opendata_json",
     "api_opendata_csv",
     "api_area",
+    "api_exchange_figures_area",  # aggregated counts only
     "api_method",
     "api_initiative_handprint",
     "language_switch",  # the language code; sets the visitor's own cookie only

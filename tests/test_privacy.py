@@ -18,6 +18,8 @@ from PIL import ExifTags, Image
 
 from accounts.models import User
 from common.throttling import throttle_history_clear
+from exchange.demo import exchange_demo_seed
+from exchange.models import MatchMessage
 from funding.demo import FUND_MANAGER_LOGIN, MARKER_IBAN, committee_demo_seed, funding_demo_seed
 from funding.models import Accountability, Application, PaymentBatch, Receipt
 from funding.payments import payment_batch_create, payment_batch_mark_paid
@@ -27,6 +29,7 @@ from impact.models import MethodVersion
 from initiatives.demo import (
     LOGINS,
     MARKER_DOMAIN,
+    MARKER_MESSAGE,
     MARKER_NAME,
     MARKER_PHONE,
     MARKER_POSTCODE,
@@ -82,6 +85,8 @@ def _demo_build() -> None:
     _reclaim_a_demo_award()
     # Reviews, committee members, payments, receipts and reclaims: none of it public.
     assert committee_demo_seed().created
+    # Partners, offers and matches in every state: staff names and messages are private.
+    assert exchange_demo_seed().created
     # The bundled CBS edition has no buurten: one, with a demo initiative, for the buurt pages.
     initiative = Initiative.objects.published().filter(district__isnull=False).first()
     district = initiative.district
@@ -274,6 +279,11 @@ def _samples() -> dict[str, list[dict]]:
         "api_opendata_json": [{"code": m.code} for m in municipalities],
         "api_opendata_csv": [{"code": m.code} for m in municipalities],
         "api_area": [{"code": code} for code in area_codes],
+        # Counts and place names only: a few areas of each level are enough.
+        "api_exchange_figures_area": [
+            {"code": place.code}
+            for place in (*provinces[:1], *municipalities[:3], *districts[:3], *buurten[:1])
+        ],
         "account_confirm_email": [{"key": "geen-echte-sleutel"}],
         "account_reset_password_from_key": [{"uidb36": "1", "key": "geen-echte-sleutel"}],
     }
@@ -448,6 +458,9 @@ PUBLIC_ROUTES = {
     "api_docs",
     # The list's CSV and XLSX export, read cell by cell like the area exports above.
     "initiative_export",
+    "exchange_figures",
+    "api_exchange_figures",
+    "api_exchange_figures_area",
 }
 
 
@@ -458,6 +471,13 @@ def test_the_markers_are_really_in_the_data_the_scan_looks_for(client, demo):
     html = client.get(initiative.get_absolute_url()).content.decode()
     # Then the same scan finds the markers: a leak would not go unnoticed.
     assert set(_markers_in(html)) >= {"prive-marker.invalid", "+31 6 9999"}
+
+
+def test_the_exchange_demo_puts_markers_in_what_is_private(demo):
+    # The scan above would notice a partner's staff or a match message on a public page.
+    assert MatchMessage.objects.filter(body__contains=MARKER_MESSAGE).count() >= 14
+    staff = User.objects.filter(partner_grants__isnull=False)
+    assert staff.exists() and not staff.exclude(full_name__startswith=MARKER_NAME).exists()
 
 
 def test_only_the_story_of_an_accountability_is_public(client, demo):
