@@ -1,9 +1,9 @@
 """The match pages: the proposals, the list of one's matches, the match page of both sides
 (`/mijn/matches/<pk>/`, 404 for anyone else) and the visitor's page by secret link.
 
-The visitor's link (`/beurs/match/<token>/`) opens their page and keeps the token in their
-session only: the page's forms and every later page (`/beurs/hulp/…`) carry no token, so it
-never appears in another page, a Referer or a later request line.
+The visitor's link (`/beurs/match/<token>/`) puts the token in their session and sends them on
+to their page (`/beurs/hulp/`): that page, its forms and links carry no token, so it never
+appears in a page, a Referer or any later request line.
 """
 
 from dataclasses import dataclass
@@ -277,13 +277,12 @@ def _helper_match(request: HttpRequest) -> tuple[Match, Actor]:
 @never_cache
 @require_safe
 def helper_entry(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in the visitor's mails: their match page; the token goes into their session."""
-    match = services.match_for_token(token)
-    if match is None:
+    """The link in the visitor's mails: the token goes into their session, and on to their
+    page, whose address (and every link on it, the language switch's too) has no token."""
+    if services.match_for_token(token) is None:
         raise Http404
     request.session[HELPER_SESSION_KEY] = token
-    response = _match_page(request, match_for_page(match.pk), Actor(Side.HELPER, token=token))
-    # Nothing followed from this page may learn its address.
+    response = redirect("exchange_helper_match")
     response["Referrer-Policy"] = "no-referrer"
     return response
 
