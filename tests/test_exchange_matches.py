@@ -69,7 +69,7 @@ def _world(django_db_setup, django_db_blocker):
             materials_offer=offer_of(partner, Category.MATERIALS, "Meubels"),
             help_offer=HelpOffer.objects.create(
                 need=need,
-                name="Sam",
+                name="Sam Visser",
                 email="sam@example.org",
                 message="Ik kan zaterdag.",
                 consent=True,
@@ -347,7 +347,7 @@ def test_the_list_of_matches_costs_the_same_queries_for_many(
         page = client.get("/mijn/matches/")
     assert page.content.decode().count("/mijn/matches/") >= 7
     client.force_login(w.staff)  # the partner's staff see theirs, not the visitor's
-    assert "Sam" not in client.get("/mijn/matches/").content.decode()
+    assert "Sam Visser" not in client.get("/mijn/matches/").content.decode()
 
 
 # --- Contributions received -------------------------------------------------------------------
@@ -369,3 +369,16 @@ def test_materials_and_money_show_as_contributions_received_on_the_profiles(w, c
     assert "20 stoelen" in page and "200,00" in page and "Woonstad" in page
     given = contributions_by_partner(w.partner)
     assert (given.materials_value, given.money, len(given.rows)) == (Decimal(200), Decimal(50), 1)
+    # A visitor's gift shows too, never with their name or address
+    helper = Actor(Side.HELPER, token=helper_match(w.owner, w.help_offer).helper_token)
+    services.match_agree(match=helper_match_of(w), actor=helper, agreed_for=TODAY())
+    services.match_delivery_report(
+        match=helper_match_of(w), actor=helper, delivered_on=TODAY(), money=Decimal(15)
+    )
+    services.match_delivery_confirm(match=helper_match_of(w), actor=as_owner(w))
+    page = client.get(w.initiative.get_absolute_url()).content.decode()
+    assert "15,00" in page and "Sam Visser" not in page and "sam@example.org" not in page
+
+
+def helper_match_of(w: World) -> Match:
+    return Match.objects.get(help_offer=w.help_offer)
