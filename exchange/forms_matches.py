@@ -96,12 +96,12 @@ class DeliveryForm(AccessibleForm):
         label=_("Delivered on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     hours = forms.DecimalField(
-        label=_("Hours given by the partner's people"),
+        label=_("Hours given"),
         required=False,
         min_value=Decimal(0),
         max_digits=_hours.max_digits,
         decimal_places=_hours.decimal_places,
-        help_text=_("Only the helpers' hours, not the initiative's own volunteers."),
+        help_text=_("Only the giving side's hours, not the initiative's own volunteers."),
     )
     materials = forms.CharField(
         label=_("Materials given"),

@@ -6,14 +6,17 @@ import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
+from gunicorn.config import Config
 
 from common.mail import SENSITIVE_HEADER
+from config.gunicorn_logging import RedactingLogger
 from exchange import services
 from exchange.models import Category, Match, MatchMessage, Side
 from exchange.selectors import contributions_by_partner, contributions_of
@@ -382,3 +385,16 @@ def test_materials_and_money_show_as_contributions_received_on_the_profiles(w, c
 
 def helper_match_of(w: World) -> Match:
     return Match.objects.get(help_offer=w.help_offer)
+
+
+def test_the_access_log_never_shows_the_token_of_a_match_link():
+    logger = RedactingLogger(Config())
+    link = "/beurs/match/geheim-token-123/"
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": link, "PATH_INFO": link,
+        "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_REFERER": f"https://buurtbeurs.example{link}",
+    }  # fmt: skip
+    response = SimpleNamespace(status="302 Found", headers=[("Location", "/beurs/hulp/")], sent=0)
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, datetime.timedelta(0))
+    assert "geheim-token-123" not in repr(atoms)
+    assert atoms["r"] == "GET /beurs/match/<redacted>/ HTTP/1.1"
