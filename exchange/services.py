@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from common.pagecache import generation_bump, initiative_generation
 from exchange import notifications
 from exchange.models import NEED_KIND_OF, Match, MatchMessage, Offer, Partner, Side
 from exchange.permissions import is_giver_side, is_initiative_side, is_partner_staff
@@ -319,8 +318,8 @@ def match_delivery_report(
 @transaction.atomic
 def match_delivery_confirm(*, match: Match, actor: Actor) -> Match:
     """The other side confirms the reported delivery: the match is delivered. A partner's hours
-    enter the initiative's handprint (exchange.value) and the contributions received change on
-    its profile, in this transaction."""
+    enter the initiative's handprint (exchange.value) in this transaction; the contributions
+    received on its profile change (the page cache is told by pagecache/receivers.py)."""
     from exchange.value import partner_hours_sync  # the impact side (exchange/value.py)
 
     match = _locked(match, actor, Action.CONFIRM)
@@ -329,7 +328,6 @@ def match_delivery_confirm(*, match: Match, actor: Actor) -> Match:
     initiative_id = match.need.initiative_id
     if match.giver == Side.PARTNER:
         partner_hours_sync(initiative_id=initiative_id, month=match.delivered_on.replace(day=1))
-    generation_bump(initiative_generation(initiative_id))
     notifications.delivered(match, by=actor.side)
     return match
 

@@ -75,6 +75,11 @@ PUBLIC: dict[str, Callable[[Model], tuple[str, ...]]] = {
         FUNDING,
         initiative_generation(accountability.application.initiative_id),
     ),
+    # A delivered match's materials and money show on the profile as contributions received
+    # (a match that is not delivered shows on no public page).
+    "exchange.Match": lambda match: (
+        (initiative_generation(match.need.initiative_id),) if match.counts_as_delivered else ()
+    ),
 }
 
 # Public, but written in bulk (bulk_create, queryset delete, raw SQL), so no signal: a
@@ -136,6 +141,9 @@ PRIVATE: frozenset[str] = frozenset(
         "funding.HistoricalPayment",
         "funding.HistoricalAccountability",
         "funding.Receipt",
+        # Between a match's two sides only.
+        "exchange.MatchMessage",
+        "exchange.HistoricalMatch",
         "outbox.OutgoingMail",
         "ops.WorkerHeartbeat",
     }
