@@ -30,6 +30,7 @@ from impact.models import (
     HandprintResult,
     HandprintSdg,
     HandprintState,
+    Indicator,
     IndicatorQuantity,
     InitiativeActivity,
     MethodChangeMail,
@@ -420,6 +421,52 @@ def areas_sweep() -> bool:
     if state and state.computed_version < state.inputs_version:
         return areas_enqueue()
     return False
+
+
+# --- Partner hours from the exchange ------------------------------------------------------------
+
+PARTNER_HOURS = "partner_hours"
+
+
+@transaction.atomic
+def partner_hours_set(*, initiative_id: int, month: datetime.date, hours: Decimal) -> None:
+    """Stores the month's partner hours (delivered through the exchange) as the partner_hours
+    quantity, system-reported; 0 removes it. Marks the handprint stale in the same transaction
+    when the figure changed. The one write path of this indicator: owners never report it.
+    """
+    if hours < 0:
+        raise ValueError("partner hours cannot be negative")
+    month = month.replace(day=1)
+    hours = Decimal(hours).quantize(Decimal("0.01"))
+    # The stale mark locks the initiative's state row first, as the owners' save does, so two
+    # syncs of the same initiative run one after the other.
+    row = (
+        IndicatorQuantity.objects.select_for_update()
+        .filter(initiative_id=initiative_id, indicator__code=PARTNER_HOURS, month=month)
+        .first()
+    )
+    if row is None and not hours:
+        return
+    if row is not None and row.quantity == hours and row.reported_by_id is None:
+        return
+    handprint_inputs_changed(initiative_id=initiative_id)
+    if not hours:
+        row.delete()
+    elif row is None:
+        IndicatorQuantity.objects.create(
+            initiative_id=initiative_id,
+            indicator=Indicator.objects.get(code=PARTNER_HOURS),
+            month=month,
+            quantity=hours,
+            reported_by=None,
+        )
+    else:
+        row.quantity = hours
+        row.reported_by = None
+        row.review = IndicatorQuantity.Review.NONE
+        row.reviewed_by = None
+        row.reviewed_at = None
+        row.save()
 
 
 # --- Declared activities -------------------------------------------------------------------------
