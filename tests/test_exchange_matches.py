@@ -22,6 +22,7 @@ from exchange.models import Category, Match, MatchMessage, Side
 from exchange.selectors import contributions_by_partner, contributions_of
 from exchange.services import Actor
 from exchange.transitions import Action, allowed
+from impact.models import IndicatorQuantity
 from initiatives.models import HelpOffer, Initiative, Need
 from tests.factories import InitiativeFactory, NeedFactory, UserFactory
 from tests.match_helpers import agreed, approved_partner, helper_match, offer_of, proposed, staff_of
@@ -231,6 +232,11 @@ def test_a_match_followed_from_proposal_to_closing_with_a_correction(w, mailoutb
     assert (match.status, match.materials, match.delivery_reported_by) == (
         "delivered", "18 stoelen", "initiative",
     )  # fmt: skip
+    # The partner's hours are the month's partner hours of the handprint (exchange.value)
+    hours = IndicatorQuantity.objects.get(
+        initiative=w.initiative, indicator__code="partner_hours", month=day.replace(day=1)
+    )
+    assert (hours.quantity, hours.reported_by) == (Decimal(4), None)
     # Then the owners close it, and their need with it
     match = services.match_close(match=match, actor=as_owner(w), fulfils_need=True)
     assert (match.status, match.fulfils_need) == ("closed", True)
