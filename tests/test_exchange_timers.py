@@ -53,7 +53,7 @@ def proposal(db):
 
 def test_a_proposal_is_asked_about_once_and_lapses_once_telling_both_sides(proposal, mailoutbox):
     mailoutbox.clear()
-    days = run_beat(MONDAY, datetime.date(2027, 4, 5))
+    days = run_beat(MONDAY, datetime.date(2027, 3, 31))
     # Asked on the 14th day after the proposal, lapsed once 28 whole days had passed.
     assert days["asked_contact"] == [datetime.date(2027, 3, 15)]
     assert days["lapsed_no_agreement"] == [datetime.date(2027, 3, 30)]
@@ -72,7 +72,7 @@ def test_an_agreed_match_is_asked_about_after_its_day_and_lapses_28_days_later(
     with time_machine.travel(at(datetime.date(2027, 3, 3)), tick=False):
         services.match_agree(match=match, actor=Actor(Side.PARTNER, user=staff), agreed_for=due)
     mailoutbox.clear()
-    days = run_beat(datetime.date(2027, 3, 3), datetime.date(2027, 4, 12))
+    days = run_beat(datetime.date(2027, 3, 3), datetime.date(2027, 4, 9))
     assert days["asked_delivery"] == [datetime.date(2027, 3, 11)]
     assert days["lapsed_no_delivery"] == [datetime.date(2027, 4, 8)]
     assert days["asked_contact"] == days["lapsed_no_agreement"] == []
@@ -93,7 +93,7 @@ def test_a_delivered_match_is_left_alone_and_the_terms_follow_the_settings(
             match=match, actor=Actor(Side.INITIATIVE, user=match.proposed_by_user)
         )
     mailoutbox.clear()
-    assert all(not days for days in run_beat(MONDAY, datetime.date(2027, 4, 2)).values())
+    assert all(not days for days in run_beat(MONDAY, datetime.date(2027, 3, 30)).values())
     assert mailoutbox == []
     # A new proposal is asked about on its 2nd day under the shorter setting
     other = proposed(
