@@ -22,6 +22,7 @@ from PIL import Image
 
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, OfficerGrant
+from exchange.models import Match, MatchMessage
 from funding.accountability import ReceiptUpload, accountability_save
 from funding.committee import review_conflict_declare
 from funding.models import (
@@ -60,6 +61,7 @@ from tests.funding_helpers import (
     paid_award,
     submitted_application,
 )
+from tests.match_helpers import agreed, approved_partner, helper_match, offer_of, staff_of
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
 from tests.urlconf import url_patterns
 
@@ -157,8 +159,22 @@ FUNDING_COMMITTEE_ROUTES = {
     "funding_review": ("get", "post"),
     "funding_review_conflict": ("post",),
 }
+# A match's pages and actions: its two sides only, 404 for everyone else whatever the method
+# (test_no_one_but_its_sides_reaches_a_match); making a match of a visitor's offer of help: the
+# initiative's owners only.
+MATCH_SIDE_ROUTES = {
+    "exchange_match": ("get",),
+    "exchange_match_action": ("post",),
+    "exchange_match_from_help_offer": ("get", "post"),
+}
 # Parameterised routes anyone may read (drafts 404 there: tested below for the profile).
 PUBLIC_ROUTES = {
+    # A proposal from a public offer or on a public need, for the user's own initiative or
+    # partner only (the services refuse anyone else's: test_no_one_but_its_sides_reaches_a_match).
+    "exchange_match_ask",
+    "exchange_match_offer",
+    "exchange_helper_entry",  # the visitor's secret token is the key (test_exchange_matches.py)
+    "exchange_helper_action",  # the action's name; the token in the visitor's session is the key
     "initiative_detail",
     "handprint_statement",
     "initiative_export",
@@ -209,6 +225,7 @@ def test_every_parameterised_route_is_classified():
         | ACCOUNTABILITY_MANAGER_ROUTES.keys()
         | FUNDING_ROUND_MANAGER_ROUTES.keys()
         | FUNDING_COMMITTEE_ROUTES.keys()
+        | MATCH_SIDE_ROUTES.keys()
         | PUBLIC_ROUTES
     )
     unclassified = [
@@ -776,3 +793,73 @@ def test_no_one_else_reaches_a_committee_round(victim, attackers, funding_victim
     client.force_login(manager_of(round_))
     assert client.get(manager_paths["funding_round_edit"]).status_code == 200
     assert client.get(review_page).status_code == 404
+
+
+# --- Matches: only their two sides ---------------------------------------------------------------
+
+MATCH_ACTIONS = {
+    "akkoord": {"akkoord-agreed_for": "2030-01-01"},
+    "afwijzen": {"afwijzen-message": "Overgenomen"},
+    "levering": {"levering-delivered_on": "2025-01-01", "levering-money": "999"},
+    "bevestigen": {},
+    "niet-doorgegaan": {"niet-doorgegaan-message": "Overgenomen"},
+    "afronden": {"afronden-fulfils_need": "on"},
+    "bericht": {"bericht-message": "Overgenomen"},
+    "contact": {"contact-share": "on"},
+}
+
+
+def test_no_one_but_its_sides_reaches_a_match(victim, attackers):
+    # Given the victim's agreed match with a partner, and their match with a visitor
+    owner = victim["owner"]
+    need = victim["initiatives"]["published"]["need"]
+    partner = approved_partner("Woonstad")
+    staff = staff_of(partner)
+    match = agreed(owner, staff, offer_of(partner), need)
+    help_offer = HelpOffer.objects.create(
+        need=need, name="Sam", email="sam@example.org", message="Ik help", consent=True
+    )
+    with_helper = helper_match(owner, help_offer)
+    other_partner = approved_partner("Ander")
+    roles = {**attackers, "another partner's staff": staff_of(other_partner)}
+    watched = [Match, MatchMessage, Need, HelpOffer]
+    before = {m.__name__: list(m.objects.order_by("pk").values()) for m in watched}
+    tried = []
+    for role, attacker in roles.items():
+        client = Client()
+        client.force_login(attacker)
+        for target in (match, with_helper):
+            tried.append((role, "page", client.get(f"/mijn/matches/{target.pk}/").status_code))
+        # Every action, by another partner's staff (the page's own check refuses the others:
+        # their pages are tried above).
+        if role == "another partner's staff":
+            for action, data in MATCH_ACTIONS.items():
+                response = client.post(f"/mijn/matches/{match.pk}/{action}/", data)
+                tried.append((role, action, response.status_code))
+        response = client.post(
+            f"/mijn/matches/hulpaanbod/{help_offer.pk}/", {"message": "Overgenomen"}
+        )
+        tried.append((role, "from help offer", response.status_code))
+        # Proposals for the victim's need on the victim's behalf are refused too
+        other_offer = offer_of(other_partner)
+        response = client.post(
+            f"/mijn/matches/vragen/{other_offer.pk}/", {"need": need.pk, "message": "Overgenomen"}
+        )
+        tried.append((role, "ask", response.status_code))
+        response = client.post(
+            f"/mijn/matches/aanbieden/{need.pk}/",
+            {"partner": partner.pk, "message": "Overgenomen"},
+        )
+        tried.append((role, "offer", response.status_code))
+        # The visitor's pages answer no signed-in stranger without the link
+        tried.append((role, "helper", client.post("/beurs/hulp/bericht/").status_code))
+    refused = [t for t in tried if t[1] not in ("ask", "offer")]
+    assert [t for t in refused if t[2] != 404] == []
+    # The proposal pages answer with their form again (the need is not theirs to choose)
+    assert {t[2] for t in tried if t[1] in ("ask", "offer")} == {200}
+    assert {m.__name__: list(m.objects.order_by("pk").values()) for m in watched} == before
+    # Both sides do get in
+    for side in (owner, staff):
+        client = Client()
+        client.force_login(side)
+        assert client.get(f"/mijn/matches/{match.pk}/").status_code == 200

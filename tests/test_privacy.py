@@ -240,6 +240,14 @@ def _samples() -> dict[str, list[dict]]:
         "funding_fund_report_file": [
             {"slug": application.round.fund.slug, "fmt": f} for f in FORMATS
         ],
+        # Matches (signed-in sides only) and the visitor's link (the token is the key).
+        "exchange_match": [{"pk": 1}],
+        "exchange_match_action": [{"pk": 1, "action": "bericht"}],
+        "exchange_match_ask": [{"offer_pk": 1}],
+        "exchange_match_offer": [{"need_pk": n["pk"]} for n in open_needs[:1]],
+        "exchange_match_from_help_offer": [{"pk": 1}],
+        "exchange_helper_entry": [{"token": "geen-echt-token"}],
+        "exchange_helper_action": [{"action": "bericht"}],
         "method_version": [
             {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
         ],
@@ -405,7 +413,14 @@ def test_the_admin_and_owner_pages_refuse_anonymous_visitors(client, demo):
     assert len(admin_pages) > 20
     for url in admin_pages:
         assert client.get(url).status_code in (302, 403, 405), url
-    for name in ("mine", "api_tokens", "my_data", "my_data_download", "account_delete"):
+    for name in (
+        "mine",
+        "api_tokens",
+        "my_data",
+        "my_data_download",
+        "account_delete",
+        "exchange_matches",
+    ):
         assert client.get(reverse(name)).status_code == 302, name
 
 
