@@ -30,6 +30,7 @@ from common import pagecache as generations
 from common.pagecache import (
     AREAS,
     EVERYTHING,
+    EXCHANGE,
     FUNDING,
     HANDPRINTS,
     LISTING,
@@ -88,6 +89,11 @@ ROUTES: dict[str, Route] = {
     # Open rounds and the newest awards (names of initiatives: LISTING).
     "funding_rounds": Route((FUNDING, LISTING)),
     "member_detail": Route((MEMBERS, LISTING)),
+    # The exchange: approved partners and their open offers (exchange/selectors_partners.py).
+    "exchange_home": Route((EXCHANGE,)),
+    "exchange_offers": Route((EXCHANGE,)),
+    "exchange_partners": Route((EXCHANGE,)),
+    "exchange_partner": Route((EXCHANGE,)),
     "privacy": Route(()),
     "terms": Route(()),
     "accessibility": Route(()),
