@@ -56,6 +56,7 @@ from tests.funding_helpers import (
     manager_of,
     paid_award,
 )
+from tests.partner_helpers import make_partner
 from tests.shared_data import reference_data_load, shared_rows
 from tests.urlconf import url_patterns
 
@@ -84,7 +85,7 @@ ONE_FIELD_AT_A_TIME = ("megabyte", "scripts", "wrong_type", "missing")
 # counters) and every <select> is typed: it gets the wrong type, not the megabyte.
 FREE_TEXT_INPUTS = ("text", "email", "url", "search", "tel", "password")
 # The apps whose tables a walk watches for half-saved rows.
-OWN_APPS = ("accounts", "initiatives", "impact", "members", "outbox", "funding")
+OWN_APPS = ("accounts", "initiatives", "impact", "members", "outbox", "funding", "exchange")
 OWN_ADMIN_APPS = ("accounts", "initiatives", "impact", "members", "outbox", "places", "sdgs")
 
 
@@ -113,6 +114,8 @@ class World:
     committee_application: object = None  # submitted in the committee round
     to_pay: object = None  # an award of `round` in no payment batch
     batch: object = None  # a payment batch of another award of `round`, not yet paid
+    partner: object = None  # an approved partner of the exchange that `owner` keeps
+    pending_partner: object = None  # a partner waiting for approval (staff moderate it)
 
 
 @dataclass
@@ -264,6 +267,21 @@ WALKS: dict[str, Walk] = {
     "mijn/regelingen/betalingen/<int:pk>/": Walk(
         "manager", lambda w: f"/mijn/regelingen/betalingen/{w.batch.pk}/",
         valid=lambda w: {"paid_on": timezone.localdate().isoformat()}),
+    "beurs/aanmelden/": Walk(
+        "owner", lambda w: "/beurs/aanmelden/",
+        valid=lambda w: {"name": "Buurtsuper", "kind": "company", "summary": "Boodschappen.",
+                         "categories": ["materials"],
+                         "municipalities": [str(w.initiative.municipality_id)]}),
+    "beurs/moderatie/<slug:slug>/<str:action>/": Walk(
+        "staff", lambda w: f"/beurs/moderatie/{w.pending_partner.slug}/weigeren/",
+        form_page=lambda w: "/beurs/moderatie/", valid=lambda w: {"reason": "Onvolledig."}),
+    "beurs/partners/<slug:slug>/medewerkers/": Walk(
+        "owner", lambda w: f"/beurs/partners/{w.partner.slug}/medewerkers/",
+        form_page=lambda w: f"/beurs/partners/{w.partner.slug}/beheer/",
+        valid=lambda w: {"email": w.manager.email}),
+    "beurs/partners/<slug:slug>/aanbod/nieuw/": Walk(
+        "owner", lambda w: f"/beurs/partners/{w.partner.slug}/aanbod/nieuw/",
+        valid=lambda w: {"category": "hands", "title": "Handen voor een klus"}),
 }  # fmt: skip
 
 ROUND_FORM = {
@@ -356,6 +374,29 @@ NOT_WALKED: dict[str, str] = {
         "takes no field (test_funding_pages.py posts it)"
     ),
     "leden/<slug:slug>/": NO_FORM,
+    "beurs/": NO_FORM,
+    "beurs/aanbod/": NO_FORM + "; its filters are checked in test_exchange_offers.py",
+    "beurs/partners/": NO_FORM,
+    "beurs/mijn/": NO_FORM,
+    "beurs/moderatie/": NO_FORM + "; its buttons and reasons are walked",
+    "beurs/partners/<slug:slug>/": NO_FORM,
+    "beurs/partners/<slug:slug>/beheer/": NO_FORM + "; its forms post to routes walked here",
+    "beurs/partners/<slug:slug>/bewerken/": (
+        "the same PartnerForm and checks (services_partners._set_profile) as the walked "
+        "beurs/aanmelden/"
+    ),
+    "beurs/partners/<slug:slug>/aanbod/<int:pk>/bewerken/": (
+        "the same OfferForm and checks as the walked beurs/partners/<slug:slug>/aanbod/nieuw/"
+    ),
+    "beurs/partners/<slug:slug>/opnieuw-indienen/": (
+        "takes no field (test_exchange_partners.py posts it)"
+    ),
+    "beurs/partners/<slug:slug>/medewerkers/<int:pk>/verwijderen/": (
+        "takes no field (test_exchange_partners.py posts it)"
+    ),
+    "beurs/partners/<slug:slug>/aanbod/<int:pk>/sluiten/": (
+        "takes no field (test_exchange_offers.py closes offers)"
+    ),
     "privacy/": NO_FORM,
     "gebruiksvoorwaarden/": NO_FORM,
     "toegankelijkheid/": NO_FORM,
@@ -658,6 +699,8 @@ def _build_world() -> World:
         owner, staff, initiative, draft, need, photo, invitation.token, token.pk,
         manager, round_, draft_application, submitted, committee_round, member, in_committee,
     )  # fmt: skip
+    world.partner = make_partner("Buurtsuper", staff=owner, municipalities=(municipality,))
+    world.pending_partner = make_partner("Wachtend Bedrijf", status="pending")
     world.to_pay = award(round_, manager=manager)
     world.batch = payment_batch_create(
         user=manager,
