@@ -13,12 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.filters import StrictFilterSet
 from common.i18n import choice_label
 from exchange import services_partners as services
 from exchange.filters import filtered_offers, filtered_partners
@@ -90,7 +91,8 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filtered(filterset) -> dict:  # noqa: ANN001
+def _filtered(filterset: StrictFilterSet) -> dict[str, bool]:
+    """Whether any filter is chosen (the empty state then offers to clear them)."""
     form = filterset.form
     chosen = form.is_bound and form.is_valid() and any(form.cleaned_data.values())
     return {"filtered": bool(chosen)}
@@ -152,7 +154,9 @@ def _manage_url(partner: Partner) -> str:
     return reverse("exchange_partner_manage", args=[partner.slug])
 
 
-def _outcome(request: HttpRequest, then: str, action: Callable[[], object], success: str):  # noqa: ANN202
+def _outcome(
+    request: HttpRequest, then: str, action: Callable[[], object], success: str
+) -> HttpResponseRedirect:
     """Runs a service; shows its outcome as a message and redirects to `then`."""
     try:
         action()

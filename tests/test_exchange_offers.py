@@ -134,6 +134,15 @@ def test_an_offer_counts_where_it_or_its_partner_gives(w, client, where, expecte
     assert api_titles(client, query) == expected
 
 
+def test_a_new_province_on_the_web_form_drops_the_gemeente_chosen_before(w, client):
+    query = {"province": w.c.province_id, "municipality": w.a.code}
+
+    response = client.get("/beurs/aanbod/", query)
+
+    assert response.context["form"]["municipality"].value() in (None, "")
+    assert titles(client, query) == {"Geld voor groen", "Advies in C"}
+
+
 def test_category_kind_need_and_full_text_filters(w, client):
     assert titles(client, {"category": "space"}) == {"Een zaal in B"}
     assert titles(client, {"kind": "fund"}) == {"Geld voor groen", "Advies in C"}
