@@ -295,7 +295,7 @@ def pages(world: dict) -> list[tuple[str, str, str]]:
         ("admin contacts", staff, "/beheer/members/contactperson/"),
         ("admin users", staff, "/beheer/accounts/user/"),
         ("admin user", staff, f"/beheer/accounts/user/{world['owner'].pk}/change/"),
-        ("exchange offers", anonymous, "/beurs/aanbod/"),
+        # Its offer cards are the offer list's (exchange/_offer_cards.html).
         ("partner profile", anonymous, world["partner"].get_absolute_url()),
         ("partner's own page", owner, f"/beurs/partners/{world['partner'].slug}/beheer/"),
         ("partner moderation", staff, "/beurs/moderatie/"),
