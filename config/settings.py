@@ -516,6 +516,8 @@ SPECTACULAR_SETTINGS = {
         "MethodAggregationEnum": "impact.models.MethodIndicator.Aggregation",
         "MethodSplitEnum": "impact.models.MethodIndicator.Split",
         "MethodPriceRuleEnum": "impact.models.MethodIndicator.PriceRule",
+        "PartnerKindEnum": "exchange.models.Partner.Kind",
+        "ExchangeCategoryEnum": "exchange.models.Category",
     },
 }
 

@@ -57,6 +57,7 @@ from tests.funding_helpers import (
     paid_award,
 )
 from tests.match_helpers import agreed, approved_partner, offer_of, staff_of
+from tests.partner_helpers import make_partner
 from tests.shared_data import reference_data_load, shared_rows
 from tests.urlconf import url_patterns
 
@@ -118,6 +119,8 @@ class World:
     # `initiative` with the partner.
     offer: object = None
     match: object = None
+    partner: object = None  # an approved partner of the exchange that `owner` keeps
+    pending_partner: object = None  # a partner waiting for approval (staff moderate it)
 
 
 @dataclass
@@ -278,6 +281,21 @@ WALKS: dict[str, Walk] = {
     "mijn/matches/vragen/<int:offer_pk>/": Walk(
         "owner", lambda w: f"/mijn/matches/vragen/{w.offer.pk}/",
         valid=lambda w: {"need": str(w.need.pk), "message": "Helpen jullie?"}),
+    "beurs/aanmelden/": Walk(
+        "owner", lambda w: "/beurs/aanmelden/",
+        valid=lambda w: {"name": "Buurtsuper", "kind": "company", "summary": "Boodschappen.",
+                         "categories": ["materials"],
+                         "municipalities": [str(w.initiative.municipality_id)]}),
+    "beurs/moderatie/<slug:slug>/<str:action>/": Walk(
+        "staff", lambda w: f"/beurs/moderatie/{w.pending_partner.slug}/weigeren/",
+        form_page=lambda w: "/beurs/moderatie/", valid=lambda w: {"reason": "Onvolledig."}),
+    "beurs/partners/<slug:slug>/medewerkers/": Walk(
+        "owner", lambda w: f"/beurs/partners/{w.partner.slug}/medewerkers/",
+        form_page=lambda w: f"/beurs/partners/{w.partner.slug}/beheer/",
+        valid=lambda w: {"email": w.manager.email}),
+    "beurs/partners/<slug:slug>/aanbod/nieuw/": Walk(
+        "owner", lambda w: f"/beurs/partners/{w.partner.slug}/aanbod/nieuw/",
+        valid=lambda w: {"category": "hands", "title": "Handen voor een klus"}),
 }  # fmt: skip
 
 ROUND_FORM = {
@@ -387,6 +405,29 @@ NOT_WALKED: dict[str, str] = {
     "mijn/matches/hulpaanbod/<int:pk>/": (
         "one message field, the walked one of mijn/matches/vragen/<offer_pk>/; posted by "
         "test_idor.py"
+    ),
+    "beurs/": NO_FORM,
+    "beurs/aanbod/": NO_FORM + "; its filters are checked in test_exchange_offers.py",
+    "beurs/partners/": NO_FORM,
+    "beurs/mijn/": NO_FORM,
+    "beurs/moderatie/": NO_FORM + "; its buttons and reasons are walked",
+    "beurs/partners/<slug:slug>/": NO_FORM,
+    "beurs/partners/<slug:slug>/beheer/": NO_FORM + "; its forms post to routes walked here",
+    "beurs/partners/<slug:slug>/bewerken/": (
+        "the same PartnerForm and checks (services_partners._set_profile) as the walked "
+        "beurs/aanmelden/"
+    ),
+    "beurs/partners/<slug:slug>/aanbod/<int:pk>/bewerken/": (
+        "the same OfferForm and checks as the walked beurs/partners/<slug:slug>/aanbod/nieuw/"
+    ),
+    "beurs/partners/<slug:slug>/opnieuw-indienen/": (
+        "takes no field (test_exchange_partners.py posts it)"
+    ),
+    "beurs/partners/<slug:slug>/medewerkers/<int:pk>/verwijderen/": (
+        "takes no field (test_exchange_partners.py posts it)"
+    ),
+    "beurs/partners/<slug:slug>/aanbod/<int:pk>/sluiten/": (
+        "takes no field (test_exchange_offers.py closes offers)"
     ),
     "privacy/": NO_FORM,
     "gebruiksvoorwaarden/": NO_FORM,
@@ -691,6 +732,8 @@ def _build_world() -> World:
         manager, round_, draft_application, submitted, committee_round, member, in_committee,
     )  # fmt: skip
     _exchange_world(world)
+    world.partner = make_partner("Buurtsuper", staff=owner, municipalities=(municipality,))
+    world.pending_partner = make_partner("Wachtend Bedrijf", status="pending")
     world.to_pay = award(round_, manager=manager)
     world.batch = payment_batch_create(
         user=manager,

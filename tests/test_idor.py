@@ -22,7 +22,7 @@ from PIL import Image
 
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, OfficerGrant
-from exchange.models import Match, MatchMessage
+from exchange.models import Match, MatchMessage, Offer, Partner, PartnerStaff
 from funding.accountability import ReceiptUpload, accountability_save
 from funding.committee import review_conflict_declare
 from funding.models import (
@@ -63,6 +63,7 @@ from tests.funding_helpers import (
 )
 from tests.match_helpers import agreed, approved_partner, helper_match, offer_of, staff_of
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
+from tests.partner_helpers import make_offer, make_partner
 from tests.urlconf import url_patterns
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +168,20 @@ MATCH_SIDE_ROUTES = {
     "exchange_match_action": ("post",),
     "exchange_match_from_help_offer": ("get", "post"),
 }
+# A partner's own pages (its staff only): a public partner's answer 403 to others, a partner
+# waiting for approval 404 (test_no_one_but_a_partners_staff_keeps_it); moderation is for LSA
+# staff (test_only_lsa_staff_moderate_partners).
+PARTNER_STAFF_ROUTES = {
+    "exchange_partner_manage": ("get",),
+    "exchange_partner_edit": ("get", "post"),
+    "exchange_partner_resubmit": ("post",),
+    "exchange_partner_staff_add": ("post",),
+    "exchange_partner_staff_remove": ("post",),
+    "exchange_offer_create": ("get", "post"),
+    "exchange_offer_edit": ("get", "post"),
+    "exchange_offer_close": ("post",),
+}
+PARTNER_MODERATOR_ROUTES = {"exchange_moderate": ("post",)}
 # Parameterised routes anyone may read (drafts 404 there: tested below for the profile).
 PUBLIC_ROUTES = {
     # A proposal from a public offer or on a public need, for the user's own initiative or
@@ -202,6 +217,8 @@ PUBLIC_ROUTES = {
     "api_exchange_figures_area",  # aggregated counts only
     "api_method",
     "api_initiative_handprint",
+    "exchange_partner",  # approved partners; others 404 (tests/test_exchange_partners.py)
+    "api_exchange_partner",
     "language_switch",  # the language code; sets the visitor's own cookie only
     None,  # the media files (random names) and the admin's catch-all redirect
 }
@@ -226,6 +243,8 @@ def test_every_parameterised_route_is_classified():
         | FUNDING_ROUND_MANAGER_ROUTES.keys()
         | FUNDING_COMMITTEE_ROUTES.keys()
         | MATCH_SIDE_ROUTES.keys()
+        | PARTNER_STAFF_ROUTES.keys()
+        | PARTNER_MODERATOR_ROUTES.keys()
         | PUBLIC_ROUTES
     )
     unclassified = [
@@ -863,3 +882,107 @@ def test_no_one_but_its_sides_reaches_a_match(victim, attackers):
         client = Client()
         client.force_login(side)
         assert client.get(f"/mijn/matches/{match.pk}/").status_code == 200
+
+
+# --- The exchange: a partner's own pages and partner moderation (issue #22) ------------------
+
+
+# A resident or officer is refused the same way as these two (the same predicate); each keeps a
+# partner of their own.
+PARTNER_ATTACKERS = ["other partner's staff", "staff without the LSA group"]
+
+
+@pytest.fixture
+def partner_world() -> dict:
+    """An approved and a waiting partner, each with an offer and two staff members, and who
+    attacks them (PARTNER_ATTACKERS)."""
+    municipality = MunicipalityFactory()
+    world = {}
+    for status in ("approved", "pending"):
+        partner = make_partner(f"Partner {status}", status=status, municipalities=(municipality,))
+        PartnerStaff.objects.create(partner=partner, user=UserFactory())
+        world[status] = {"partner": partner, "offer": make_offer(partner)}
+    staff = UserFactory(is_staff=True)
+    PartnerStaff.objects.create(partner=make_partner("Eigen Bedrijf"), user=staff)
+    world["attackers"] = {
+        "other partner's staff": make_partner("Ander Bedrijf").staff.get(),
+        "staff without the LSA group": staff,
+    }
+    return world
+
+
+def partner_paths(partner: Partner, offer: Offer) -> dict[str, str]:
+    base = f"/beurs/partners/{partner.slug}/"
+    grant = partner.staff_grants.order_by("pk").first()
+    return {
+        "exchange_partner_manage": f"{base}beheer/",
+        "exchange_partner_edit": f"{base}bewerken/",
+        "exchange_partner_resubmit": f"{base}opnieuw-indienen/",
+        "exchange_partner_staff_add": f"{base}medewerkers/",
+        "exchange_partner_staff_remove": f"{base}medewerkers/{grant.pk}/verwijderen/",
+        "exchange_offer_create": f"{base}aanbod/nieuw/",
+        "exchange_offer_edit": f"{base}aanbod/{offer.pk}/bewerken/",
+        "exchange_offer_close": f"{base}aanbod/{offer.pk}/sluiten/",
+    }
+
+
+PARTNER_DATA = {
+    "exchange_partner_edit": {"name": "Overgenomen", "summary": "Overgenomen", "kind": "other",
+                              "categories": ["money"], "is_national": "on"},
+    "exchange_partner_staff_add": {"email": "aanvaller@example.org"},
+    "exchange_offer_create": {"category": "money", "title": "Overgenomen"},
+    "exchange_offer_edit": {"category": "money", "title": "Overgenomen"},
+}  # fmt: skip
+
+
+def exchange_snapshot() -> dict[str, list[dict]]:
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (Partner, PartnerStaff, Offer)
+    }
+
+
+def test_no_one_but_a_partners_staff_keeps_it(partner_world):
+    before = exchange_snapshot()
+    tried = []
+    # Given each attacker signed in, and a public and a waiting partner
+    for role in PARTNER_ATTACKERS:
+        client = Client()
+        client.force_login(partner_world["attackers"][role])
+        for status in ("approved", "pending"):
+            victim = partner_world[status]
+            paths = partner_paths(victim["partner"], victim["offer"])
+            # When they try every route of the partner's own pages with every method
+            for route, methods in PARTNER_STAFF_ROUTES.items():
+                for method in methods:
+                    if method == "post":
+                        response = client.post(paths[route], PARTNER_DATA.get(route, {}))
+                    else:
+                        response = client.get(paths[route])
+                    tried.append((role, status, route, method, response.status_code))
+
+    # Then each is refused (403 for a public partner, 404 for one waiting) and nothing changed
+    expected = {"approved": 403, "pending": 404}
+    assert [t for t in tried if t[4] != expected[t[1]]] == []
+    assert exchange_snapshot() == before
+    routes = sum(len(methods) for methods in PARTNER_STAFF_ROUTES.values())
+    assert len(tried) == routes * 2 * len(PARTNER_ATTACKERS)
+
+
+def test_only_lsa_staff_moderate_partners(partner_world):
+    before = exchange_snapshot()
+    for role in PARTNER_ATTACKERS:
+        client = Client()
+        client.force_login(partner_world["attackers"][role])
+
+        responses = [
+            client.post(f"/beurs/moderatie/{partner_world[status]['partner'].slug}/{action}/",
+                        {"reason": "weg"})
+            for status in ("approved", "pending")
+            for action in ("goedkeuren", "weigeren", "schorsen")
+        ]  # fmt: skip
+
+        assert {r.status_code for r in responses} == {403}, role
+        assert client.get("/beurs/moderatie/").status_code == 403
+    assert exchange_snapshot() == before
+    assert len(PARTNER_MODERATOR_ROUTES) == 1

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import OfficerGrant
-from exchange.models import Match
+from exchange.models import Match, Partner
 from funding.accountability import ReceiptUpload, accountability_save, accountability_submit
 from funding.models import Application, PaymentBatch
 from funding.payments import payment_batch_create
@@ -30,6 +30,8 @@ from tests.funding_helpers import (
 )
 from tests.match_helpers import approved_partner, offer_of, proposed, staff_of
 from tests.member_factories import lsa_staff
+from tests.partner_helpers import make_partner
+from tests.partner_helpers import staff_of as first_staff_of
 
 pytestmark = pytest.mark.django_db
 
@@ -643,3 +645,43 @@ def test_who_sees_a_match_writes_on_it_and_asks_a_partner(
     assert _funding_outcome(client, world, role, "post", ask_url, asked) == ask  # else: refused
     assert match.messages.count() == (2 if message == 302 else 1)
     assert Match.objects.filter(need=need).exists() is (ask == 302)
+
+
+# --- The exchange (issue #22): partner staff and partner moderation ---------------------------
+
+
+@pytest.fixture
+def waiting_partner(world):
+    """A partner waiting for approval, kept by `partner_staff`; `other_partner_staff` keeps an
+    approved one."""
+    people, _make = world
+    partner = make_partner("Buurtsuper", status="pending", municipalities=(MunicipalityFactory(),))
+    people["partner_staff"] = first_staff_of(partner)
+    people["other_partner_staff"] = first_staff_of(make_partner("Ander Bedrijf"))
+    return partner
+
+
+@pytest.mark.parametrize(
+    ("role", "profile", "manage", "register", "moderation", "approve"),
+    [
+        ("anonymous", 404, LOGIN, LOGIN, LOGIN, LOGIN),
+        ("resident", 404, 404, 200, 403, 403),
+        ("officer", 404, 404, 200, 403, 403),
+        ("staff", 200, 403, 200, 200, 302),  # LSA staff moderate; they do not keep it
+        ("partner_staff", 200, 200, 200, 403, 403),
+        ("other_partner_staff", 404, 404, 200, 403, 403),
+    ],
+)
+def test_who_sees_keeps_and_approves_a_waiting_partner(
+    client, world, waiting_partner, role, profile, manage, register, moderation, approve
+):
+    partner = waiting_partner
+    client = _as(client, world, role)
+    assert client.get(partner.get_absolute_url()).status_code == profile
+    assert _outcome(client.get(f"/beurs/partners/{partner.slug}/beheer/")) == manage
+    assert _outcome(client.get("/beurs/aanmelden/")) == register
+    assert _outcome(client.get("/beurs/moderatie/")) == moderation
+    assert _outcome(client.post(f"/beurs/moderatie/{partner.slug}/goedkeuren/")) == approve
+    partner.refresh_from_db()
+    assert (partner.status == Partner.Status.APPROVED) is (role == "staff")
+    assert not world[0].get("partner_staff").is_staff
