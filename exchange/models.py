@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from common.constraints import text_max_length
@@ -72,7 +73,7 @@ class Partner(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting for approval")
-        APPROVED = "approved", _("approved")
+        APPROVED = "approved", pgettext_lazy("partner status", "approved")
         REJECTED = "rejected", _("not approved")
         SUSPENDED = "suspended", _("suspended")
 

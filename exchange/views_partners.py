@@ -26,6 +26,7 @@ from exchange.filters import filtered_offers, filtered_partners
 from exchange.forms_partners import OfferForm, PartnerForm, ReasonForm, StaffAddForm
 from exchange.models import NEED_KIND_OF, Category, Offer, Partner, PartnerStaff
 from exchange.permissions import can_view_partner, is_partner_moderator, is_partner_staff
+from exchange.selectors import contributions_by_partner
 from exchange.selectors_partners import (
     moderated_partners,
     moderation_history,
@@ -128,6 +129,7 @@ def partner_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "categories": [choice_label(Category, value) for value in partner.categories],
             "offers": _with_where(partner.public_offers),
             "is_staff": is_partner_staff(request.user, partner),
+            "contributions": contributions_by_partner(partner),
         },
     )
 
