@@ -3,11 +3,13 @@
 A page costs the same few queries whatever the number of sub-areas or initiatives: live
 counts grouped by sub-area (one query for initiatives, one for open needs), the sub-areas,
 the area's stored 12-month aggregates under the current and the previous method version (one
-query: the page shows the first and compares the two), and the totals of all its sub-areas'
-in one query.
+query: the page shows the first and compares the two), the totals of all its sub-areas' in
+one query, and the exchange's match figures of the area and each sub-area in one more
+(exchange.figures).
 
 The area pages are where the reference geography meets the registry, so this module reads
-`places`, `initiatives` and `impact` from the layer above them (`areas/__init__.py`).
+`places`, `initiatives`, `impact`, `funding` and `exchange` from the layer above them
+(`areas/__init__.py`).
 """
 
 import datetime
@@ -21,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
@@ -29,6 +31,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.numbers import floatformat_with, intcomma_with, separators
+from exchange.figures import EMPTY as NO_MATCHES
+from exchange.figures import AreaFigures, MatchFigures, area_figures
 from funding.selectors import awarded_in_area
 from impact.changes import area_changes_between, area_handprint_pair
 from impact.figure import handprint_svg
@@ -50,6 +54,8 @@ from places.maps import AreaMap, MapArea, choropleth
 from places.models import District, Municipality, Neighbourhood, Place, Province
 
 NEWEST = 15
+# The exchange's list of partners' offers, filtered like the initiative list (`?municipality=`).
+OFFERS_URL_NAME = "exchange_offers"
 TEN_THOUSAND = Decimal(10_000)
 PUBLISHED = Initiative.Status.PUBLISHED
 
@@ -133,6 +139,8 @@ class AreaRow:
     handprint: AreaHandprint | None
     # An area without a stored aggregate had nothing to sum, if its parent was computed.
     computed: bool
+    # The exchange's match figures over the last 12 months up to today (exchange.figures).
+    exchange: MatchFigures = NO_MATCHES
 
     @cached_property  # the rows are not changed once built; sorting reads it three times
     def initiatives_per_10000(self) -> Decimal | None:
@@ -263,10 +271,17 @@ class AreaTable:
     open_needs: list[NeedCount]
     # The area's aggregate under the previous method version, while it is kept.
     previous_handprint: AreaHandprint | None = None
+    # The match figures of the area and its sub-areas (the totals are on the rows too).
+    exchange: AreaFigures | None = None
 
     @property
     def headers(self) -> list[SortHeader]:
         return sort_headers(self.sort_key, self.sort_descending)
+
+    @property
+    def exchange_rows(self) -> list[AreaRow]:
+        """The sub-areas where the exchange counted anything, by name."""
+        return sort_rows([r for r in self.rows if not r.exchange.is_empty], DEFAULT_SORT, False)
 
     @property
     def rows_html(self) -> SafeString:
@@ -341,7 +356,8 @@ def area_table(
     today: datetime.date | None = None,
     details: bool = False,
 ) -> AreaTable:
-    """The area and its sub-areas with live counts and stored 12-month figures; five queries.
+    """The area and its sub-areas with live counts, stored 12-month figures and the exchange's
+    match figures; six queries.
 
     Sub-areas are the active ones plus inactive ones that still hold published initiatives.
     The total counts every initiative of the area, also those placed in no sub-area. With
@@ -378,6 +394,7 @@ def area_table(
         list(_children(level, area, [c for c in initiatives if c])) if child is not None else []
     )
     own, previous = area_handprint_pair(area.code, today=today)
+    exchange = area_figures(level_key, area.code, today=today)
     handprints = (
         area_handprints([c.code for c in children], today=today, details=details)
         if children
@@ -393,6 +410,7 @@ def area_table(
         open_needs=sum(needs_by_kind.values()),
         handprint=own,
         computed=own is not None,
+        exchange=exchange.total,
     )
     rows = [
         AreaRow(
@@ -405,6 +423,7 @@ def area_table(
             open_needs=needs.get(place.code, 0),
             handprint=handprints.get(place.code),
             computed=own is not None,
+            exchange=exchange.of(place.code),
         )
         for place in children
     ]
@@ -418,6 +437,7 @@ def area_table(
         sort_key=sort_key,
         sort_descending=descending,
         previous_handprint=previous,
+        exchange=exchange,
         open_needs=[
             NeedCount(
                 kind,
@@ -480,6 +500,20 @@ class AreaDashboard:
             return None
         return per_10000(self.handprint.value_central, self.table.area.population)
 
+    @property
+    def offers_url(self) -> str | None:
+        """The partners' offers available in this area (the offer list's place filters; a
+        buurt's are its wijk's). None while the exchange has no offers page."""
+        area, level = self.table.area, self.table.level.key
+        if level == "neighbourhood":
+            query = {"district": area.district_id}
+        else:
+            query = {level: area.code}
+        try:
+            return f"{reverse(OFFERS_URL_NAME)}?{urlencode(query)}"
+        except NoReverseMatch:
+            return None
+
 
 def newest_initiatives(level: Level, area: Place, limit: int = NEWEST) -> list[Initiative]:
     """The area's most recently published initiatives, with their places (one query)."""
@@ -526,7 +560,8 @@ def _area_map(table: AreaTable) -> AreaMap | None:
 def area_dashboard(
     area: Place, level_key: str, *, sort: str | None = None, today: datetime.date | None = None
 ) -> AreaDashboard:
-    """Everything an area page shows, in ten queries (eleven with the caller's read of the area)."""
+    """Everything an area page shows, in eleven queries (twelve with the caller's read of the
+    area)."""
     today = today or timezone.localdate()
     table = area_table(area, level_key, sort=sort, today=today)
     level = table.level

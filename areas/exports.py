@@ -4,7 +4,8 @@ Besides the live counts and the 12-month totals, an officer gets what the dashbo
 per sub-area (issue #18): how much of the handprint rests on activity quantities, the value
 per kind of value (R10), and per activity that occurs anywhere in the area the initiatives
 declaring it and the central value of its lines. Activities occurring nowhere in the area get
-no columns, so a gemeente's file is as wide as its own activity mix, not the catalogue.
+no columns, so a gemeente's file is as wide as its own activity mix, not the catalogue. The
+exchange's match figures come last (issue #22).
 """
 
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from areas.dashboards import AreaRow, AreaTable
 from common.exports import Column
+from exchange.figures import LABELS as MATCH_FIGURE_LABELS
 from impact.exports import EXPORTED_KINDS, partner_hours_label
 from impact.models import Activity
 from impact.scoring import PARTNER_HOURS
@@ -99,6 +101,24 @@ def export_columns(table: AreaTable) -> list[Column]:
         Column(
             _("Value under no declared activity, central (euros)"),
             _json("by_activity", "", "central"),
+        )
+    )
+    return columns + _exchange_columns()
+
+
+def _exchange_columns() -> list[Column]:
+    """The exchange's match figures over the last 12 months up to today (exchange.figures)."""
+    columns = [
+        Column(
+            _("Exchange, last 12 months: %(figure)s") % {"figure": label},
+            lambda r, name=name: getattr(r.exchange, name),
+        )
+        for name, label in MATCH_FIGURE_LABELS.items()
+    ]
+    columns.append(
+        Column(
+            _("Exchange, last 12 months: Delivery rate (percentage)"),
+            lambda r: r.exchange.delivery_percent,
         )
     )
     return columns

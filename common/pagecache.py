@@ -40,6 +40,8 @@ HANDPRINTS = "handprints"
 MEMBERS = "members"
 # Funds and their rounds (/regelingen/, the awards on profiles and dashboards).
 FUNDING = "funding"
+# The exchange's partners and their offers (/beurs/, its lists and partner profiles).
+EXCHANGE = "exchange"
 # Read by every page: `manage.py page_cache_flush` bumps it, which empties the cache at once
 # without touching the other keys in the same Redis (the Celery queues, the rate limits).
 EVERYTHING = "everything"

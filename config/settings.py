@@ -233,6 +233,7 @@ CELERY_TASK_ROUTES = {
     "funding.tasks.decision_timers_daily": {"queue": "mail"},
     "funding.tasks.accountability_timers_daily": {"queue": "mail"},
     "funding.tasks.payment_timers_daily": {"queue": "mail"},
+    "exchange.tasks.match_timers_daily": {"queue": "mail"},
 }
 # Declared, so a worker started without -Q (the tests' in-process workers) consumes them all;
 # an exchange per queue keyed by its name, as Celery would create a missing queue.
@@ -515,6 +516,8 @@ SPECTACULAR_SETTINGS = {
         "MethodAggregationEnum": "impact.models.MethodIndicator.Aggregation",
         "MethodSplitEnum": "impact.models.MethodIndicator.Split",
         "MethodPriceRuleEnum": "impact.models.MethodIndicator.PriceRule",
+        "PartnerKindEnum": "exchange.models.Partner.Kind",
+        "ExchangeCategoryEnum": "exchange.models.Category",
     },
 }
 
@@ -550,6 +553,14 @@ FUNDING_EXTRA_NON_WORKING_DAYS = frozenset(
     datetime.date.fromisoformat(day)
     for day in env.list("FUNDING_EXTRA_NON_WORKING_DAYS", default=[])
 )
+
+# --- The exchange: matches followed to delivery ------------------------------------------------
+# Days after a proposal that the initiative's owners are asked whether contact was made; days
+# after it that a match nobody agreed to lapses; days after the agreed day that an unconfirmed
+# delivery lapses (exchange/timers.py, docs/exchange-matches.md).
+EXCHANGE_ASK_CONTACT_DAYS = env.int("EXCHANGE_ASK_CONTACT_DAYS", default=14)
+EXCHANGE_LAPSE_AFTER_PROPOSAL_DAYS = env.int("EXCHANGE_LAPSE_AFTER_PROPOSAL_DAYS", default=28)
+EXCHANGE_LAPSE_AFTER_AGREED_DAYS = env.int("EXCHANGE_LAPSE_AFTER_AGREED_DAYS", default=28)
 
 # --- Metrics access ------------------------------------------------------------------------
 # /health/metrics/ answers a scraper with this bearer token, or one from these networks (the
@@ -625,5 +636,11 @@ CELERY_BEAT_SCHEDULE = {
     "funding-payment-timers": {
         "task": "funding.tasks.payment_timers_daily",
         "schedule": crontab(minute=5, hour=8),
+    },
+    # Matches: one question about contact, one about delivery, one lapse with both sides told
+    # (exchange/timers.py).
+    "exchange-match-timers": {
+        "task": "exchange.tasks.match_timers_daily",
+        "schedule": crontab(minute=30, hour=8),
     },
 }

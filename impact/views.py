@@ -151,6 +151,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "method_preview": preview,
             "activities": declared_activities_of(initiative),
             "awards": hooks.awards_of(initiative),
+            "contributions": hooks.contributions_of(initiative),
         },
     )
     if preview is not None:

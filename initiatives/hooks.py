@@ -68,3 +68,8 @@ handprint_export_columns: Hook[..., list] = Hook("handprint_export_columns")
 # (funding/apps.py).
 with_awards: Hook[..., QuerySet] = Hook("with_awards")
 awards_of: Hook[..., list] = Hook("awards_of")
+# (queryset) -> the queryset with `contributions_list` for the profile, and (initiative) -> its
+# contributions received (materials and money of delivered matches), shown beside the needs and
+# never added to the handprint: exchange owns the matches (exchange/apps.py).
+with_contributions: Hook[..., QuerySet] = Hook("with_contributions")
+contributions_of: Hook[..., list] = Hook("contributions_of")

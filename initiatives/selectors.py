@@ -16,7 +16,7 @@ from initiatives.models import (
 def initiative_for_profile(slug: str) -> Initiative | None:
     """One initiative with everything its profile shows, in a fixed number of queries."""
     return (
-        hooks.with_awards(Initiative.objects.all())
+        hooks.with_contributions(hooks.with_awards(Initiative.objects.all()))
         .select_related("municipality__province", "district", "neighbourhood")
         .prefetch_related(
             "themes",

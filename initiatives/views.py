@@ -398,6 +398,8 @@ def mine(request: HttpRequest) -> HttpResponse:
             # By the relation's name: initiatives sits below funding in the layers.
             "managed_funds": request.user.managed_funds.order_by("name"),
             "in_a_committee": request.user.committee_grants.exists(),
+            # The exchange's partners the user keeps (by the relation's name, like the funds).
+            "partners": request.user.partners.order_by("name"),
         },
     )
 

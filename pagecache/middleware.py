@@ -30,6 +30,7 @@ from common import pagecache as generations
 from common.pagecache import (
     AREAS,
     EVERYTHING,
+    EXCHANGE,
     FUNDING,
     HANDPRINTS,
     LISTING,
@@ -87,7 +88,14 @@ ROUTES: dict[str, Route] = {
     "member_list": Route((MEMBERS, LISTING)),
     # Open rounds and the newest awards (names of initiatives: LISTING).
     "funding_rounds": Route((FUNDING, LISTING)),
+    # The exchange's match figures: matches bump AREAS (exchange.figures), needs LISTING.
+    "exchange_figures": Route((AREAS, LISTING)),
     "member_detail": Route((MEMBERS, LISTING)),
+    # The exchange: approved partners and their open offers (exchange/selectors_partners.py).
+    "exchange_home": Route((EXCHANGE,)),
+    "exchange_offers": Route((EXCHANGE,)),
+    "exchange_partners": Route((EXCHANGE,)),
+    "exchange_partner": Route((EXCHANGE,)),
     "privacy": Route(()),
     "terms": Route(()),
     "accessibility": Route(()),

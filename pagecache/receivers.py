@@ -15,6 +15,8 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from common.pagecache import (
+    AREAS,
+    EXCHANGE,
     FUNDING,
     LISTING,
     MEMBERS,
@@ -75,6 +77,22 @@ PUBLIC: dict[str, Callable[[Model], tuple[str, ...]]] = {
         FUNDING,
         initiative_generation(accountability.application.initiative_id),
     ),
+    # Counted in the area dashboards' and /beurs/cijfers/'s match figures (exchange.figures;
+    # writes without a signal call exchange.figures.figures_changed, which bumps the same). A
+    # delivered match's materials and money also show on its initiative's profile and its
+    # partner's as contributions received.
+    "exchange.Match": lambda match: (
+        AREAS,
+        *(
+            (initiative_generation(match.need.initiative_id), EXCHANGE)
+            if match.counts_as_delivered
+            else ()
+        ),
+    ),
+    # A partner's profile and offers show on the exchange's pages while it is approved; a write
+    # of any partner may change them (a status change takes it on or off every list).
+    "exchange.Partner": _fixed(EXCHANGE),
+    "exchange.Offer": _fixed(EXCHANGE),
 }
 
 # Public, but written in bulk (bulk_create, queryset delete, raw SQL), so no signal: a
@@ -136,6 +154,13 @@ PRIVATE: frozenset[str] = frozenset(
         "funding.HistoricalPayment",
         "funding.HistoricalAccountability",
         "funding.Receipt",
+        # A match's messages and its history: only its two sides see them.
+        "exchange.MatchMessage",
+        "exchange.HistoricalMatch",
+        # Partner staff are never named on a public page.
+        "exchange.PartnerStaff",
+        "exchange.HistoricalPartner",
+        "exchange.HistoricalPartnerStaff",
         "outbox.OutgoingMail",
         "ops.WorkerHeartbeat",
     }
@@ -157,6 +182,12 @@ M2M_ACTIONS = ("post_add", "post_remove", "post_clear")
 def _member_initiatives_changed(action: str, **kwargs: object) -> None:
     if action in M2M_ACTIONS:
         generation_bump(MEMBERS, LISTING)
+
+
+def _exchange_places_changed(action: str, **kwargs: object) -> None:
+    """A partner's or an offer's gemeenten: where it shows in the exchange's lists."""
+    if action in M2M_ACTIONS:
+        generation_bump(EXCHANGE)
 
 
 def _initiative_relation_changed(
@@ -189,6 +220,12 @@ def connect() -> None:
         sender=apps.get_model("members.MemberOrganisation").initiatives.through,
         dispatch_uid="pagecache.members.initiatives",
     )
+    for label in ("exchange.Partner", "exchange.Offer"):
+        m2m_changed.connect(
+            _exchange_places_changed,
+            sender=apps.get_model(label).municipalities.through,
+            dispatch_uid=f"pagecache.{label}.municipalities",
+        )
     initiative = apps.get_model("initiatives.Initiative")
     for field in ("themes", "areas_served"):
         m2m_changed.connect(

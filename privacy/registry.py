@@ -11,6 +11,7 @@ A new app that holds personal data writes `<app>/privacy.py` and adds its parts 
 
 from accounts import privacy as accounts
 from common.personal_data import PersonalDataPart
+from exchange import privacy as exchange
 from funding import privacy as funding
 from impact import privacy as impact
 from initiatives import privacy as initiatives
@@ -24,6 +25,7 @@ PARTS: tuple[PersonalDataPart, ...] = (
     accounts.OFFICER_GRANTS,
     funding.FUND_MANAGER_GRANTS,
     funding.COMMITTEE_GRANTS,
+    exchange.PARTNER_STAFF_GRANTS,
     accounts.API_TOKENS,
     accounts.TWO_FACTOR_AUTHENTICATORS,
     history.SESSIONS,
@@ -32,6 +34,9 @@ PARTS: tuple[PersonalDataPart, ...] = (
     initiatives.ACTIVITY_REPORTS,
     initiatives.ACTIVITY_REPORT_REVISIONS,
     impact.INDICATOR_QUANTITIES,
+    # Before the offers of help: a visitor's offers find their match messages and matches.
+    exchange.MATCH_MESSAGES,
+    exchange.MATCHES,
     initiatives.HELP_OFFERS_SENT,
     initiatives.CO_OWNER_INVITATIONS_RECEIVED,
     initiatives.INITIATIVE_HISTORY,

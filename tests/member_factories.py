@@ -22,8 +22,8 @@ from tests.factories import MunicipalityFactory, UserFactory
 
 
 def lsa_staff_group() -> Group:
-    """The group "LSA-medewerkers" as migrations members/0002 and initiatives/0006 leave it; made
-    again with the same permissions when a transactional test has flushed it."""
+    """The group "LSA-medewerkers" as migrations members/0002, initiatives/0006 and exchange/0002
+    leave it; made again with the same permissions when a transactional test has flushed it."""
     group, created = Group.objects.get_or_create(name=LSA_STAFF_GROUP)
     if created:
         members = importlib.import_module("members.migrations.0002_lsa_staff_group")
@@ -34,6 +34,12 @@ def lsa_staff_group() -> Group:
             Permission.objects.get(
                 content_type__app_label="initiatives", codename="moderate_initiative"
             ),
+        )
+        exchange = importlib.import_module("exchange.migrations.0002_lsa_staff_moderate_partners")
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="exchange", codename__in=exchange.CODENAMES
+            )
         )
     return group
 

@@ -28,6 +28,7 @@ from initiatives.models import Need
 from places.models import Neighbourhood
 from tests.factories import DistrictFactory, InitiativeFactory, MunicipalityFactory, UserFactory
 from tests.member_factories import MemberOrganisationFactory
+from tests.partner_helpers import make_offer, make_partner
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -63,12 +64,15 @@ def world():
         initiative=initiative, kind=Need.Kind.VOLUNTEERS, title="Vrijwilligers"
     )
     member = MemberOrganisationFactory(member=True, municipality=municipality)
+    partner = make_partner("Buurtsuper", municipalities=(municipality,))
+    make_offer(partner, municipalities=[municipality])
     _token, key = api_token_create(user=owner, name="schemathesis")
     last_month = datetime.date.today().replace(day=1) - datetime.timedelta(days=1)
     return {
         "key": key,
         "initiative": initiative.slug,
         "member": member.slug,
+        "partner": partner.slug,
         "municipality": municipality.code,
         "district": district.code,
         "neighbourhood": neighbourhood.code,
@@ -82,7 +86,10 @@ def fixed_path_parameters(path: str, names: set[str], world: dict) -> dict:
     """Points path parameters at the owner's data, so examples reach real objects."""
     values: dict = {}
     if "slug" in names:
-        values["slug"] = world["member" if path.startswith("/api/v1/members/") else "initiative"]
+        owner_of_slug = {"/api/v1/members/": "member", "/api/v1/exchange/partners/": "partner"}
+        values["slug"] = world[
+            next((v for k, v in owner_of_slug.items() if path.startswith(k)), "initiative")
+        ]
     if "code" in names and path.startswith("/api/v1/impact/methods/"):
         values["code"] = world["method"]
     elif "code" in names:

@@ -56,6 +56,8 @@ from tests.funding_helpers import (
     manager_of,
     paid_award,
 )
+from tests.match_helpers import agreed, approved_partner, offer_of, staff_of
+from tests.partner_helpers import make_partner
 from tests.shared_data import reference_data_load, shared_rows
 from tests.urlconf import url_patterns
 
@@ -84,7 +86,7 @@ ONE_FIELD_AT_A_TIME = ("megabyte", "scripts", "wrong_type", "missing")
 # counters) and every <select> is typed: it gets the wrong type, not the megabyte.
 FREE_TEXT_INPUTS = ("text", "email", "url", "search", "tel", "password")
 # The apps whose tables a walk watches for half-saved rows.
-OWN_APPS = ("accounts", "initiatives", "impact", "members", "outbox", "funding")
+OWN_APPS = ("accounts", "initiatives", "impact", "members", "outbox", "funding", "exchange")
 OWN_ADMIN_APPS = ("accounts", "initiatives", "impact", "members", "outbox", "places", "sdgs")
 
 
@@ -113,6 +115,12 @@ class World:
     committee_application: object = None  # submitted in the committee round
     to_pay: object = None  # an award of `round` in no payment batch
     batch: object = None  # a payment batch of another award of `round`, not yet paid
+    # The exchange: a partner's open hands offer, and an agreed match of another need of
+    # `initiative` with the partner.
+    offer: object = None
+    match: object = None
+    partner: object = None  # an approved partner of the exchange that `owner` keeps
+    pending_partner: object = None  # a partner waiting for approval (staff moderate it)
 
 
 @dataclass
@@ -264,6 +272,30 @@ WALKS: dict[str, Walk] = {
     "mijn/regelingen/betalingen/<int:pk>/": Walk(
         "manager", lambda w: f"/mijn/regelingen/betalingen/{w.batch.pk}/",
         valid=lambda w: {"paid_on": timezone.localdate().isoformat()}),
+    "mijn/matches/<int:pk>/<str:action>/": Walk(
+        "owner", lambda w: f"/mijn/matches/{w.match.pk}/levering/",
+        form_page=lambda w: f"/mijn/matches/{w.match.pk}/",
+        valid=lambda w: {"levering-delivered_on": timezone.localdate().isoformat(),
+                         "levering-hours": "6", "levering-materials": "Hout",
+                         "levering-materials_value": "80", "levering-money": "25"}),
+    "mijn/matches/vragen/<int:offer_pk>/": Walk(
+        "owner", lambda w: f"/mijn/matches/vragen/{w.offer.pk}/",
+        valid=lambda w: {"need": str(w.need.pk), "message": "Helpen jullie?"}),
+    "beurs/aanmelden/": Walk(
+        "owner", lambda w: "/beurs/aanmelden/",
+        valid=lambda w: {"name": "Buurtsuper", "kind": "company", "summary": "Boodschappen.",
+                         "categories": ["materials"],
+                         "municipalities": [str(w.initiative.municipality_id)]}),
+    "beurs/moderatie/<slug:slug>/<str:action>/": Walk(
+        "staff", lambda w: f"/beurs/moderatie/{w.pending_partner.slug}/weigeren/",
+        form_page=lambda w: "/beurs/moderatie/", valid=lambda w: {"reason": "Onvolledig."}),
+    "beurs/partners/<slug:slug>/medewerkers/": Walk(
+        "owner", lambda w: f"/beurs/partners/{w.partner.slug}/medewerkers/",
+        form_page=lambda w: f"/beurs/partners/{w.partner.slug}/beheer/",
+        valid=lambda w: {"email": w.manager.email}),
+    "beurs/partners/<slug:slug>/aanbod/nieuw/": Walk(
+        "owner", lambda w: f"/beurs/partners/{w.partner.slug}/aanbod/nieuw/",
+        valid=lambda w: {"category": "hands", "title": "Handen voor een klus"}),
 }  # fmt: skip
 
 ROUND_FORM = {
@@ -337,6 +369,7 @@ NOT_WALKED: dict[str, str] = {
     "gemeenten/<str:municipality>/wijken/<str:district>/buurten/<str:code>/": NO_FORM,
     "leden/": NO_FORM,
     "regelingen/": NO_FORM,
+    "beurs/cijfers/": NO_FORM,
     "initiatieven/<slug:slug>/regelingen/": NO_FORM + "; its start buttons are walked",
     "mijn/regelingen/": NO_FORM,
     "initiatieven/<slug:slug>/aanvragen/<int:pk>/verantwoording/bonnen/<int:receipt_pk>/": (
@@ -356,6 +389,46 @@ NOT_WALKED: dict[str, str] = {
         "takes no field (test_funding_pages.py posts it)"
     ),
     "leden/<slug:slug>/": NO_FORM,
+    "mijn/matches/": NO_FORM,
+    "mijn/matches/<int:pk>/": NO_FORM + "; its forms post to <action>/ (walked)",
+    "beurs/match/<str:token>/": "no form: the visitor's link puts its token in the session",
+    "beurs/hulp/": NO_FORM + "; its forms post to beurs/hulp/<action>/",
+    # The match pages' other forms: the same fields and code as the walked ones.
+    "beurs/hulp/<str:action>/": (
+        "the visitor's actions: the same forms and view code as mijn/matches/<pk>/<action>/ "
+        "(walked); the session key is tested in test_exchange_matches.py"
+    ),
+    "mijn/matches/aanbieden/<int:need_pk>/": (
+        "the user's own partners and offers as choices and a message, as the walked "
+        "mijn/matches/vragen/<offer_pk>/; posted by test_idor.py and test_exchange_matches.py"
+    ),
+    "mijn/matches/hulpaanbod/<int:pk>/": (
+        "one message field, the walked one of mijn/matches/vragen/<offer_pk>/; posted by "
+        "test_idor.py"
+    ),
+    "beurs/": NO_FORM,
+    "beurs/aanbod/": NO_FORM + "; its filters are checked in test_exchange_offers.py",
+    "beurs/partners/": NO_FORM,
+    "beurs/mijn/": NO_FORM,
+    "beurs/moderatie/": NO_FORM + "; its buttons and reasons are walked",
+    "beurs/partners/<slug:slug>/": NO_FORM,
+    "beurs/partners/<slug:slug>/beheer/": NO_FORM + "; its forms post to routes walked here",
+    "beurs/partners/<slug:slug>/bewerken/": (
+        "the same PartnerForm and checks (services_partners._set_profile) as the walked "
+        "beurs/aanmelden/"
+    ),
+    "beurs/partners/<slug:slug>/aanbod/<int:pk>/bewerken/": (
+        "the same OfferForm and checks as the walked beurs/partners/<slug:slug>/aanbod/nieuw/"
+    ),
+    "beurs/partners/<slug:slug>/opnieuw-indienen/": (
+        "takes no field (test_exchange_partners.py posts it)"
+    ),
+    "beurs/partners/<slug:slug>/medewerkers/<int:pk>/verwijderen/": (
+        "takes no field (test_exchange_partners.py posts it)"
+    ),
+    "beurs/partners/<slug:slug>/aanbod/<int:pk>/sluiten/": (
+        "takes no field (test_exchange_offers.py closes offers)"
+    ),
     "privacy/": NO_FORM,
     "gebruiksvoorwaarden/": NO_FORM,
     "toegankelijkheid/": NO_FORM,
@@ -658,6 +731,9 @@ def _build_world() -> World:
         owner, staff, initiative, draft, need, photo, invitation.token, token.pk,
         manager, round_, draft_application, submitted, committee_round, member, in_committee,
     )  # fmt: skip
+    _exchange_world(world)
+    world.partner = make_partner("Buurtsuper", staff=owner, municipalities=(municipality,))
+    world.pending_partner = make_partner("Wachtend Bedrijf", status="pending")
     world.to_pay = award(round_, manager=manager)
     world.batch = payment_batch_create(
         user=manager,
@@ -666,6 +742,13 @@ def _build_world() -> World:
         execution_date=timezone.localdate(),
     )
     return world
+
+
+def _exchange_world(world: World) -> None:
+    partner = approved_partner("Woonstad")
+    world.offer = offer_of(partner)
+    need = NeedFactory(initiative=world.initiative)
+    world.match = agreed(world.owner, staff_of(partner), world.offer, need)
 
 
 def _client(world: World, user: str) -> Client:
@@ -723,7 +806,7 @@ def test_a_hostile_post_to_a_form_is_never_a_500_nor_half_saved(world, route):
     valid = {name: values if len(values) > 1 else (values[0] if values else "")
              for name, values in fields.items() if name not in files}  # fmt: skip
     valid.update(walk.valid(world))
-    watched = [world.initiative, world.draft, world.need, world.owner]
+    watched = [world.initiative, world.draft, world.need, world.owner, world.match]
     names = [name for name in sorted(set(fields) | set(valid)) if walk.walked(name)]
     free = set(fields) - typed - files
     _walk(client, path, names, valid, watched, typed, free)

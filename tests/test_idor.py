@@ -22,6 +22,7 @@ from PIL import Image
 
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, OfficerGrant
+from exchange.models import Match, MatchMessage, Offer, Partner, PartnerStaff
 from funding.accountability import ReceiptUpload, accountability_save
 from funding.committee import review_conflict_declare
 from funding.models import (
@@ -60,7 +61,9 @@ from tests.funding_helpers import (
     paid_award,
     submitted_application,
 )
+from tests.match_helpers import agreed, approved_partner, helper_match, offer_of, staff_of
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
+from tests.partner_helpers import make_offer, make_partner
 from tests.urlconf import url_patterns
 
 pytestmark = pytest.mark.django_db
@@ -157,8 +160,36 @@ FUNDING_COMMITTEE_ROUTES = {
     "funding_review": ("get", "post"),
     "funding_review_conflict": ("post",),
 }
+# A match's pages and actions: its two sides only, 404 for everyone else whatever the method
+# (test_no_one_but_its_sides_reaches_a_match); making a match of a visitor's offer of help: the
+# initiative's owners only.
+MATCH_SIDE_ROUTES = {
+    "exchange_match": ("get",),
+    "exchange_match_action": ("post",),
+    "exchange_match_from_help_offer": ("get", "post"),
+}
+# A partner's own pages (its staff only): a public partner's answer 403 to others, a partner
+# waiting for approval 404 (test_no_one_but_a_partners_staff_keeps_it); moderation is for LSA
+# staff (test_only_lsa_staff_moderate_partners).
+PARTNER_STAFF_ROUTES = {
+    "exchange_partner_manage": ("get",),
+    "exchange_partner_edit": ("get", "post"),
+    "exchange_partner_resubmit": ("post",),
+    "exchange_partner_staff_add": ("post",),
+    "exchange_partner_staff_remove": ("post",),
+    "exchange_offer_create": ("get", "post"),
+    "exchange_offer_edit": ("get", "post"),
+    "exchange_offer_close": ("post",),
+}
+PARTNER_MODERATOR_ROUTES = {"exchange_moderate": ("post",)}
 # Parameterised routes anyone may read (drafts 404 there: tested below for the profile).
 PUBLIC_ROUTES = {
+    # A proposal from a public offer or on a public need, for the user's own initiative or
+    # partner only (the services refuse anyone else's: test_no_one_but_its_sides_reaches_a_match).
+    "exchange_match_ask",
+    "exchange_match_offer",
+    "exchange_helper_entry",  # the visitor's secret token is the key (test_exchange_matches.py)
+    "exchange_helper_action",  # the action's name; the token in the visitor's session is the key
     "initiative_detail",
     "handprint_statement",
     "initiative_export",
@@ -183,8 +214,11 @@ PUBLIC_ROUTES = {
     "api_opendata_json",
     "api_opendata_csv",
     "api_area",
+    "api_exchange_figures_area",  # aggregated counts only
     "api_method",
     "api_initiative_handprint",
+    "exchange_partner",  # approved partners; others 404 (tests/test_exchange_partners.py)
+    "api_exchange_partner",
     "language_switch",  # the language code; sets the visitor's own cookie only
     None,  # the media files (random names) and the admin's catch-all redirect
 }
@@ -208,6 +242,9 @@ def test_every_parameterised_route_is_classified():
         | ACCOUNTABILITY_MANAGER_ROUTES.keys()
         | FUNDING_ROUND_MANAGER_ROUTES.keys()
         | FUNDING_COMMITTEE_ROUTES.keys()
+        | MATCH_SIDE_ROUTES.keys()
+        | PARTNER_STAFF_ROUTES.keys()
+        | PARTNER_MODERATOR_ROUTES.keys()
         | PUBLIC_ROUTES
     )
     unclassified = [
@@ -775,3 +812,177 @@ def test_no_one_else_reaches_a_committee_round(victim, attackers, funding_victim
     client.force_login(manager_of(round_))
     assert client.get(manager_paths["funding_round_edit"]).status_code == 200
     assert client.get(review_page).status_code == 404
+
+
+# --- Matches: only their two sides ---------------------------------------------------------------
+
+MATCH_ACTIONS = {
+    "akkoord": {"akkoord-agreed_for": "2030-01-01"},
+    "afwijzen": {"afwijzen-message": "Overgenomen"},
+    "levering": {"levering-delivered_on": "2025-01-01", "levering-money": "999"},
+    "bevestigen": {},
+    "niet-doorgegaan": {"niet-doorgegaan-message": "Overgenomen"},
+    "afronden": {"afronden-fulfils_need": "on"},
+    "bericht": {"bericht-message": "Overgenomen"},
+    "contact": {"contact-share": "on"},
+}
+
+
+def test_no_one_but_its_sides_reaches_a_match(victim, attackers):
+    # Given the victim's agreed match with a partner, and their match with a visitor
+    owner = victim["owner"]
+    need = victim["initiatives"]["published"]["need"]
+    partner = approved_partner("Woonstad")
+    staff = staff_of(partner)
+    match = agreed(owner, staff, offer_of(partner), need)
+    help_offer = HelpOffer.objects.create(
+        need=need, name="Sam", email="sam@example.org", message="Ik help", consent=True
+    )
+    with_helper = helper_match(owner, help_offer)
+    other_partner = approved_partner("Ander")
+    roles = {**attackers, "another partner's staff": staff_of(other_partner)}
+    watched = [Match, MatchMessage, Need, HelpOffer]
+    before = {m.__name__: list(m.objects.order_by("pk").values()) for m in watched}
+    tried = []
+    for role, attacker in roles.items():
+        client = Client()
+        client.force_login(attacker)
+        for target in (match, with_helper):
+            tried.append((role, "page", client.get(f"/mijn/matches/{target.pk}/").status_code))
+        # Every action, by another partner's staff (the page's own check refuses the others:
+        # their pages are tried above).
+        if role == "another partner's staff":
+            for action, data in MATCH_ACTIONS.items():
+                response = client.post(f"/mijn/matches/{match.pk}/{action}/", data)
+                tried.append((role, action, response.status_code))
+        response = client.post(
+            f"/mijn/matches/hulpaanbod/{help_offer.pk}/", {"message": "Overgenomen"}
+        )
+        tried.append((role, "from help offer", response.status_code))
+        # Proposals for the victim's need on the victim's behalf are refused too
+        other_offer = offer_of(other_partner)
+        response = client.post(
+            f"/mijn/matches/vragen/{other_offer.pk}/", {"need": need.pk, "message": "Overgenomen"}
+        )
+        tried.append((role, "ask", response.status_code))
+        response = client.post(
+            f"/mijn/matches/aanbieden/{need.pk}/",
+            {"partner": partner.pk, "message": "Overgenomen"},
+        )
+        tried.append((role, "offer", response.status_code))
+        # The visitor's pages answer no signed-in stranger without the link
+        tried.append((role, "helper", client.post("/beurs/hulp/bericht/").status_code))
+    refused = [t for t in tried if t[1] not in ("ask", "offer")]
+    assert [t for t in refused if t[2] != 404] == []
+    # The proposal pages answer with their form again (the need is not theirs to choose)
+    assert {t[2] for t in tried if t[1] in ("ask", "offer")} == {200}
+    assert {m.__name__: list(m.objects.order_by("pk").values()) for m in watched} == before
+    # Both sides do get in
+    for side in (owner, staff):
+        client = Client()
+        client.force_login(side)
+        assert client.get(f"/mijn/matches/{match.pk}/").status_code == 200
+
+
+# --- The exchange: a partner's own pages and partner moderation (issue #22) ------------------
+
+
+# A resident or officer is refused the same way as these two (the same predicate); each keeps a
+# partner of their own.
+PARTNER_ATTACKERS = ["other partner's staff", "staff without the LSA group"]
+
+
+@pytest.fixture
+def partner_world() -> dict:
+    """An approved and a waiting partner, each with an offer and two staff members, and who
+    attacks them (PARTNER_ATTACKERS)."""
+    municipality = MunicipalityFactory()
+    world = {}
+    for status in ("approved", "pending"):
+        partner = make_partner(f"Partner {status}", status=status, municipalities=(municipality,))
+        PartnerStaff.objects.create(partner=partner, user=UserFactory())
+        world[status] = {"partner": partner, "offer": make_offer(partner)}
+    staff = UserFactory(is_staff=True)
+    PartnerStaff.objects.create(partner=make_partner("Eigen Bedrijf"), user=staff)
+    world["attackers"] = {
+        "other partner's staff": make_partner("Ander Bedrijf").staff.get(),
+        "staff without the LSA group": staff,
+    }
+    return world
+
+
+def partner_paths(partner: Partner, offer: Offer) -> dict[str, str]:
+    base = f"/beurs/partners/{partner.slug}/"
+    grant = partner.staff_grants.order_by("pk").first()
+    return {
+        "exchange_partner_manage": f"{base}beheer/",
+        "exchange_partner_edit": f"{base}bewerken/",
+        "exchange_partner_resubmit": f"{base}opnieuw-indienen/",
+        "exchange_partner_staff_add": f"{base}medewerkers/",
+        "exchange_partner_staff_remove": f"{base}medewerkers/{grant.pk}/verwijderen/",
+        "exchange_offer_create": f"{base}aanbod/nieuw/",
+        "exchange_offer_edit": f"{base}aanbod/{offer.pk}/bewerken/",
+        "exchange_offer_close": f"{base}aanbod/{offer.pk}/sluiten/",
+    }
+
+
+PARTNER_DATA = {
+    "exchange_partner_edit": {"name": "Overgenomen", "summary": "Overgenomen", "kind": "other",
+                              "categories": ["money"], "is_national": "on"},
+    "exchange_partner_staff_add": {"email": "aanvaller@example.org"},
+    "exchange_offer_create": {"category": "money", "title": "Overgenomen"},
+    "exchange_offer_edit": {"category": "money", "title": "Overgenomen"},
+}  # fmt: skip
+
+
+def exchange_snapshot() -> dict[str, list[dict]]:
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (Partner, PartnerStaff, Offer)
+    }
+
+
+def test_no_one_but_a_partners_staff_keeps_it(partner_world):
+    before = exchange_snapshot()
+    tried = []
+    # Given each attacker signed in, and a public and a waiting partner
+    for role in PARTNER_ATTACKERS:
+        client = Client()
+        client.force_login(partner_world["attackers"][role])
+        for status in ("approved", "pending"):
+            victim = partner_world[status]
+            paths = partner_paths(victim["partner"], victim["offer"])
+            # When they try every route of the partner's own pages with every method
+            for route, methods in PARTNER_STAFF_ROUTES.items():
+                for method in methods:
+                    if method == "post":
+                        response = client.post(paths[route], PARTNER_DATA.get(route, {}))
+                    else:
+                        response = client.get(paths[route])
+                    tried.append((role, status, route, method, response.status_code))
+
+    # Then each is refused (403 for a public partner, 404 for one waiting) and nothing changed
+    expected = {"approved": 403, "pending": 404}
+    assert [t for t in tried if t[4] != expected[t[1]]] == []
+    assert exchange_snapshot() == before
+    routes = sum(len(methods) for methods in PARTNER_STAFF_ROUTES.values())
+    assert len(tried) == routes * 2 * len(PARTNER_ATTACKERS)
+
+
+def test_only_lsa_staff_moderate_partners(partner_world):
+    before = exchange_snapshot()
+    for role in PARTNER_ATTACKERS:
+        client = Client()
+        client.force_login(partner_world["attackers"][role])
+
+        responses = [
+            client.post(f"/beurs/moderatie/{partner_world[status]['partner'].slug}/{action}/",
+                        {"reason": "weg"})
+            for status in ("approved", "pending")
+            for action in ("goedkeuren", "weigeren", "schorsen")
+        ]  # fmt: skip
+
+        assert {r.status_code for r in responses} == {403}, role
+        assert client.get("/beurs/moderatie/").status_code == 403
+    assert exchange_snapshot() == before
+    assert len(PARTNER_MODERATOR_ROUTES) == 1

@@ -11,12 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import OfficerGrant
+from exchange.models import Match, Partner
 from funding.accountability import ReceiptUpload, accountability_save, accountability_submit
 from funding.models import Application, PaymentBatch
 from funding.payments import payment_batch_create
 from impact.models import Activity, IndicatorQuantity
 from initiatives.models import ActivityReport, Initiative, Need, Ownership
-from tests.factories import InitiativeFactory, MunicipalityFactory, UserFactory
+from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
 from tests.funding_helpers import (
     award,
     committee_member_of,
@@ -27,7 +28,10 @@ from tests.funding_helpers import (
     paid_award,
     submitted_application,
 )
+from tests.match_helpers import approved_partner, offer_of, proposed, staff_of
 from tests.member_factories import lsa_staff
+from tests.partner_helpers import make_partner
+from tests.partner_helpers import staff_of as first_staff_of
 
 pytestmark = pytest.mark.django_db
 
@@ -596,3 +600,88 @@ def test_who_may_read_the_reports(client, world, funding, role, expected):
         f"/mijn/regelingen/fondsen/{round_.fund.slug}/rapport/",
     ):
         assert _funding_outcome(client, world, role, "get", url) == expected, url
+
+
+# --- Matches (issue #22): the initiative's owners and the partner's staff ------------------------
+
+
+@pytest.fixture
+def match_world(world):
+    """A match the resident asked a partner for; `partner_staff` works for that partner,
+    `other_partner_staff` for another one; a second open need the partner's offer answers."""
+    people, make = world
+    initiative = make(published=True)
+    partner = approved_partner()
+    people["partner_staff"] = staff_of(partner)
+    people["other_partner_staff"] = staff_of(approved_partner("Ander"))
+    offer = offer_of(partner)
+    match = proposed(people["resident"], offer, NeedFactory(initiative=initiative))
+    return {"match": match, "offer": offer, "need": NeedFactory(initiative=initiative)}
+
+
+@pytest.mark.parametrize(
+    ("role", "page", "message", "ask"),
+    [
+        ("anonymous", LOGIN, LOGIN, LOGIN),
+        ("resident", 200, 302, 302),
+        ("other_resident", 404, 404, 200),
+        ("co_owner", 200, 302, 302),
+        ("officer", 404, 404, 200),
+        ("staff", 404, 404, 200),
+        ("partner_staff", 200, 302, 200),
+        ("other_partner_staff", 404, 404, 200),
+    ],
+)
+def test_who_sees_a_match_writes_on_it_and_asks_a_partner(
+    client, world, match_world, role, page, message, ask
+):
+    match, offer, need = (match_world[key] for key in ("match", "offer", "need"))
+    url = f"/mijn/matches/{match.pk}/"
+    assert _funding_outcome(client, world, role, "get", url) == page
+    posted = {"bericht-message": "Hallo"}
+    assert _funding_outcome(client, world, role, "post", f"{url}bericht/", posted) == message
+    asked = {"need": need.pk, "message": "Helpen jullie?"}
+    ask_url = f"/mijn/matches/vragen/{offer.pk}/"
+    assert _funding_outcome(client, world, role, "post", ask_url, asked) == ask  # else: refused
+    assert match.messages.count() == (2 if message == 302 else 1)
+    assert Match.objects.filter(need=need).exists() is (ask == 302)
+
+
+# --- The exchange (issue #22): partner staff and partner moderation ---------------------------
+
+
+@pytest.fixture
+def waiting_partner(world):
+    """A partner waiting for approval, kept by `partner_staff`; `other_partner_staff` keeps an
+    approved one."""
+    people, _make = world
+    partner = make_partner("Buurtsuper", status="pending", municipalities=(MunicipalityFactory(),))
+    people["partner_staff"] = first_staff_of(partner)
+    people["other_partner_staff"] = first_staff_of(make_partner("Ander Bedrijf"))
+    return partner
+
+
+@pytest.mark.parametrize(
+    ("role", "profile", "manage", "register", "moderation", "approve"),
+    [
+        ("anonymous", 404, LOGIN, LOGIN, LOGIN, LOGIN),
+        ("resident", 404, 404, 200, 403, 403),
+        ("officer", 404, 404, 200, 403, 403),
+        ("staff", 200, 403, 200, 200, 302),  # LSA staff moderate; they do not keep it
+        ("partner_staff", 200, 200, 200, 403, 403),
+        ("other_partner_staff", 404, 404, 200, 403, 403),
+    ],
+)
+def test_who_sees_keeps_and_approves_a_waiting_partner(
+    client, world, waiting_partner, role, profile, manage, register, moderation, approve
+):
+    partner = waiting_partner
+    client = _as(client, world, role)
+    assert client.get(partner.get_absolute_url()).status_code == profile
+    assert _outcome(client.get(f"/beurs/partners/{partner.slug}/beheer/")) == manage
+    assert _outcome(client.get("/beurs/aanmelden/")) == register
+    assert _outcome(client.get("/beurs/moderatie/")) == moderation
+    assert _outcome(client.post(f"/beurs/moderatie/{partner.slug}/goedkeuren/")) == approve
+    partner.refresh_from_db()
+    assert (partner.status == Partner.Status.APPROVED) is (role == "staff")
+    assert not world[0].get("partner_staff").is_staff

@@ -18,6 +18,8 @@ from PIL import ExifTags, Image
 
 from accounts.models import User
 from common.throttling import throttle_history_clear
+from exchange.demo import exchange_demo_seed
+from exchange.models import MatchMessage, Offer, Partner, PartnerStaff
 from funding.demo import FUND_MANAGER_LOGIN, MARKER_IBAN, committee_demo_seed, funding_demo_seed
 from funding.models import Accountability, Application, PaymentBatch, Receipt
 from funding.payments import payment_batch_create, payment_batch_mark_paid
@@ -27,6 +29,7 @@ from impact.models import MethodVersion
 from initiatives.demo import (
     LOGINS,
     MARKER_DOMAIN,
+    MARKER_MESSAGE,
     MARKER_NAME,
     MARKER_PHONE,
     MARKER_POSTCODE,
@@ -51,6 +54,7 @@ from tests.funding_helpers import (
     manager_of,
 )
 from tests.member_factories import MemberOrganisationFactory
+from tests.partner_helpers import make_offer, make_partner
 from tests.shared_data import cbs_places_load, reference_data_load, shared_rows
 from tests.urlconf import url_patterns
 
@@ -82,6 +86,8 @@ def _demo_build() -> None:
     _reclaim_a_demo_award()
     # Reviews, committee members, payments, receipts and reclaims: none of it public.
     assert committee_demo_seed().created
+    # Partners, offers and matches in every state: staff names and messages are private.
+    assert exchange_demo_seed().created
     # The bundled CBS edition has no buurten: one, with a demo initiative, for the buurt pages.
     initiative = Initiative.objects.published().filter(district__isnull=False).first()
     district = initiative.district
@@ -89,6 +95,34 @@ def _demo_build() -> None:
         code=f"BU{district.code[2:]}01", name="Markeerbuurt", district=district, edition="2024"
     )
     initiative.save(update_fields=["neighbourhood"])
+    _partners_with_markers()
+
+
+def _partners_with_markers() -> None:
+    """Partners of the exchange (issue #22), one in each state, each with an offer: their staff
+    (never shown) and the reasons LSA staff gave (the partner's alone) carry the markers."""
+    municipality = (
+        Municipality.objects.filter(initiatives__status=Initiative.Status.PUBLISHED)
+        .order_by("code")
+        .first()
+    )
+    for n, (status, reason) in enumerate(
+        [
+            ("approved", f"Eerder geweigerd: {MARKER_NAME}, {MARKER_POSTCODE}"),
+            ("suspended", f"Klacht van {MARKER_NAME}"),
+            ("pending", ""),
+        ]
+    ):
+        staff = UserFactory(email=f"partner{n}@{MARKER_DOMAIN}", full_name=f"{MARKER_NAME} {n}")
+        partner = make_partner(
+            f"Demopartner {n}",
+            status=status,
+            staff=staff,
+            municipalities=(municipality,) if n else (),
+            status_reason=reason,
+            kvk_number="12345678",
+        )
+        make_offer(partner, f"Handen van partner {n}", description="Twee collega's, een dag.")
 
 
 def _reclaim_a_demo_award() -> None:
@@ -169,6 +203,10 @@ def _samples() -> dict[str, list[dict]]:
         Application.objects.select_related("initiative", "round__fund").order_by("pk").first()
     )
     batch = PaymentBatch.objects.values_list("pk", flat=True).first() or 1
+    partners = list(Partner.objects.order_by("pk"))
+    partner = [{"slug": partners[0].slug}]
+    offer = Offer.objects.filter(partner=partners[0]).first()
+    grant = PartnerStaff.objects.filter(partner=partners[0]).first()
     area_codes = [p.code for p in provinces] + [m.code for m in municipalities]
     area_codes += [d.code for d in districts] + [b.code for b in buurten]
     return {
@@ -235,6 +273,14 @@ def _samples() -> dict[str, list[dict]]:
         "funding_fund_report_file": [
             {"slug": application.round.fund.slug, "fmt": f} for f in FORMATS
         ],
+        # Matches (signed-in sides only) and the visitor's link (the token is the key).
+        "exchange_match": [{"pk": 1}],
+        "exchange_match_action": [{"pk": 1, "action": "bericht"}],
+        "exchange_match_ask": [{"offer_pk": 1}],
+        "exchange_match_offer": [{"need_pk": n["pk"]} for n in open_needs[:1]],
+        "exchange_match_from_help_offer": [{"pk": 1}],
+        "exchange_helper_entry": [{"token": "geen-echt-token"}],
+        "exchange_helper_action": [{"action": "bericht"}],
         "method_version": [
             {"code": c} for c in MethodVersion.objects.values_list("code", flat=True)
         ],
@@ -274,6 +320,24 @@ def _samples() -> dict[str, list[dict]]:
         "api_opendata_json": [{"code": m.code} for m in municipalities],
         "api_opendata_csv": [{"code": m.code} for m in municipalities],
         "api_area": [{"code": code} for code in area_codes],
+        # Counts and place names only: a few areas of each level are enough.
+        "api_exchange_figures_area": [
+            {"code": place.code}
+            for place in (*provinces[:1], *municipalities[:3], *districts[:3], *buurten[:1])
+        ],
+        # The exchange: every partner (only approved ones answer), and one partner's own
+        # pages (its staff only).
+        "exchange_partner": [{"slug": p.slug} for p in partners],
+        "api_exchange_partner": [{"slug": p.slug} for p in partners],
+        "exchange_partner_manage": partner,
+        "exchange_partner_edit": partner,
+        "exchange_partner_resubmit": partner,
+        "exchange_partner_staff_add": partner,
+        "exchange_partner_staff_remove": [{**partner[0], "pk": grant.pk}],
+        "exchange_offer_create": partner,
+        "exchange_offer_edit": [{**partner[0], "pk": offer.pk}],
+        "exchange_offer_close": [{**partner[0], "pk": offer.pk}],
+        "exchange_moderate": [{**partner[0], "action": "schorsen"}],
         "account_confirm_email": [{"key": "geen-echte-sleutel"}],
         "account_reset_password_from_key": [{"uidb36": "1", "key": "geen-echte-sleutel"}],
     }
@@ -305,6 +369,17 @@ def _with_filters(municipality: str, theme: str) -> dict[str, list[str]]:
         "api_districts": [f"?municipality={municipality}"],
         "api_neighbourhoods": [f"?municipality={municipality}"],
         "api_members": ["?page=2"],
+        "exchange_offers": [
+            f"?municipality={municipality}",
+            "?province=PV27",
+            "?category=hands",
+            "?need=volunteers",
+            "?kind=housing",
+            "?q=handen",
+        ],
+        "exchange_partners": [f"?municipality={municipality}", "?category=space"],
+        "api_exchange_offers": [f"?municipality={municipality}", "?q=handen"],
+        "api_exchange_partners": [f"?municipality={municipality}"],
     }
 
 
@@ -395,7 +470,14 @@ def test_the_admin_and_owner_pages_refuse_anonymous_visitors(client, demo):
     assert len(admin_pages) > 20
     for url in admin_pages:
         assert client.get(url).status_code in (302, 403, 405), url
-    for name in ("mine", "api_tokens", "my_data", "my_data_download", "account_delete"):
+    for name in (
+        "mine",
+        "api_tokens",
+        "my_data",
+        "my_data_download",
+        "account_delete",
+        "exchange_matches",
+    ):
         assert client.get(reverse(name)).status_code == 302, name
 
 
@@ -446,8 +528,18 @@ PUBLIC_ROUTES = {
     "api_method",
     "api_schema",
     "api_docs",
+    "exchange_home",
+    "exchange_offers",
+    "exchange_partners",
+    "exchange_partner",
+    "api_exchange_partners",
+    "api_exchange_partner",
+    "api_exchange_offers",
     # The list's CSV and XLSX export, read cell by cell like the area exports above.
     "initiative_export",
+    "exchange_figures",
+    "api_exchange_figures",
+    "api_exchange_figures_area",
 }
 
 
@@ -458,6 +550,13 @@ def test_the_markers_are_really_in_the_data_the_scan_looks_for(client, demo):
     html = client.get(initiative.get_absolute_url()).content.decode()
     # Then the same scan finds the markers: a leak would not go unnoticed.
     assert set(_markers_in(html)) >= {"prive-marker.invalid", "+31 6 9999"}
+
+
+def test_the_exchange_demo_puts_markers_in_what_is_private(demo):
+    # The scan above would notice a partner's staff or a match message on a public page.
+    assert MatchMessage.objects.filter(body__contains=MARKER_MESSAGE).count() >= 14
+    staff = User.objects.filter(partner_grants__isnull=False)
+    assert staff.exists() and not staff.exclude(full_name__startswith=MARKER_NAME).exists()
 
 
 def test_only_the_story_of_an_accountability_is_public(client, demo):

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 # does (every history table, the admin log, sessions).
 APPS_WITH_PERSONAL_DATA = {
     "accounts",
+    "exchange",
     "funding",
     "initiatives",
     "impact",
@@ -37,6 +38,7 @@ EXPORT_KEYS = [
     "officer_grants",
     "fund_manager_grants",
     "committee_grants",
+    "partner_staff_grants",
     "api_tokens",
     "two_factor_authenticators",
     "initiatives",
@@ -44,6 +46,8 @@ EXPORT_KEYS = [
     "activity_reports",
     "activity_report_revisions",
     "indicator_quantities",
+    "exchange_messages",
+    "exchange_matches",
     "help_offers_sent",
     "co_owner_invitations_received",
     "initiative_history",

@@ -51,6 +51,7 @@ EXPECTED_QUEUES = {
     "funding.tasks.decision_timers_daily": "mail",
     "funding.tasks.accountability_timers_daily": "mail",
     "funding.tasks.payment_timers_daily": "mail",
+    "exchange.tasks.match_timers_daily": "mail",
 }
 # Sent by beat to every queue, so each kind of worker proves it is alive.
 HEARTBEAT = "ops.tasks.worker_heartbeat"

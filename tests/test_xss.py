@@ -158,6 +158,7 @@ def test_search_and_filter_input_is_reflected_only_as_text(client, xss_world):
             client.get("/initiatieven/", {"municipality": payload, "theme": payload}),
             client.get("/bestaat-niet/", {"q": payload}),
             client.get("/", {"gemeente": payload}),
+            client.get("/beurs/aanbod/", {"q": payload, "municipality": payload}),
         ]
 
         # Then it is text on the page

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, User
+from exchange.models import Offer, Partner
 from funding.models import (
     Accountability,
     Application,
@@ -31,6 +32,7 @@ from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
 from tests.funding_helpers import make_committee_round, make_round
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
+from tests.partner_helpers import make_offer, make_partner
 
 # Each one sets window.__xss when it runs (the browser test looks for that).
 PAYLOADS = [
@@ -91,6 +93,8 @@ FIELDS: dict[type, list[str]] = {
     Criterion: ["name", "description"],
     Review: ["conflict_reason", "comment"],
     Payment: ["payee_name"],
+    Partner: ["name", "summary", "description", "website", "kvk_number", "status_reason"],
+    Offer: ["title", "description", "amount"],
 }
 MAX_LENGTHS = {
     (model, name): model._meta.get_field(name).max_length
@@ -229,7 +233,12 @@ def xss_world() -> dict:
         payee_name="Stichting",
         iban="NL91ABNA0417164300",
     )
+    # A partner of the exchange the owner keeps, with an offer, and one waiting for approval.
+    partner = make_partner("Buurtsuper", staff=owner, municipalities=(municipality,))
+    make_offer(partner, "Handen")
+    make_partner("Wachtend Bedrijf", status=Partner.Status.PENDING, kvk_number="12345678")
     return {
+        "partner": partner,
         "committee_round": committee_round,
         "to_review": to_review,
         "batch": batch,
@@ -286,6 +295,10 @@ def pages(world: dict) -> list[tuple[str, str, str]]:
         ("admin contacts", staff, "/beheer/members/contactperson/"),
         ("admin users", staff, "/beheer/accounts/user/"),
         ("admin user", staff, f"/beheer/accounts/user/{world['owner'].pk}/change/"),
+        # Its offer cards are the offer list's (exchange/_offer_cards.html).
+        ("partner profile", anonymous, world["partner"].get_absolute_url()),
+        ("partner's own page", owner, f"/beurs/partners/{world['partner'].slug}/beheer/"),
+        ("partner moderation", staff, "/beurs/moderatie/"),
         ("funding rounds", anonymous, "/regelingen/"),
         ("funding for an initiative", owner, f"/initiatieven/{published.slug}/regelingen/"),
         (

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandParser
 
 from common.pagecache import EVERYTHING, generation_bump
+from exchange.demo import exchange_demo_seed
 from funding.demo import COMMITTEE_LOGINS, committee_demo_seed, funding_demo_seed
 from impact.demo import impact_demo_seed
 from initiatives.demo import DEMO_PASSWORD, demo_seed
@@ -35,9 +36,14 @@ class Command(BaseCommand):
         # A gemeente's committee round: reviews, payments, accountability, settlement.
         committee = committee_demo_seed()
         self.stdout.write(f"Demo committee-round applications created: {committee.created}")
+        # Partners, their offers and matches in every state, on the initiatives' needs.
+        exchange = exchange_demo_seed()
+        self.stdout.write(f"Demo exchange matches created: {exchange.created}")
         # The seeders write in bulk (no signals): every cached page is out of date.
         generation_bump(EVERYTHING)
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}”):")
         committee_logins = {"committee": COMMITTEE_LOGINS[0]}
-        for role, email in {**report.logins, "fund": funding.login, **committee_logins}.items():
+        partner_logins = {"partner": f"{exchange.logins[0]} … {exchange.logins[-1]}"}
+        logins = {**report.logins, "fund": funding.login, **committee_logins, **partner_logins}
+        for role, email in logins.items():
             self.stdout.write(f"  {role:9} {email}")
