@@ -25,6 +25,7 @@ from exchange.models import (
     PartnerStaff,
     Side,
 )
+from exchange.value import partner_hours_sync
 from initiatives.demo import DEMO_DOMAIN, LOGINS, MARKER_MESSAGE, MARKER_NAME, demo_user
 from initiatives.models import HelpOffer, Initiative, Need, Ownership
 
@@ -503,6 +504,15 @@ def exchange_demo_seed() -> ExchangeDemoReport:
         _match(spec, target, partners, offers, now)
         for spec, target in zip(MATCHES, targets, strict=True)
     ]
+    # A partner's delivered hours enter the initiative's handprint once, as a confirmation does.
+    for initiative_id, month in sorted(
+        {
+            (match.need.initiative_id, match.delivered_on.replace(day=1))
+            for match in matches
+            if match.giver == Side.PARTNER and match.counts_as_delivered
+        }
+    ):
+        partner_hours_sync(initiative_id=initiative_id, month=month)
     # Local partners give in the gemeenten of the initiatives they matched.
     for match in matches:
         if match.partner is not None and not match.partner.is_national:

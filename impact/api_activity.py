@@ -62,7 +62,9 @@ ACTIVITY_DESCRIPTION = (
     "code, a negative quantity, or hours per activity (`deducts_hours` questions) adding up "
     "to more than the month's volunteer hours answer 400 with the error under "
     "`quantities.<code>`, and nothing of the month is saved. A quantity above its plausible "
-    "maximum is saved, held for review, and named in `warnings`."
+    "maximum is saved, held for review, and named in `warnings`. `partner_hours` (hours "
+    "partners gave through the exchange) is reported by the exchange and counted apart: "
+    "`volunteer_hours` are without them, and sending it answers 400."
 )
 
 

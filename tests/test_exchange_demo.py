@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate
 
 from exchange.demo import PARTNER_LOGINS, exchange_demo_seed
 from exchange.models import Category, Match, Offer, Partner
+from impact.models import IndicatorQuantity
 from initiatives.demo import DEMO_PASSWORD, demo_seed
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,10 @@ def test_the_exchange_demo_shows_every_kind_category_and_state_once(cbs_places):
     # Every partner's staff member logs in with the demo password.
     assert all(authenticate(username=email, password=DEMO_PASSWORD) for email in PARTNER_LOGINS)
     assert partners.get(slug="fonds-buurtkracht").staff.get().email == PARTNER_LOGINS[2]
+    # The partners' delivered hours are their initiatives' partner hours, once (exchange.value).
+    delivered = matches.filter(giver="partner", status__in=["delivered", "closed"])
+    partner_hours = IndicatorQuantity.objects.filter(indicator__code="partner_hours")
+    assert sum(q.quantity for q in partner_hours) == sum(m.hours or 0 for m in delivered) > 0
 
     # And seeding again adds nothing.
     assert exchange_demo_seed().created == 0

@@ -2,14 +2,17 @@
 delivered through a match enter the initiative's handprint once, as their own line at the
 method's hour value; materials and money never do; a visitor's hours are no partner hours."""
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone
 
+from accounts.api_auth import api_token_create
 from exchange.models import Match, Partner, Side
 from exchange.value import partner_hours_sync
 from impact.methods import current_version
@@ -210,6 +213,28 @@ def test_owners_are_never_asked_for_partner_hours_and_cannot_enter_them(world):
     assert "partner_hours" not in [q.code for q in questions]
     assert "partner_hours" in refused.value.message_dict
     assert IndicatorQuantity.objects.get(initiative=world.initiative).quantity == D(3)
+
+
+def test_the_activity_api_refuses_partner_hours_from_owners(world):
+    _, key = api_token_create(user=world.owner, name="test")
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="en")
+    body = {
+        "volunteer_hours": "10.0",
+        "active_volunteers": 1,
+        "people_reached": 1,
+        "quantities": {"partner_hours": "40"},
+    }
+
+    response = client.put(
+        f"/api/v1/initiatives/{world.initiative.slug}/activity/{DELIVERY_MONTH:%Y-%m}/",
+        json.dumps(body),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert "quantities.partner_hours" in response.json()["errors"]
+    assert not IndicatorQuantity.objects.filter(initiative=world.initiative).exists()
+    assert not ActivityReport.objects.filter(initiative=world.initiative, month=DELIVERY_MONTH)
 
 
 def test_the_monthly_report_shows_the_months_partner_hours_and_asks_hours_without_them(
