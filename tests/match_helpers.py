@@ -8,7 +8,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from exchange import services
-from exchange.models import Category, Match, Offer, Partner, PartnerStaff, Side
+from exchange.models import Match, Offer, Partner, PartnerStaff, Side
 from exchange.services import Actor
 from initiatives.models import HelpOffer, Need
 from tests.factories import UserFactory
@@ -36,10 +36,6 @@ def staff_of(partner: Partner, **fields: object) -> User:
     user = UserFactory(**fields)
     PartnerStaff.objects.create(partner=partner, user=user)
     return user
-
-
-def offer_of(partner: Partner, category: str = Category.HANDS, title: str = "Klushulp") -> Offer:
-    return Offer.objects.create(partner=partner, category=category, title=title)
 
 
 def proposed(owner: User, offer: Offer, need: Need, message: str = "Kunnen jullie helpen?"):

@@ -46,6 +46,6 @@ def make_offer(partner: Partner, title: str = "Handen voor een klus", **fields: 
     return offer
 
 
-def staff_of(partner: Partner):  # noqa: ANN201 - a User
+def first_staff_of(partner: Partner):  # noqa: ANN201 - a User
     """The partner's (first) staff member."""
     return partner.staff_grants.order_by("pk").first().user

@@ -25,7 +25,8 @@ from exchange.transitions import Action, allowed
 from impact.models import IndicatorQuantity
 from initiatives.models import HelpOffer, Initiative, Need
 from tests.factories import InitiativeFactory, NeedFactory, UserFactory
-from tests.match_helpers import agreed, approved_partner, helper_match, offer_of, proposed, staff_of
+from tests.match_helpers import agreed, approved_partner, helper_match, proposed, staff_of
+from tests.partner_helpers import make_offer
 from tests.shared_data import reference_data_load, shared_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("exchange_matches")]
@@ -69,8 +70,8 @@ def _world(django_db_setup, django_db_blocker):
             materials_need=materials_need,
             partner=partner,
             staff=staff_of(partner, email="medewerker@woonstad.example"),
-            offer=offer_of(partner),
-            materials_offer=offer_of(partner, Category.MATERIALS, "Meubels"),
+            offer=make_offer(partner),
+            materials_offer=make_offer(partner, "Meubels", category=Category.MATERIALS),
             help_offer=HelpOffer.objects.create(
                 need=need,
                 name="Sam Visser",

@@ -27,7 +27,7 @@ from tests.factories import (
 )
 from tests.member_factories import lsa_staff
 from tests.page_cache_helpers import page_cache_flush
-from tests.partner_helpers import make_offer, make_partner, staff_of
+from tests.partner_helpers import first_staff_of, make_offer, make_partner
 from tests.shared_data import shared_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("exchange_offers")]
@@ -222,11 +222,11 @@ def test_the_exchange_home_shows_newest_offers_and_what_each_category_answers(w,
 
 
 def test_staff_post_edit_and_close_offers_within_where_their_partner_gives(w, client):
-    staff = staff_of(w.local)
+    staff = first_staff_of(w.local)
     fields = {"category": "materials", "title": "Verf over", "description": "", "amount": "",
               "until": None}  # fmt: skip
     with pytest.raises(PermissionDenied):
-        offer_create(partner=w.local, user=staff_of(w.national), fields=fields)
+        offer_create(partner=w.local, user=first_staff_of(w.national), fields=fields)
     with pytest.raises(ValidationError) as outside:
         offer_create(partner=w.local, user=staff, fields=fields, municipalities=[w.c])
     assert "municipalities" in outside.value.message_dict
@@ -244,7 +244,7 @@ def test_staff_post_edit_and_close_offers_within_where_their_partner_gives(w, cl
 
 def test_an_offer_with_a_past_end_date_is_refused_on_the_form(w):
     client = Client()
-    client.force_login(staff_of(w.local))
+    client.force_login(first_staff_of(w.local))
     url = f"/beurs/partners/{w.local.slug}/aanbod/nieuw/"
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
 

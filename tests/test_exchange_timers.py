@@ -14,7 +14,8 @@ from exchange.models import Match, Side
 from exchange.services import Actor
 from exchange.timers import match_timers
 from tests.factories import InitiativeFactory, NeedFactory, UserFactory
-from tests.match_helpers import approved_partner, offer_of, proposed, staff_of
+from tests.match_helpers import approved_partner, proposed, staff_of
+from tests.partner_helpers import make_offer
 
 pytestmark = pytest.mark.django_db
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -47,7 +48,7 @@ def proposal(db):
     partner = approved_partner()
     staff = staff_of(partner, email=STAFF)
     with time_machine.travel(at(MONDAY), tick=False):
-        match = proposed(owner, offer_of(partner), need)
+        match = proposed(owner, make_offer(partner), need)
     return match, staff
 
 

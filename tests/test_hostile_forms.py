@@ -56,8 +56,8 @@ from tests.funding_helpers import (
     manager_of,
     paid_award,
 )
-from tests.match_helpers import agreed, approved_partner, offer_of, staff_of
-from tests.partner_helpers import make_partner
+from tests.match_helpers import agreed, approved_partner, staff_of
+from tests.partner_helpers import make_offer, make_partner
 from tests.shared_data import reference_data_load, shared_rows
 from tests.urlconf import url_patterns
 
@@ -746,7 +746,7 @@ def _build_world() -> World:
 
 def _exchange_world(world: World) -> None:
     partner = approved_partner("Woonstad")
-    world.offer = offer_of(partner)
+    world.offer = make_offer(partner)
     need = NeedFactory(initiative=world.initiative)
     world.match = agreed(world.owner, staff_of(partner), world.offer, need)
 

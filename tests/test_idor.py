@@ -61,7 +61,7 @@ from tests.funding_helpers import (
     paid_award,
     submitted_application,
 )
-from tests.match_helpers import agreed, approved_partner, helper_match, offer_of, staff_of
+from tests.match_helpers import agreed, approved_partner, helper_match, staff_of
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
 from tests.partner_helpers import make_offer, make_partner
 from tests.urlconf import url_patterns
@@ -834,7 +834,7 @@ def test_no_one_but_its_sides_reaches_a_match(victim, attackers):
     need = victim["initiatives"]["published"]["need"]
     partner = approved_partner("Woonstad")
     staff = staff_of(partner)
-    match = agreed(owner, staff, offer_of(partner), need)
+    match = agreed(owner, staff, make_offer(partner), need)
     help_offer = HelpOffer.objects.create(
         need=need, name="Sam", email="sam@example.org", message="Ik help", consent=True
     )
@@ -860,7 +860,7 @@ def test_no_one_but_its_sides_reaches_a_match(victim, attackers):
         )
         tried.append((role, "from help offer", response.status_code))
         # Proposals for the victim's need on the victim's behalf are refused too
-        other_offer = offer_of(other_partner)
+        other_offer = make_offer(other_partner)
         response = client.post(
             f"/mijn/matches/vragen/{other_offer.pk}/", {"need": need.pk, "message": "Overgenomen"}
         )

@@ -28,10 +28,9 @@ from tests.funding_helpers import (
     paid_award,
     submitted_application,
 )
-from tests.match_helpers import approved_partner, offer_of, proposed, staff_of
+from tests.match_helpers import approved_partner, proposed, staff_of
 from tests.member_factories import lsa_staff
-from tests.partner_helpers import make_partner
-from tests.partner_helpers import staff_of as first_staff_of
+from tests.partner_helpers import first_staff_of, make_offer, make_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -614,7 +613,7 @@ def match_world(world):
     partner = approved_partner()
     people["partner_staff"] = staff_of(partner)
     people["other_partner_staff"] = staff_of(approved_partner("Ander"))
-    offer = offer_of(partner)
+    offer = make_offer(partner)
     match = proposed(people["resident"], offer, NeedFactory(initiative=initiative))
     return {"match": match, "offer": offer, "need": NeedFactory(initiative=initiative)}
 
