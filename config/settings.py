@@ -557,7 +557,7 @@ FUNDING_EXTRA_NON_WORKING_DAYS = frozenset(
 # --- The exchange: matches followed to delivery ------------------------------------------------
 # Days after a proposal that the initiative's owners are asked whether contact was made; days
 # after it that a match nobody agreed to lapses; days after the agreed day that an unconfirmed
-# delivery lapses (exchange/timers.py, docs/exchange-matches.md).
+# delivery lapses (exchange/timers.py, docs/exchange.md).
 EXCHANGE_ASK_CONTACT_DAYS = env.int("EXCHANGE_ASK_CONTACT_DAYS", default=14)
 EXCHANGE_LAPSE_AFTER_PROPOSAL_DAYS = env.int("EXCHANGE_LAPSE_AFTER_PROPOSAL_DAYS", default=28)
 EXCHANGE_LAPSE_AFTER_AGREED_DAYS = env.int("EXCHANGE_LAPSE_AFTER_AGREED_DAYS", default=28)

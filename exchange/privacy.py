@@ -19,7 +19,7 @@ On erasure:
 
 In the registry (privacy/registry.py) the messages come before the matches, and both before
 initiatives.HELP_OFFERS_SENT: a visitor's offers of help find their matches and messages.
-docs/exchange-figures.md.
+docs/exchange.md.
 """
 
 from typing import Any

@@ -5,7 +5,7 @@ Every transition locks the match's row (`SELECT … FOR UPDATE`), checks who act
 state machine whether that side may, then writes; the other side is told by mail in the same
 transaction (the outbox). A confirmed delivery of a partner syncs the initiative's partner
 hours (exchange.value, the handprint's own indicator) in that transaction too; materials and
-money are contributions received, never handprint inputs. docs/exchange-matches.md.
+money are contributions received, never handprint inputs. docs/exchange.md.
 """
 
 import datetime
