@@ -31,7 +31,17 @@ from common.pagecache import (
 
 HEADER = "X-Page-Cache"
 # In the order they are warmed: the pages every visitor sees first.
-KINDS = ("home", "method", "members", "text", "lists", "areas", "filters", "profiles")
+KINDS = (
+    "home",
+    "method",
+    "members",
+    "exchange",
+    "text",
+    "lists",
+    "areas",
+    "filters",
+    "profiles",
+)
 # "filters": the list of each place (the country, each province and gemeente) narrowed by one
 # more choice of the filter form, the dashboards' "open needs" links among them. Visitors
 # mostly choose a place and one more thing; every combination of two or more (~1.3 million
@@ -116,6 +126,13 @@ def page_paths(kinds: Iterable[str] = KINDS) -> list[tuple[str, str]]:
             add(kind, [reverse("method_version", args=[code]) for code in codes])
         elif kind == "members":
             add(kind, [reverse("member_list")])
+        elif kind == "exchange":
+            from exchange.selectors_partners import public_partners
+
+            names = ("exchange_home", "exchange_offers", "exchange_partners", "exchange_figures")
+            add(kind, [reverse(name) for name in names])
+            slugs = public_partners().order_by("name").values_list("slug", flat=True)
+            add(kind, [reverse("exchange_partner", args=[slug]) for slug in slugs])
         elif kind == "text":
             add(kind, [reverse(name) for name in ("privacy", "terms", "accessibility")])
         elif kind == "lists":
