@@ -23,7 +23,13 @@ def test_compiled_catalogue_matches_the_po_file():
         stale = [
             e.msgid
             for e in _entries()
-            if not e.msgid_plural and translation.gettext(e.msgid) != e.msgstr
+            if not e.msgid_plural
+            and (
+                translation.pgettext(e.msgctxt, e.msgid)
+                if e.msgctxt
+                else translation.gettext(e.msgid)
+            )
+            != e.msgstr
         ]
     assert stale == []
 

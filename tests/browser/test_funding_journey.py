@@ -117,7 +117,7 @@ def test_an_owner_applies_the_fund_manager_decides_and_the_award_is_public(
     expect(awards).to_contain_text("€ 1.500")
     expect(awards).to_contain_text("Een kas voor de wintergroenten")
     visitor.goto(f"/gemeenten/{west.municipality_id}/")
-    expect(visitor.locator(".stats")).to_contain_text("€ 1.500")
+    expect(visitor.locator(".stats").first).to_contain_text("€ 1.500")
     api = visitor.request.get(f"/api/v1/funding/awards/?municipality={west.municipality_id}")
     rows = api.json()["results"]
     assert [(row["initiative"]["slug"], row["amount"]) for row in rows] == [
