@@ -356,7 +356,6 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     # And the partner's staff keep their partner: its own page, an offer, and register another
     context.clear_cookies()
     log_in(context, neighbourhood["partner_staff"], live_server.url)
-    visit("my partners", "/beurs/mijn/")
     visit("partner's own page", f"/beurs/partners/{partner.slug}/beheer/")
     visit("offer form", f"/beurs/partners/{partner.slug}/aanbod/{offer.pk}/bewerken/")
     visit("partner registration", "/beurs/aanmelden/")
