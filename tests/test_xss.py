@@ -1,10 +1,12 @@
 """Stored and reflected XSS: hostile text in every free-text field never becomes markup.
 
 Each payload is written into every free-text field of initiatives, needs, offers of help,
-photos, member organisations, contact persons, memberships, users and API tokens (straight
-into the database, as an import or a bug in a form could), then every page that shows them is
-rendered through the real templates: public profile, list, area page, member directory, the
-owner's pages (/mijn/, edit form, activity, photos, tokens), moderation and the admin. Each page
+photos, member organisations, contact persons, memberships, users, API tokens, funding,
+partners, offers, matches and their messages (straight into the database, as an import or a bug
+in a form could), then every page that shows them is rendered through the real templates:
+public profile, list, area page, member directory, the owner's pages (/mijn/, edit form,
+activity, photos, tokens), moderation, the admin, funding, and the exchange's partner and match
+pages (both sides', and the visitor's after entering by its secret link). Each page
 is parsed (html.parser, as a browser tokenises it) and must contain no element, attribute or
 URL that the payload brought in; the payload itself must show up escaped where its field is
 shown, so no check passes for want of rendering. The API returns the same text as JSON data.
@@ -89,9 +91,10 @@ def escaped_forms(payload: str) -> set[str]:
 
 def render_all(xss_world) -> dict[str, str]:
     """Every page of `pages`, rendered as whoever may see it."""
-    clients = {"anonymous": Client(), "owner": Client(), "staff": Client()}
+    clients = {"anonymous": Client(), "visitor": Client(), "owner": Client(), "staff": Client()}
     clients["owner"].force_login(xss_world["owner"])
     clients["staff"].force_login(xss_world["staff"])
+    assert clients["visitor"].get(xss_world["helper_entry"]).status_code == 302
     rendered = {}
     for name, who, path in pages(xss_world):
         response = clients[who].get(path)

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from accounts.api_auth import api_token_create
 from accounts.models import ApiToken, User
-from exchange.models import Offer, Partner
+from exchange import services as exchange
+from exchange.models import Match, MatchMessage, Offer, Partner, Side
+from exchange.services import Actor
 from funding.models import (
     Accountability,
     Application,
@@ -31,6 +33,7 @@ from initiatives.models import HelpOffer, Initiative, InitiativeEvent, Initiativ
 from members.models import ContactPerson, MemberOrganisation, Membership
 from tests.factories import InitiativeFactory, MunicipalityFactory, NeedFactory, UserFactory
 from tests.funding_helpers import make_committee_round, make_round
+from tests.match_helpers import agreed, helper_match
 from tests.member_factories import ContactPersonFactory, MemberOrganisationFactory
 from tests.partner_helpers import make_offer, make_partner
 
@@ -95,6 +98,8 @@ FIELDS: dict[type, list[str]] = {
     Payment: ["payee_name"],
     Partner: ["name", "summary", "description", "website", "kvk_number", "status_reason"],
     Offer: ["title", "description", "amount"],
+    Match: ["materials"],
+    MatchMessage: ["body"],
 }
 MAX_LENGTHS = {
     (model, name): model._meta.get_field(name).max_length
@@ -116,7 +121,7 @@ def xss_world() -> dict:
     published = InitiativeFactory(published=True, owner=owner, municipality=municipality)
     submitted = InitiativeFactory(submitted=True, owner=owner, municipality=municipality)
     need = NeedFactory(initiative=published)
-    HelpOffer.objects.create(
+    help_offer = HelpOffer.objects.create(
         need=need, name="Piet", email="piet@example.org", message="Hoi", consent=True
     )
     InitiativePhoto.objects.create(
@@ -235,10 +240,48 @@ def xss_world() -> dict:
     )
     # A partner of the exchange the owner keeps, with an offer, and one waiting for approval.
     partner = make_partner("Buurtsuper", staff=owner, municipalities=(municipality,))
-    make_offer(partner, "Handen")
+    offer = make_offer(partner, "Handen")
     make_partner("Wachtend Bedrijf", status=Partner.Status.PENDING, kvk_number="12345678")
+    # Matches, each with a message: the owner, on Buurtsuper's staff, gives to a neighbour's
+    # initiative (delivered: its materials on the partner's profile; and agreed, its delivery
+    # reported, the initiative sharing its contact); and a visitor's offer of help on the
+    # owner's need is a delivered match (its materials on the owner's profile), both sides
+    # sharing contact details (the owner sees the visitor's, the visitor the initiative's).
+    neighbour = UserFactory()
+    neighbours_need = NeedFactory(
+        initiative=InitiativeFactory(published=True, owner=neighbour, municipality=municipality)
+    )
+    as_giver, today = Actor(Side.PARTNER, user=owner), timezone.localdate()
+    delivered = agreed(neighbour, owner, offer, neighbours_need)
+    exchange.match_delivery_report(
+        match=delivered, actor=as_giver, delivered_on=today, materials="Hout"
+    )
+    exchange.match_delivery_confirm(match=delivered, actor=Actor(Side.INITIATIVE, user=neighbour))
+    given = agreed(neighbour, owner, offer, neighbours_need)
+    exchange.match_delivery_report(
+        match=given, actor=as_giver, delivered_on=today, materials="Verf"
+    )
+    exchange.match_contact_share(
+        match=given, actor=Actor(Side.INITIATIVE, user=neighbour), share=True
+    )
+    visitors = helper_match(owner, help_offer)
+    as_visitor = Actor(Side.HELPER, token=visitors.helper_token)
+    exchange.match_agree(match=visitors, actor=as_visitor, agreed_for=today)
+    exchange.match_delivery_report(
+        match=visitors, actor=as_visitor, delivered_on=today, materials="Zaden"
+    )
+    exchange.match_delivery_confirm(match=visitors, actor=Actor(Side.INITIATIVE, user=owner))
+    exchange.match_contact_share(
+        match=visitors, actor=Actor(Side.INITIATIVE, user=owner), share=True
+    )
     return {
+        "offer": offer,
+        "given": given,
+        "visitors_match": visitors,
+        "neighbours_need": neighbours_need,
+        "help_offer": help_offer,
         "partner": partner,
+        "helper_entry": f"/beurs/match/{visitors.helper_token}/",
         "committee_round": committee_round,
         "to_review": to_review,
         "batch": batch,
@@ -262,10 +305,12 @@ def plant(payload: str) -> None:
 
 
 def pages(world: dict) -> list[tuple[str, str, str]]:
-    """(page name, who: anonymous/owner/staff, path): everything that shows one of the fields."""
+    """(page name, who: anonymous/visitor/owner/staff, path): everything that shows one of the
+    fields. The visitor is anonymous and has entered by their match's secret link
+    (`helper_entry`)."""
     published, submitted, need = world["published"], world["submitted"], world["need"]
     organisation = world["organisation"]
-    anonymous, owner, staff = "anonymous", "owner", "staff"
+    anonymous, visitor, owner, staff = "anonymous", "visitor", "owner", "staff"
     return [
         ("list", anonymous, "/initiatieven/"),
         ("list search", anonymous, f"/initiatieven/?municipality={world['municipality'].code}"),
@@ -299,6 +344,16 @@ def pages(world: dict) -> list[tuple[str, str, str]]:
         ("partner profile", anonymous, world["partner"].get_absolute_url()),
         ("partner's own page", owner, f"/beurs/partners/{world['partner'].slug}/beheer/"),
         ("partner moderation", staff, "/beurs/moderatie/"),
+        ("partners", anonymous, "/beurs/partners/"),
+        # The match pages of both sides (the owner is the giving partner's staff on one, the
+        # initiative on the other), the visitor's, and the three ways to propose one.
+        ("matches", owner, "/mijn/matches/"),
+        ("match as the partner", owner, world["given"].get_absolute_url()),
+        ("match as the initiative", owner, world["visitors_match"].get_absolute_url()),
+        ("visitor's match", visitor, "/beurs/hulp/"),
+        ("ask this partner", owner, f"/mijn/matches/vragen/{world['offer'].pk}/"),
+        ("we can help", owner, f"/mijn/matches/aanbieden/{world['neighbours_need'].pk}/"),
+        ("make it a match", owner, f"/mijn/matches/hulpaanbod/{world['help_offer'].pk}/"),
         ("funding rounds", anonymous, "/regelingen/"),
         ("funding for an initiative", owner, f"/initiatieven/{published.slug}/regelingen/"),
         (

@@ -6,6 +6,7 @@ the HTML the server sent in one run (the JVM start is slow).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from exchange import services as exchange
+from exchange.models import Category, Partner, Side
+from exchange.services import Actor
 from funding.committee import review_conflict_declare, review_save
 from funding.models import Accountability, Application, BudgetLine, Fund, Receipt, Round
 from impact.areas import area_aggregates_rebuild
@@ -20,13 +24,15 @@ from impact.methods import current_version, versions_in_use
 from impact.models import Activity
 from impact.scoring import month_add
 from impact.services import handprint_inputs_changed, handprint_recompute
-from initiatives.models import ActivityReport, InitiativeGoal
+from initiatives.models import ActivityReport, HelpOffer, InitiativeGoal
 from places.models import District
 from tests.browser.a11y import PageCheck, axe_run, report, vnu_validate
 from tests.browser.conftest import log_in
 from tests.factories import InitiativeFactory, NeedFactory, UserFactory
 from tests.funding_helpers import committee_member_of, make_committee_round, manager_of
+from tests.match_helpers import agreed, helper_match
 from tests.member_factories import MemberOrganisationFactory, lsa_staff
+from tests.partner_helpers import make_offer, make_partner
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -64,7 +70,7 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
     initiative.activities.create(activity=Activity.objects.get(code="buurttuin_moestuin"))
     # Household help asks for hours per activity: the monthly report's nested fieldset.
     initiative.activities.create(activity=Activity.objects.get(code="huishoudelijke_hulp"))
-    NeedFactory(initiative=initiative, kind="volunteers", title="Handen voor de oogst")
+    hands = NeedFactory(initiative=initiative, kind="volunteers", title="Handen voor de oogst")
     NeedFactory(initiative=initiative, kind="money", title="Geld voor zaden")
     # Both versions in use: the pages also show what the current method version changed.
     for version in versions_in_use():
@@ -196,7 +202,53 @@ def neighbourhood(settings, cbs_places, reference_data) -> dict:
     review_conflict_declare(
         user=committee_member_of(committee_round), application=reviewed, reason="Buren"
     )
+    # The exchange: an approved partner giving in Utrecht with an open offer, a match it
+    # delivered (materials: the contributions on its profile and the initiative's), an agreed
+    # one whose delivery it reported (the owner may confirm or correct it), a visitor's match
+    # by secret link, and a partner waiting for approval.
+    partner_staff = UserFactory(email="jan@woonstad.example", full_name="Jan de Vries")
+    partner = make_partner(
+        "Woonstichting De Brug",
+        staff=partner_staff,
+        municipalities=(west.municipality,),
+        description="Wij helpen bewoners.\n\nMet handen en ruimte.",
+        website="https://woonstad.example",
+    )
+    offer = make_offer(
+        partner,
+        "Klushulp op zaterdag",
+        description="Vier collega's helpen een dag.",
+        amount="4 mensen",
+        until=timezone.localdate() + timedelta(days=60),
+        municipalities=(west.municipality,),
+    )
+    make_offer(partner, "Vergaderruimte", category=Category.SPACE)
+    make_partner("Bouwbedrijf Noord", status=Partner.Status.PENDING, kvk_number="12345678")
+    as_partner, today = Actor(Side.PARTNER, user=partner_staff), timezone.localdate()
+    delivered = agreed(resident, partner_staff, offer, hands)
+    exchange.match_delivery_report(
+        match=delivered,
+        actor=as_partner,
+        delivered_on=today,
+        materials="Hout en schroeven",
+        materials_value=Decimal(80),
+    )
+    exchange.match_delivery_confirm(match=delivered, actor=Actor(Side.INITIATIVE, user=resident))
+    reported = agreed(resident, partner_staff, offer, hands)
+    exchange.match_delivery_report(
+        match=reported, actor=as_partner, delivered_on=today, hours=Decimal(6)
+    )
+    exchange.match_contact_share(match=reported, actor=as_partner, share=True)
+    exchange.match_message_send(match=reported, actor=as_partner, body="Het ging goed!")
+    help_offer = HelpOffer.objects.create(
+        need=hands, name="Piet Jansen", email="piet@example.org", message="Ik kan.", consent=True
+    )
     return {
+        "partner": partner,
+        "partner_staff": partner_staff,
+        "offer": offer,
+        "reported_match": reported,
+        "helper_token": helper_match(resident, help_offer).helper_token,
         "award": award,
         "accounted": accounted,
         "draft_application": draft,
@@ -252,6 +304,14 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     visit("login", "/accounts/login/")
     visit("method", "/methode/")
     visit("404", "/bestaat-niet/")
+    # And the exchange: its home, the offers filtered, the partners, a partner's profile with
+    # its offers and what it gave, and the match figures
+    partner, offer = neighbourhood["partner"], neighbourhood["offer"]
+    visit("exchange", "/beurs/")
+    visit("offers filtered", f"/beurs/aanbod/?municipality={GEMEENTE}&category=hands")
+    visit("partners", "/beurs/partners/")
+    visit("partner profile", partner.get_absolute_url())
+    visit("match figures", "/beurs/cijfers/")
 
     # And a resident signs in, saves the empty initiative form and opens their page
     log_in(context, neighbourhood["resident"], live_server.url)
@@ -282,6 +342,31 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
         page.get_by_role("button", name="Maand opslaan").click()
     page.wait_for_selector("[aria-invalid=true], .errorlist", state="attached")
     checks.append(_check(page, "monthly report with errors", posted.value, axe))
+    # And follows their matches: the list, an agreed match whose delivery the partner reported
+    # (a correction without its day is refused), and asks a partner from its offer
+    visit("matches", "/mijn/matches/")
+    visit("agreed match, delivery reported", neighbourhood["reported_match"].get_absolute_url())
+    page.locator("#id_levering-delivered_on").fill("")
+    with page.expect_navigation() as posted:
+        page.locator("section[aria-labelledby=panel-report] button[type=submit]").click()
+    page.wait_for_selector("[aria-invalid=true], .errorlist", state="attached")
+    checks.append(_check(page, "match, correction with errors", posted.value, axe))
+    visit("ask this partner", f"/mijn/matches/vragen/{offer.pk}/")
+
+    # And the partner's staff keep their partner: its own page, an offer, and register another
+    context.clear_cookies()
+    log_in(context, neighbourhood["partner_staff"], live_server.url)
+    visit("partner's own page", f"/beurs/partners/{partner.slug}/beheer/")
+    visit("offer form", f"/beurs/partners/{partner.slug}/aanbod/{offer.pk}/bewerken/")
+    visit("partner registration", "/beurs/aanmelden/")
+    with page.expect_navigation() as posted:
+        page.locator("main form.stacked-form button[type=submit]").click()
+    page.wait_for_selector("[aria-invalid=true], .errorlist", state="attached")
+    checks.append(_check(page, "partner registration with errors", posted.value, axe))
+
+    # And the visitor who offered help opens their match by the link in their mail
+    context.clear_cookies()
+    visit("visitor's match", f"/beurs/match/{neighbourhood['helper_token']}/")
 
     # And the fund's manager opens their list and an application to decide
     context.clear_cookies()
@@ -320,6 +405,7 @@ def test_key_pages_pass_axe_wcag_aa_and_the_html_validator(
     context.clear_cookies()
     log_in(context, lsa_staff(), live_server.url)
     visit("profile, method preview", f"{initiative.get_absolute_url()}?methode=2026.1")
+    visit("partner moderation", "/beurs/moderatie/")
 
     files = {check.name: tmp_path / f"page-{index:02d}.html" for index, check in enumerate(checks)}
     for check in checks:
