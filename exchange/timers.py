@@ -5,20 +5,21 @@ confirmed delivery within EXCHANGE_LAPSE_AFTER_AGREED_DAYS after the agreed day 
 sides told once.
 
 Each is claimed by a conditional UPDATE (`… WHERE contact_asked_at IS NULL AND status =
-'proposed'`, as funding/timers.py): only the run whose UPDATE changed the row mails, so two
-beats, a retried task or two workers never ask or lapse twice, and a match a side moved on in
-the meantime is left alone. A service that holds the row's lock (exchange/services.py) makes
-the UPDATE wait, then re-check, so a lapse never overwrites an agreement or a delivery.
+'proposed'`; common.timers.claim_each, as in funding/timers.py): only the run whose UPDATE
+changed the row mails, so two beats, a retried task or two workers never ask or lapse twice,
+and a match a side moved on in the meantime is left alone. A service that holds the row's
+lock (exchange/services.py) makes the UPDATE wait, then re-check, so a lapse never overwrites
+an agreement or a delivery.
 """
 
 import datetime
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
+from common.timers import claim_each
 from exchange import notifications
 from exchange.models import Match, Side
 
@@ -30,26 +31,20 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _once(candidates: QuerySet[Match], still: Q, claim: dict, send: Callable[[Match], None]) -> int:
-    """Writes `claim` on each candidate that `still` holds for, in its own transaction, and
-    sends its mails only when that UPDATE changed the row; returns how many."""
-    done = 0
-    for pk in list(candidates.values_list("pk", flat=True)):
-        with transaction.atomic():
-            if not Match.objects.filter(still, pk=pk).update(**claim):
-                continue
-            match = Match.objects.select_related("need__initiative", "partner", "help_offer").get(
-                pk=pk
-            )
-            if "status" in claim:
-                # .update() writes no history row: the lapse gets one like every transition.
-                Match.history.bulk_history_create([match], update=True)
-            send(match)
-            done += 1
-    return done
+def _once(condition: Q, claim: dict, send: Callable[[Match], None]) -> int:
+    """Writes `claim` on each match `condition` holds for and sends its mails, once
+    (common.timers.claim_each); returns how many."""
+    candidates = Match.objects.filter(condition).select_related(
+        "need__initiative", "partner", "help_offer"
+    )
+    return claim_each(candidates, still=condition, claim=claim, send=send)
 
 
-def _tell_both(match: Match) -> None:
+def _lapsed(match: Match) -> None:
+    # .update() writes no history row: the lapse gets one like every transition, with the row
+    # as the UPDATE left it.
+    match.refresh_from_db()
+    Match.history.bulk_history_create([match], update=True)
     notifications.lapsed(match, to=Side.INITIATIVE)
     notifications.lapsed(match, to=match.giver)
 
@@ -68,16 +63,14 @@ def match_timers(*, today: datetime.date) -> dict[str, int]:
     no_delivery = agreed & Q(agreed_for__lt=lapse_agreed_before)
     counts = {
         "lapsed_no_agreement": _once(
-            Match.objects.filter(no_agreement),
             no_agreement,
             {"status": Status.LAPSED, "lapse": Match.Lapse.NO_AGREEMENT, "lapsed_at": now},
-            _tell_both,
+            _lapsed,
         ),
         "lapsed_no_delivery": _once(
-            Match.objects.filter(no_delivery),
             no_delivery,
             {"status": Status.LAPSED, "lapse": Match.Lapse.NO_DELIVERY, "lapsed_at": now},
-            _tell_both,
+            _lapsed,
         ),
     }
     # Asked on the EXCHANGE_ASK_CONTACT_DAYS-th day after the proposal's day.
@@ -85,15 +78,10 @@ def match_timers(*, today: datetime.date) -> dict[str, int]:
         today - datetime.timedelta(days=settings.EXCHANGE_ASK_CONTACT_DAYS - 1)
     )
     contact = proposed & Q(proposed_at__lt=ask_contact_before, contact_asked_at__isnull=True)
-    counts["asked_contact"] = _once(
-        Match.objects.filter(contact), contact, {"contact_asked_at": now}, notifications.ask_contact
-    )
+    counts["asked_contact"] = _once(contact, {"contact_asked_at": now}, notifications.ask_contact)
     # From the day after the agreed day.
     delivery = agreed & Q(agreed_for__lt=today, delivery_asked_at__isnull=True)
     counts["asked_delivery"] = _once(
-        Match.objects.filter(delivery),
-        delivery,
-        {"delivery_asked_at": now},
-        notifications.ask_delivery,
+        delivery, {"delivery_asked_at": now}, notifications.ask_delivery
     )
     return counts

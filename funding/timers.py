@@ -10,10 +10,10 @@ clears both marks: the new date gets its own reminder.
 import datetime
 from collections.abc import Callable
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from common.timers import claim_each
 from funding import notifications, services
 from funding.models import Application
 
@@ -32,24 +32,15 @@ def _once(
     send: Callable[[Application], None],
     still: Q | None = None,
 ) -> int:
-    """Sets `mark` on each candidate that has none yet and sends its mail; returns how many.
-
-    Claimed by exactly one run: only the conditional UPDATE that changed the row sends, so two
-    beats, a retried task or two workers never send twice. `still` re-checks, in that UPDATE,
-    what made the row a candidate (its state may have moved on since it was read).
-    """
-    now, sent = timezone.now(), 0
-    for application in candidates.filter(**{f"{mark}__isnull": True}).select_related(
-        "round__fund", "initiative"
-    ):
-        with transaction.atomic():
-            claimed = Application.objects.filter(
-                still or Q(), pk=application.pk, **{f"{mark}__isnull": True}
-            ).update(**{mark: now})
-            if claimed:
-                send(application)
-                sent += 1
-    return sent
+    """Sets `mark` on each candidate that has none yet and sends its mail, once
+    (common.timers.claim_each); returns how many."""
+    unmarked = Q(**{f"{mark}__isnull": True})
+    return claim_each(
+        candidates.filter(unmarked).select_related("round__fund", "initiative"),
+        still=(still or Q()) & unmarked,
+        claim={mark: timezone.now()},
+        send=send,
+    )
 
 
 def decision_timers(*, today: datetime.date) -> dict[str, int]:
