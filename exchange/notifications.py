@@ -11,6 +11,8 @@ from django.urls import reverse
 
 from common.mail import mail_send
 from exchange.models import Match, MatchMessage, Side
+from exchange.selectors import partner_staff_emails
+from initiatives.selectors import owner_emails
 
 
 def other_side(match: Match, side: str) -> str:
@@ -20,11 +22,9 @@ def other_side(match: Match, side: str) -> str:
 
 def _emails(match: Match, side: str) -> list[str]:
     if side == Side.INITIATIVE:
-        ownerships = match.need.initiative.ownerships.filter(user__is_active=True)
-        return list(ownerships.order_by("pk").values_list("user__email", flat=True))
+        return owner_emails(match.need.initiative)
     if side == Side.PARTNER:
-        grants = match.partner.staff_grants.filter(user__is_active=True)
-        return list(grants.order_by("pk").values_list("user__email", flat=True))
+        return partner_staff_emails(match.partner)
     # The visitor's offer is gone once their data was erased: nobody to tell.
     return [match.help_offer.email] if match.help_offer_id else []
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from common.mail import mail_send as _send
 from exchange.models import Partner, PartnerStaff
 from exchange.permissions import partner_moderators
+from exchange.selectors import partner_staff_emails
 
 
 def _absolute(path: str) -> str:
@@ -17,11 +18,6 @@ def _moderator_emails() -> list[str]:
     if settings.STAFF_NOTIFY_EMAILS:
         return list(settings.STAFF_NOTIFY_EMAILS)
     return list(partner_moderators().order_by("pk").values_list("email", flat=True))
-
-
-def _staff_emails(partner: Partner) -> list[str]:
-    grants = partner.staff_grants.filter(user__is_active=True).order_by("pk")
-    return list(grants.values_list("user__email", flat=True))
 
 
 def _context(partner: Partner) -> dict:
@@ -45,17 +41,17 @@ def moderators_partner_edited(partner: Partner, *, changed: list[str]) -> None:
 
 def staff_partner_approved(partner: Partner) -> None:
     """To the partner's staff: approved, the profile and open offers are public now."""
-    _send("exchange_partner_approved", _context(partner), _staff_emails(partner))
+    _send("exchange_partner_approved", _context(partner), partner_staff_emails(partner))
 
 
 def staff_partner_refused(partner: Partner) -> None:
     """To the partner's staff: not approved, and why."""
-    _send("exchange_partner_refused", _context(partner), _staff_emails(partner))
+    _send("exchange_partner_refused", _context(partner), partner_staff_emails(partner))
 
 
 def staff_partner_suspended(partner: Partner) -> None:
     """To the partner's staff: taken offline, and why."""
-    _send("exchange_partner_suspended", _context(partner), _staff_emails(partner))
+    _send("exchange_partner_suspended", _context(partner), partner_staff_emails(partner))
 
 
 def staff_added(grant: PartnerStaff) -> None:

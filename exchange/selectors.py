@@ -28,6 +28,7 @@ from django.db.models.functions import Cast, JSONObject
 from accounts.models import User
 from exchange.models import Match, MatchMessage, Partner, Side
 from initiatives.models import Initiative
+from initiatives.selectors import owner_emails
 
 DELIVERED = (Match.Status.DELIVERED, Match.Status.CLOSED)
 LIVE = (Match.Status.PROPOSED, Match.Status.AGREED)
@@ -58,6 +59,13 @@ def match_for_page(pk: int) -> Match | None:
     )
 
 
+def partner_staff_emails(partner: Partner) -> list[str]:
+    """The addresses of the partner's active staff, oldest grant first (its mails, and a
+    match's partner side)."""
+    grants = partner.staff_grants.filter(user__is_active=True).order_by("pk")
+    return list(grants.values_list("user__email", flat=True))
+
+
 @dataclass(frozen=True)
 class Contact:
     """What one side chose to show the other: a name, e-mail addresses and a phone number."""
@@ -78,15 +86,13 @@ def contact_of_other_side(match: Match, viewer: str) -> Contact | None:
         if match.giver == Side.HELPER:
             offer = match.help_offer
             return Contact(offer.name, [offer.email]) if offer else None
-        grants = match.partner.staff_grants.filter(user__is_active=True).order_by("pk")
-        return Contact(match.partner.name, list(grants.values_list("user__email", flat=True)))
+        return Contact(match.partner.name, partner_staff_emails(match.partner))
     if not match.initiative_shares_contact:
         return None
     initiative = match.need.initiative
     emails = [initiative.contact_email] if initiative.contact_email else []
     if not emails:
-        ownerships = initiative.ownerships.filter(user__is_active=True).order_by("pk")
-        emails = list(ownerships.values_list("user__email", flat=True))
+        emails = owner_emails(initiative)
     return Contact(initiative.contact_name or initiative.name, emails, initiative.contact_phone)
 
 

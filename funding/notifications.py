@@ -6,6 +6,7 @@ import datetime
 
 from common.mail import mail_send as _send
 from funding.models import Application, CommitteeMember
+from initiatives.selectors import owner_emails
 
 
 def _manager_emails(application: Application) -> list[str]:
@@ -24,8 +25,7 @@ def decision_due(application: Application, *, today: datetime.date) -> None:
 
 
 def _applicant_emails(application: Application) -> list[str]:
-    ownerships = application.initiative.ownerships.filter(user__is_active=True)
-    return list(ownerships.order_by("pk").values_list("user__email", flat=True))
+    return owner_emails(application.initiative)
 
 
 def submitted(application: Application) -> None:

@@ -10,16 +10,11 @@ from accounts.models import User
 from common.mail import mail_send as _send
 from initiatives.models import HelpOffer, Initiative, OwnerInvitation
 from initiatives.permissions import moderators
+from initiatives.selectors import owner_emails
 
 
 def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
-
-
-def _owner_emails(initiative: Initiative) -> list[str]:
-    return list(
-        initiative.ownerships.filter(user__is_active=True).values_list("user__email", flat=True)
-    )
 
 
 def _staff_emails() -> list[str]:
@@ -46,12 +41,12 @@ def staff_published_initiative_edited(initiative: Initiative, editor: User) -> N
 
 
 def owners_initiative_published(initiative: Initiative) -> None:
-    _send("owners_published", _initiative_context(initiative), _owner_emails(initiative))
+    _send("owners_published", _initiative_context(initiative), owner_emails(initiative))
 
 
 def owners_initiative_returned(initiative: Initiative, reason: str) -> None:
     context = {**_initiative_context(initiative), "reason": reason}
-    _send("owners_returned", context, _owner_emails(initiative))
+    _send("owners_returned", context, owner_emails(initiative))
 
 
 def owner_invitation(invitation: OwnerInvitation) -> None:
@@ -67,7 +62,7 @@ def owner_invitation(invitation: OwnerInvitation) -> None:
 def owners_help_offered(offer: HelpOffer) -> None:
     initiative = offer.need.initiative
     context = {**_initiative_context(initiative), "offer": offer, "need": offer.need}
-    _send("owners_help_offered", context, _owner_emails(initiative), reply_to=[offer.email])
+    _send("owners_help_offered", context, owner_emails(initiative), reply_to=[offer.email])
 
 
 def owners_check_figures(
@@ -80,7 +75,7 @@ def owners_check_figures(
         "figures": figures,
         "correct_url": _absolute(correct_path),
     }
-    _send("owners_check_figures", context, _owner_emails(initiative), reply_to=[staff.email])
+    _send("owners_check_figures", context, owner_emails(initiative), reply_to=[staff.email])
 
 
 def owners_report_reminder(
@@ -93,7 +88,7 @@ def owners_report_reminder(
         "optout_url": _absolute(optout_path),
     }
     # The opt-out link works for whoever holds it: never exported, purged early.
-    _send("owners_report_reminder", context, _owner_emails(initiative), sensitive=True)
+    _send("owners_report_reminder", context, owner_emails(initiative), sensitive=True)
 
 
 def owners_method_changed(
@@ -119,4 +114,4 @@ def owners_method_changed(
         "lines": lines,
         "method_url": _absolute(method_path),
     }
-    _send("owners_method_changed", context, _owner_emails(initiative))
+    _send("owners_method_changed", context, owner_emails(initiative))

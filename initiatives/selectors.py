@@ -13,6 +13,13 @@ from initiatives.models import (
 )
 
 
+def owner_emails(initiative: Initiative) -> list[str]:
+    """The addresses of the initiative's active owners and co-owners, oldest ownership first
+    (the initiatives', funding's and the exchange's mails to "the initiative")."""
+    ownerships = initiative.ownerships.filter(user__is_active=True).order_by("pk")
+    return list(ownerships.values_list("user__email", flat=True))
+
+
 def initiative_for_profile(slug: str) -> Initiative | None:
     """One initiative with everything its profile shows, in a fixed number of queries."""
     return (
