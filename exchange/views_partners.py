@@ -7,13 +7,11 @@ seen only by its staff and the moderators: 404 for anyone else, so its existence
 403 for someone who may see it but not change it (as for initiatives).
 """
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,7 +38,7 @@ from exchange.selectors_partners import (
     public_offers,
     with_places,
 )
-from initiatives.views import apply_errors
+from initiatives.views import apply_errors, service_outcome
 
 PAGE_SIZE = 20
 NEWEST_OFFERS = 6
@@ -156,20 +154,6 @@ def _manage_url(partner: Partner) -> str:
     return reverse("exchange_partner_manage", args=[partner.slug])
 
 
-def _outcome(
-    request: HttpRequest, then: str, action: Callable[[], object], success: str
-) -> HttpResponseRedirect:
-    """Runs a service; shows its outcome as a message and redirects to `then`."""
-    try:
-        action()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, success)
-    return redirect(then)
-
-
 @login_required
 def partner_register(request: HttpRequest) -> HttpResponse:
     form = PartnerForm(request.POST or None)
@@ -225,7 +209,7 @@ def partner_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def partner_resubmit(request: HttpRequest, slug: str) -> HttpResponse:
     partner = staff_partner(request, slug)
-    return _outcome(
+    return service_outcome(
         request,
         _manage_url(partner),
         lambda: services.partner_resubmit(partner=partner, user=request.user),
@@ -243,7 +227,7 @@ def staff_add(request: HttpRequest, slug: str) -> HttpResponse:
         for error in form.errors.get("email", []):
             messages.error(request, error)
         return redirect(manage)
-    return _outcome(
+    return service_outcome(
         request,
         manage,
         lambda: services.partner_staff_add(
@@ -260,7 +244,7 @@ def staff_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     grant = get_object_or_404(PartnerStaff, pk=pk, partner=partner)
     # Who removes themselves can no longer open the partner's page.
     then = "exchange_mine" if grant.user_id == request.user.pk else _manage_url(partner)
-    return _outcome(
+    return service_outcome(
         request,
         then,
         lambda: services.partner_staff_remove(partner=partner, by=request.user, grant=grant),
@@ -315,7 +299,7 @@ def offer_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def offer_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     partner = staff_partner(request, slug)
     offer = _offer_of(partner, pk)
-    return _outcome(
+    return service_outcome(
         request,
         _manage_url(partner),
         lambda: services.offer_close(offer=offer, user=request.user),
@@ -383,4 +367,4 @@ def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
             _("Suspended; the partner has been told why."),
         ),
     }[step]
-    return _outcome(request, "exchange_moderation", perform, success)
+    return service_outcome(request, "exchange_moderation", perform, success)

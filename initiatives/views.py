@@ -4,10 +4,13 @@ Views parse input, call one service or selector and render. Drafts are invisible
 anyone but their owners and staff: 404, not 403, so their existence does not leak.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Model
 from django.http import (
     Http404,
     HttpRequest,
@@ -200,8 +203,11 @@ def initiative_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return _initiative_form_page(request, form, initiative)
 
 
-def _lifecycle(request: HttpRequest, then: Initiative | str, action, success: str) -> HttpResponse:  # noqa: ANN001
-    """Runs a state-changing service; shows its outcome as a message and redirects to `then`."""
+def service_outcome(
+    request: HttpRequest, then: Model | str, action: Callable[[], object], success: str
+) -> HttpResponse:
+    """Runs a state-changing service; shows its outcome as a message and redirects to `then`
+    (a model with a URL, a URL or a URL name). Also the exchange's partner pages'."""
     try:
         action()
     except ValidationError as exc:
@@ -216,7 +222,7 @@ def _lifecycle(request: HttpRequest, then: Initiative | str, action, success: st
 @login_required
 def initiative_submit(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = editable_initiative(request, slug)
-    return _lifecycle(
+    return service_outcome(
         request,
         initiative,
         lambda: services.initiative_submit(initiative=initiative, user=request.user),
@@ -230,7 +236,7 @@ def initiative_archive(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = _visible(request, slug)
     if not (can_edit(request.user, initiative) or is_moderator(request.user)):
         raise PermissionDenied
-    return _lifecycle(
+    return service_outcome(
         request,
         initiative,
         lambda: services.initiative_archive(initiative=initiative, user=request.user),
@@ -261,7 +267,7 @@ def need_create(request: HttpRequest, slug: str) -> HttpResponse:
 def need_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     initiative = editable_initiative(request, slug)
     need = get_object_or_404(Need, pk=pk, initiative=initiative)
-    return _lifecycle(
+    return service_outcome(
         request,
         initiative,
         lambda: services.need_close(
@@ -321,7 +327,7 @@ def owner_invite(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = editable_initiative(request, slug)
     form = InviteForm(request.POST)
     if form.is_valid():
-        return _lifecycle(
+        return service_outcome(
             request,
             initiative,
             lambda: services.owner_invite(
@@ -447,7 +453,7 @@ def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     if action not in actions:
         raise Http404
     perform, success = actions[action]
-    return _lifecycle(request, "moderation_queue", perform, success)
+    return service_outcome(request, "moderation_queue", perform, success)
 
 
 @require_POST
