@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from common.timers import claim_each
 from exchange import notifications
+from exchange.figures import figures_changed
 from exchange.models import Match, Side
 
 Status = Match.Status
@@ -45,6 +46,8 @@ def _lapsed(match: Match) -> None:
     # as the UPDATE left it.
     match.refresh_from_db()
     Match.history.bulk_history_create([match], update=True)
+    # Nor does any receiver see it: the cached area figures are told here.
+    figures_changed()
     notifications.lapsed(match, to=Side.INITIATIVE)
     notifications.lapsed(match, to=match.giver)
 
